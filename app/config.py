@@ -1,0 +1,92 @@
+"""Runtime settings, read from environment variables (prefix ``MCRED_``) and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/mcred.db"
+
+
+class Settings(BaseSettings):
+    """Every setting mcred reads; README.md's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MCRED_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, description="SQLAlchemy URL; SQLite file or PostgreSQL."
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL clients reach mcred at; DIDs derive from it."
+    )
+    keys_dir: Path = Field(Path("./keys"), description="Folder of encrypted private key files.")
+    key_secret: SecretStr = Field(
+        ..., description="Secret the private keys are encrypted with (>=16 chars)."
+    )
+    admin_token: SecretStr = Field(
+        ..., description="Bearer token for the admin endpoints (>=16 chars)."
+    )
+    max_body_bytes: int = Field(
+        1_048_576, gt=0, description="Largest request body accepted, in bytes."
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL such as https://credentials.uni.eu")
+        if parts.query or parts.fragment:
+            raise ValueError("must not carry a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("key_secret", "admin_token")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (use a long random value)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; make the plain form work too.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+
+def describe_settings_error(exc: Exception) -> str:
+    """One line naming the first invalid setting, for start-up failures."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        name = "MCRED_" + str(first["loc"][0]).upper() if first.get("loc") else "settings"
+        message = first.get("msg", "invalid")
+        if first.get("type") == "missing":
+            message = "is not set (run `mcred init` to create a .env, or export it)"
+        return f"invalid setting {name}: {message}"
+    return f"invalid settings: {exc}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings for the running process (cached; tests build their own)."""
+    return Settings()  # type: ignore[call-arg]

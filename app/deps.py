@@ -1,0 +1,67 @@
+"""Shared request dependencies: services, a DB session per request, and authentication."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import Database
+from app.errors import ProblemError
+from app.issuers.keys import KeyStore
+from app.issuers.models import Issuer
+
+
+@dataclass
+class Services:
+    """What every request handler may need; built once by create_app."""
+
+    settings: Settings
+    db: Database
+    keystore: KeyStore
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def db_session(svc: Services = Depends(services)) -> Iterator[Session]:
+    with svc.db.session() as session:
+        yield session
+
+
+_bearer = HTTPBearer(auto_error=False, description="Admin token or an issuer API key")
+
+
+def _unauthenticated(detail: str) -> ProblemError:
+    return ProblemError(401, "unauthenticated", "Authentication required", detail,
+                        headers={"WWW-Authenticate": 'Bearer realm="mcred"'})
+
+
+def require_admin(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                  svc: Services = Depends(services)) -> str:
+    """Accept only the admin token; returns the actor name for the audit log."""
+    if credentials is None:
+        raise _unauthenticated("send 'Authorization: Bearer <admin token>'")
+    expected = svc.settings.admin_token.get_secret_value().encode("utf-8")
+    if not hmac.compare_digest(credentials.credentials.encode("utf-8"), expected):
+        raise ProblemError(403, "forbidden", "Forbidden", "this token may not use admin endpoints")
+    return "admin"
+
+
+def require_issuer_key(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                       session: Session = Depends(db_session)) -> Issuer:
+    """Accept an issuer API key; returns the issuer it belongs to."""
+    from app.issuers.service import authenticate_api_key
+
+    if credentials is None:
+        raise _unauthenticated("send 'Authorization: Bearer <issuer API key>'")
+    issuer = authenticate_api_key(session, credentials.credentials)
+    if issuer is None:
+        raise ProblemError(403, "forbidden", "Forbidden", "unknown or revoked API key")
+    return issuer

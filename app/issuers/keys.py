@@ -1,0 +1,167 @@
+"""Encrypted Ed25519 key store under KEYS_DIR.
+
+A key-encryption key (KEK) is derived once per process from the secret with scrypt and a salt
+kept in ``keystore.json``; each key file gets its own HKDF subkey (random salt) and is sealed
+with AES-256-GCM, its file name and public key bound as associated data. Files are created
+with O_EXCL and mode 0600, so an existing key is never overwritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import threading
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from nacl.signing import SigningKey
+
+from app.proofs.multikey import encode_public_key
+
+KEYSTORE_FILE = "keystore.json"
+_CHECK_PLAINTEXT = b"mcred keystore v1"
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+class KeyStoreError(Exception):
+    """The key store cannot be used as configured."""
+
+
+class WrongSecretError(KeyStoreError):
+    """The key-encryption secret does not open this key store."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _write_new(path: Path, payload: dict) -> None:
+    """Create ``path`` with mode 0600; fail if it exists (never overwrite key material)."""
+    data = json.dumps(payload, indent=2, sort_keys=True).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class KeyStore:
+    """Creates and opens encrypted Ed25519 private keys in one folder."""
+
+    def __init__(self, directory: Path, secret: str) -> None:
+        self.directory = Path(directory)
+        self._secret = secret.encode("utf-8")
+        self._kek: bytes | None = None
+        self._cache: dict[str, SigningKey] = {}
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        """Create the store on first use, else prove the secret opens it (WrongSecretError)."""
+        with self._lock:
+            self._open_locked()
+
+    def _open_locked(self) -> None:
+        if self._kek is not None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        meta_path = self.directory / KEYSTORE_FILE
+        if not meta_path.exists():
+            if any(self.directory.glob("*.key")):
+                raise KeyStoreError(
+                    f"{meta_path} is missing but key files exist; refusing to start a new store"
+                )
+            salt = secrets.token_bytes(16)
+            kek = self._derive_kek(salt, _SCRYPT)
+            nonce = secrets.token_bytes(12)
+            check = AESGCM(kek).encrypt(nonce, _CHECK_PLAINTEXT, b"check")
+            _write_new(meta_path, {"version": 1, "kdf": {"name": "scrypt", **_SCRYPT,
+                                                          "salt": _b64(salt)},
+                                   "check": {"nonce": _b64(nonce), "ciphertext": _b64(check)}})
+            self._kek = kek
+            return
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            kdf = meta["kdf"]
+            kek = self._derive_kek(_unb64(kdf["salt"]), {k: kdf[k] for k in ("n", "r", "p")})
+            check = meta["check"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise KeyStoreError(f"{meta_path} is unreadable or corrupt: {exc}") from exc
+        try:
+            AESGCM(kek).decrypt(_unb64(check["nonce"]), _unb64(check["ciphertext"]), b"check")
+        except InvalidTag:
+            raise WrongSecretError(
+                f"MCRED_KEY_SECRET does not open the key store in {self.directory}"
+                " (wrong secret?); key files left untouched"
+            ) from None
+        self._kek = kek
+
+    def _derive_kek(self, salt: bytes, params: dict) -> bytes:
+        return Scrypt(salt=salt, length=32, **params).derive(self._secret)
+
+    def _file_key(self, salt: bytes) -> bytes:
+        assert self._kek is not None
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
+                    info=b"mcred key file").derive(self._kek)
+
+    def generate(self, owner: str) -> tuple[str, str]:
+        """Create a new key for ``owner``; returns (file name, publicKeyMultibase)."""
+        with self._lock:
+            self._open_locked()
+            signing_key = SigningKey.generate()
+            public = encode_public_key(bytes(signing_key.verify_key))
+            name = f"{owner}-{secrets.token_hex(8)}.key"
+            salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+            aad = f"{name}|{public}".encode()
+            sealed = AESGCM(self._file_key(salt)).encrypt(nonce, bytes(signing_key), aad)
+            _write_new(self.directory / name, {
+                "version": 1, "algorithm": "Ed25519", "publicKeyMultibase": public,
+                "salt": _b64(salt), "nonce": _b64(nonce), "ciphertext": _b64(sealed)})
+            self._cache[name] = signing_key
+            return name, public
+
+    def signing_key(self, name: str) -> SigningKey:
+        """Open the private key in file ``name`` (cached in memory once opened)."""
+        with self._lock:
+            cached = self._cache.get(name)
+            if cached is not None:
+                return cached
+            self._open_locked()
+            if "/" in name or "\\" in name or name.startswith("."):
+                raise KeyStoreError(f"invalid key file name {name!r}")
+            path = self.directory / name
+            try:
+                record = json.loads(path.read_text("utf-8"))
+                public = record["publicKeyMultibase"]
+                salt, nonce = _unb64(record["salt"]), _unb64(record["nonce"])
+                sealed = _unb64(record["ciphertext"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise KeyStoreError(f"key file {path} is unreadable or corrupt: {exc}") from exc
+            try:
+                seed = AESGCM(self._file_key(salt)).decrypt(nonce, sealed,
+                                                            f"{name}|{public}".encode())
+            except InvalidTag:
+                raise KeyStoreError(f"key file {path} fails its integrity check") from None
+            key = SigningKey(seed)
+            if encode_public_key(bytes(key.verify_key)) != public:
+                raise KeyStoreError(f"key file {path} does not match its public key")
+            self._cache[name] = key
+            return key
+
+    def readable(self, name: str) -> bool:
+        """True when the key file opens (used by /health)."""
+        try:
+            self.signing_key(name)
+        except KeyStoreError:
+            return False
+        return True

@@ -1,0 +1,50 @@
+"""Application factory: settings in, a FastAPI app with every domain router out."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from app import system
+from app.config import Settings, get_settings
+from app.db import Database
+from app.deps import Services
+from app.errors import install_handlers
+from app.issuers import router as issuers_router
+from app.issuers.keys import KeyStore
+from app.limits import BodySizeLimit
+
+
+class StartupError(Exception):
+    """The service must not start; the message is one line for the operator."""
+
+
+def build_services(settings: Settings) -> Services:
+    """Open the database and key store; refuse to start on a wrong secret or stale schema."""
+    from app.migrate import schema_is_current
+
+    keystore = KeyStore(settings.keys_dir, settings.key_secret.get_secret_value())
+    keystore.open()  # WrongSecretError / KeyStoreError propagate as one-line start-up errors
+    if not schema_is_current(settings.database_url):
+        raise StartupError("the database schema is not at the latest migration; run `mcred init`"
+                           " (or `mcred migrate`) first")
+    return Services(settings=settings, db=Database(settings.database_url), keystore=keystore)
+
+
+def create_app(settings: Settings | None = None, svc: Services | None = None) -> FastAPI:
+    """The mcred ASGI app."""
+    settings = settings or (svc.settings if svc else get_settings())
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    svc = svc or build_services(settings)
+    app = FastAPI(title="mcred", version="0.1.0",
+                  description="Issue, share and verify EU micro-credentials as W3C Verifiable "
+                              "Credentials (Open Badges 3.0 and ELM renderings).")
+    app.state.services = svc
+    install_handlers(app)
+    app.include_router(system.router)
+    app.include_router(issuers_router.public)
+    app.include_router(issuers_router.admin)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,7 @@
+"""Imports every domain's tables so that Base.metadata is complete (for Alembic and tests)."""
+
+
+def load_all() -> None:
+    from app import audit  # noqa: F401
+    from app.credentials import models as credential_models  # noqa: F401
+    from app.issuers import models as issuer_models  # noqa: F401
