@@ -14,7 +14,9 @@ def load(**values: object) -> Settings:
     return Settings(_env_file=None, **{**GOOD, **values})  # type: ignore[arg-type]
 
 
-def test_defaults() -> None:
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MCRED_DATABASE_URL", "MCRED_PUBLIC_BASE_URL", "MCRED_MAX_BODY_BYTES"):
+        monkeypatch.delenv(name, raising=False)
     settings = load()
     assert settings.database_url == "sqlite:///./data/mcred.db"
     assert settings.public_base_url == "http://127.0.0.1:8000"
