@@ -1,0 +1,115 @@
+"""Resolve a verification method (DID URL) to its key, checking it is authorised for a purpose.
+
+did:key expands locally; did:web documents of our own issuers come from a local lookup (no
+HTTP); other did:web hosts go through the guarded outbound client, cached with a TTL.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app.dids.didkey import resolve_did_key
+from app.dids.didweb import did_web_url
+from app.outbound import OutboundError, OutboundPolicy, fetch
+from app.proofs.dataintegrity import ResolvedKey
+from app.proofs.errors import ProofError
+from app.proofs.multikey import MultibaseError, decode_public_key
+
+LocalLookup = Callable[[str], dict[str, Any] | None]
+KEY_TYPES = ("Multikey", "Ed25519VerificationKey2020")
+
+
+class DidResolver:
+    """Resolves DIDs and verification methods; thread-safe TTL cache for remote did:web."""
+
+    def __init__(self, local: LocalLookup | None = None, policy: OutboundPolicy | None = None,
+                 ttl_seconds: float = 300.0) -> None:
+        self.local = local
+        self.policy = policy or OutboundPolicy()
+        self.ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        """The DID document for ``did``; raises ProofError(VM_RESOLUTION)."""
+        try:
+            if did.startswith("did:key:"):
+                return resolve_did_key(did)
+            if did.startswith("did:web:"):
+                return self._resolve_web(did)
+        except (ValueError, MultibaseError) as exc:
+            raise ProofError(ProofError.VM_RESOLUTION, f"cannot resolve {did}: {exc}") from None
+        raise ProofError(ProofError.VM_RESOLUTION, f"DID method of {did!r} is not supported")
+
+    def _resolve_web(self, did: str) -> dict[str, Any]:
+        if self.local is not None:
+            doc = self.local(did)
+            if doc is not None:
+                return doc
+        with self._lock:
+            hit = self._cache.get(did)
+            if hit and hit[0] > time.monotonic():
+                return hit[1]
+        url = did_web_url(did, "https")
+        try:
+            body, _ = fetch(url, self.policy, accept="application/did+json, application/json")
+            doc = json.loads(body)
+        except OutboundError as exc:
+            raise ProofError(ProofError.VM_RESOLUTION, f"cannot resolve {did}: {exc}") from None
+        except ValueError:
+            raise ProofError(ProofError.VM_RESOLUTION, f"{url} is not JSON") from None
+        if not isinstance(doc, dict) or doc.get("id") != did:
+            raise ProofError(ProofError.VM_RESOLUTION, f"{url} is not the DID document of {did}")
+        with self._lock:
+            self._cache[did] = (time.monotonic() + self.ttl, doc)
+        return doc
+
+    def resolve_key(self, vm_id: str, purpose: str) -> ResolvedKey:
+        """The key behind ``vm_id`` if its DID document authorises it for ``purpose``."""
+        if not isinstance(vm_id, str) or "#" not in vm_id:
+            raise ProofError(ProofError.VM_RESOLUTION,
+                             f"verificationMethod {vm_id!r} is not a DID URL with a fragment")
+        did = vm_id.split("#", 1)[0]
+        doc = self.resolve(did)
+        method = _find_method(doc, vm_id, did)
+        if method is None:
+            raise ProofError(ProofError.VM_RESOLUTION, f"{vm_id} is not in the DID document")
+        authorised = [_absolute(m if isinstance(m, str) else m.get("id", ""), did)
+                      for m in _as_list(doc.get(purpose))]
+        if vm_id not in authorised:
+            raise ProofError(ProofError.VM_NOT_AUTHORIZED,
+                             f"{vm_id} is not authorised for {purpose} by {did}")
+        controller = method.get("controller")
+        if controller != did:
+            raise ProofError(ProofError.VM_NOT_AUTHORIZED,
+                             f"{vm_id} is controlled by {controller!r}, not {did}")
+        if method.get("type") not in KEY_TYPES:
+            raise ProofError(ProofError.VM_RESOLUTION,
+                             f"{vm_id} has type {method.get('type')!r}, expected Multikey")
+        try:
+            public = decode_public_key(method.get("publicKeyMultibase", ""))
+        except MultibaseError as exc:
+            raise ProofError(ProofError.MALFORMED_MULTIBASE, f"{vm_id}: {exc}") from None
+        return ResolvedKey(id=vm_id, controller=did, public_key=public)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+def _absolute(ref: str, did: str) -> str:
+    return did + ref if ref.startswith("#") else ref
+
+
+def _find_method(doc: dict[str, Any], vm_id: str, did: str) -> dict[str, Any] | None:
+    candidates = _as_list(doc.get("verificationMethod"))
+    for relationship in ("assertionMethod", "authentication"):
+        candidates += [m for m in _as_list(doc.get(relationship)) if isinstance(m, dict)]
+    for method in candidates:
+        if isinstance(method, dict) and _absolute(method.get("id", ""), did) == vm_id:
+            return method
+    return None

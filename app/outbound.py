@@ -1,0 +1,140 @@
+"""Guarded outbound HTTP (did:web documents, status lists, credentials by URL).
+
+Every connection goes to an address vetted at connect time (so DNS rebinding cannot swap it):
+https only, no private, loopback, link-local, multicast, reserved or IPv4-mapped-private
+addresses unless the caller's policy allows them (tests), redirects re-checked hop by hop,
+response size and time capped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+
+class OutboundError(Exception):
+    """A URL that may not be fetched, or a fetch that failed; the message says which."""
+
+
+@dataclass(frozen=True)
+class OutboundPolicy:
+    allow_private: bool = False  # tests only: loopback / private targets
+    allow_http: bool = False  # tests only: plain http
+    timeout: float = 5.0
+    max_bytes: int = 1_048_576
+    max_redirects: int = 3
+    ca_file: str | None = None  # extra trust anchor (a test server's self-signed certificate)
+
+
+def _address_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+                     policy: OutboundPolicy) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+        return False
+    if ip.is_global:
+        return True
+    return policy.allow_private and (ip.is_private or ip.is_loopback)
+
+
+def vet_host(host: str, port: int, policy: OutboundPolicy) -> list[str]:
+    """Resolve ``host``; return its addresses if every one is allowed, else OutboundError."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OutboundError(f"cannot resolve {host}: {exc.strerror}") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    refused = [a for a in addresses if not _address_allowed(a, policy)]
+    if refused or not addresses:
+        shown = refused[0] if refused else "none"
+        raise OutboundError(f"{host} resolves to a non-public address ({shown});"
+                            " refusing to connect")
+    return list(dict.fromkeys(str(a) for a in addresses))
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to vetted addresses; TLS still verifies the original host name."""
+
+    def __init__(self, policy: OutboundPolicy) -> None:
+        self.policy = policy
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        last: Exception | None = None
+        for address in vet_host(host, port, self.policy):
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last = exc
+        raise last or httpcore.ConnectError(f"cannot connect to {host}")
+
+
+def _client(policy: OutboundPolicy) -> httpx.Client:
+    context = ssl.create_default_context()
+    if policy.ca_file:
+        context.load_verify_locations(policy.ca_file)
+    transport = httpx.HTTPTransport(verify=context)
+    # httpx exposes no hook for the network backend; swap the pool for one that has ours.
+    transport._pool = httpcore.ConnectionPool(ssl_context=context,
+                                              network_backend=_GuardedBackend(policy))
+    return httpx.Client(transport=transport, timeout=policy.timeout, follow_redirects=False,
+                        trust_env=False)
+
+
+def check_url(url: str, policy: OutboundPolicy) -> None:
+    parts = urlsplit(url)
+    allowed = ("https", "http") if policy.allow_http else ("https",)
+    if parts.scheme not in allowed:
+        raise OutboundError(f"only {' or '.join(allowed)} URLs may be fetched, not {url!r}")
+    if not parts.hostname:
+        raise OutboundError(f"URL without a host: {url!r}")
+    if parts.username or parts.password:
+        raise OutboundError("URLs with credentials are refused")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return
+    if not _address_allowed(literal, policy):
+        raise OutboundError(f"{parts.hostname} is a non-public address; refusing to connect")
+
+
+def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") -> tuple[bytes, str]:
+    """GET ``url`` under ``policy``; returns (body, content type). Raises OutboundError."""
+    with _client(policy) as client:
+        for _ in range(policy.max_redirects + 1):
+            check_url(url, policy)
+            try:
+                with client.stream("GET", url, headers={"Accept": accept}) as response:
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers.get("location", ""))
+                        continue
+                    if response.status_code != 200:
+                        raise OutboundError(f"{url} answered HTTP {response.status_code}")
+                    declared = response.headers.get("content-length")
+                    if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+                        raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body += chunk
+                        if len(body) > policy.max_bytes:
+                            raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
+                    return bytes(body), response.headers.get("content-type", "")
+            except OutboundError:
+                raise
+            except httpx.TimeoutException:
+                raise OutboundError(f"{url} did not answer within {policy.timeout} s") from None
+            except httpx.HTTPError as exc:
+                cause = exc.__cause__ or exc.__context__
+                if isinstance(cause, OutboundError):
+                    raise cause from None
+                raise OutboundError(f"fetching {url} failed: {exc}") from None
+        raise OutboundError(f"more than {policy.max_redirects} redirects from {url}")

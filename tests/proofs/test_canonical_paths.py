@@ -1,0 +1,103 @@
+"""The fast canonicalisation path (contexts inlined, pyoxigraph) and the reference path (pyld)
+give byte-identical RDFC-1.0 N-Quads over a corpus of documents."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from app.dids.document import VerificationMethod, did_document
+from app.proofs import jsonld
+from tests.conftest import SHARED
+
+VECTORS = SHARED / "vectors" / "vc-di-eddsa"
+V2 = "https://www.w3.org/ns/credentials/v2"
+VOCAB = {"@vocab": "https://vocab.example/#"}
+
+
+def _vector_documents() -> list[tuple[str, dict[str, Any]]]:
+    docs = []
+    for path in sorted(VECTORS.rglob("*.json")):
+        document = json.loads(path.read_text())
+        if "employ" in str(path) or "@context" not in document:
+            continue  # key files and bare proof options are not JSON-LD documents; 'employ'
+            # needs the citizenship context, which no registry package ships
+        docs.append((str(path.relative_to(VECTORS)), document))
+    return docs
+
+
+def _synthetic_documents() -> list[tuple[str, dict[str, Any]]]:
+    base = {
+        "@context": [V2, VOCAB],
+        "id": "urn:uuid:3b4a7c1e-1111-4c3b-9d1e-000000000001",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:web:uni.example",
+        "validFrom": "2025-01-01T00:00:00Z",
+    }
+    literals = {
+        "integers": {"n": 3, "negative": -7, "zero": 0, "big": 12345678901234},
+        "doubles": {"half": 1.5, "tiny": 1e-7, "huge": 1.0e21, "neg": -2.25},
+        "booleans": {"yes": True, "no": False},
+        "strings": {
+            "quote": 'say "hi"',
+            "backslash": "a\\b",
+            "newline": "a\nb",
+            "cr": "a\rb",
+            "tab": "a\tb",
+            "unicode": "Tartu Ülikool — ΕΚΠΑ — 東京",
+            "emoji": "🎓",
+        },
+        "languages": {
+            "title": [
+                {"@value": "Data Literacy", "@language": "en"},
+                {"@value": "Datenkompetenz", "@language": "de-DE"},
+            ]
+        },
+        "typed": {
+            "when": {"@value": "2025-02-03", "@type": "http://www.w3.org/2001/XMLSchema#date"}
+        },
+        "blank-nodes": {
+            "credentialSubject": {
+                "achievement": {"name": "A", "part": [{"name": "B"}, {"name": "C"}]}
+            }
+        },
+        "lists": {"ordered": {"@list": ["first", "second", {"@id": "urn:x:third"}]}},
+        "json-literal": {"payload": {"@value": {"b": 2, "a": [1, "x"]}, "@type": "@json"}},
+    }
+    docs = []
+    for name, extra in literals.items():
+        docs.append(
+            (f"synthetic/{name}", {**base, "credentialSubject": {"id": "did:example:s"}, **extra})
+        )
+    vm = VerificationMethod(
+        "did:web:uni.example:issuers:x", "key-1", "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+    )
+    docs.append(("did-document", did_document(vm.controller, [vm], ("assertionMethod",))))
+    return docs
+
+
+CORPUS = _vector_documents() + _synthetic_documents()
+
+
+@pytest.mark.parametrize(("name", "document"), CORPUS, ids=[n for n, _ in CORPUS])
+def test_fast_path_equals_reference(name: str, document: dict[str, Any]) -> None:
+    fast = jsonld.canonize(document)
+    assert fast == jsonld.canonize_reference(document)
+    assert fast.endswith(" .\n")
+
+
+def test_corpus_is_not_trivial() -> None:
+    assert len(CORPUS) >= 20
+    assert sum(jsonld.canonize(d).count("\n") for _, d in CORPUS) > 200
+
+
+def test_reference_and_fast_paths_refuse_the_same_unknown_context() -> None:
+    from app.proofs.errors import ProofError
+
+    doc = {"@context": [V2, "https://unknown.example/ctx"], "type": ["VerifiableCredential"]}
+    for path in (jsonld.canonize, jsonld.canonize_reference):
+        with pytest.raises(ProofError) as info:
+            path(doc)
+        assert info.value.code == ProofError.CONTEXT_NOT_ALLOWED
