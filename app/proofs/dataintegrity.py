@@ -8,7 +8,6 @@ JCS) → hashing (SHA-256 of the proof configuration ‖ SHA-256 of the document
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 from collections.abc import Callable
@@ -173,7 +172,8 @@ def add_proof(
         **(config if cryptosuite == JCS else options),
         "proofValue": encode_base58btc(signature),
     }
-    secured = copy.deepcopy(unsecured)
+    # Shallow: nested objects are shared with the input, which is never modified here.
+    secured = dict(unsecured)
     secured["proof"] = [*existing, proof] if existing else proof
     return secured
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -122,34 +123,170 @@ class _NeedsReferencePath(Exception):
     """A context feature the inliner does not handle (``@import``)."""
 
 
+def _add_name(value: str, names: set[str]) -> None:
+    names.add(value)
+    if ":" in value:
+        names.add(value.split(":", 1)[0])  # the prefix of a compact IRI
+
+
+def _document_names(node: Any, names: set[str], top: bool = True) -> bool:
+    """Add every key and string of a document, and the prefix of every compact IRI in it;
+    return True if some node below the top level has its own @context."""
+    nested = False
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                nested = nested or not top
+            else:
+                names.add(key)
+                nested = _document_names(value, names, False) or nested
+    elif isinstance(node, list):
+        for item in node:
+            nested = _document_names(item, names, False) or nested
+    elif isinstance(node, str):
+        _add_name(node, names)
+    return nested
+
+
+def _definitions(context: Any) -> list[tuple[str, Any]]:
+    """(term, definition) pairs of a context at every nesting level (scoped contexts too)."""
+    pairs: list[tuple[str, Any]] = []
+    for part in context if isinstance(context, list) else [context]:
+        if isinstance(part, dict):
+            for term, definition in part.items():
+                pairs.append((term, definition))
+                if isinstance(definition, dict) and "@context" in definition:
+                    pairs.extend(_definitions(definition["@context"]))
+    return pairs
+
+
+@dataclass(frozen=True)
+class _Inlined:
+    context: Any  # the context with every URL replaced by its local content
+    terms: frozenset[str]  # every term it defines, at any level
+    scoped: frozenset[str]  # terms that carry a scoped context
+
+
 @lru_cache(maxsize=512)
-def _inlined_context(context_json: str) -> str:
-    # Cached as JSON text: processed contexts are reused across documents without sharing
-    # mutable objects between callers.
-    return json.dumps(_inline(json.loads(context_json)))
+def _inlined(context_json: str) -> _Inlined:
+    context = _inline(json.loads(context_json))
+    pairs = [(t, d) for t, d in _definitions(context) if not t.startswith("@")]
+    return _Inlined(
+        context,
+        frozenset(t for t, _ in pairs),
+        frozenset(t for t, d in pairs if isinstance(d, dict) and "@context" in d),
+    )
 
 
-def _with_inlined_contexts(node: Any) -> Any:
-    """A copy of ``node`` whose every @context (top level and nested) is inlined."""
+def _prune(context: Any, wanted: frozenset[str]) -> Any:
+    if isinstance(context, list):
+        return [_prune(part, wanted) for part in context]
+    if not isinstance(context, dict):
+        return context
+    return {
+        term: (
+            {**d, "@context": _prune(d["@context"], wanted)}
+            if isinstance(d, dict) and "@context" in d
+            else d
+        )
+        for term, d in context.items()
+        if term.startswith("@") or term in wanted
+    }
+
+
+@lru_cache(maxsize=4096)
+def _pruned_context(context_json: str, used: frozenset[str]) -> str:
+    """The inlined context reduced to the terms a document can reach, as JSON text.
+
+    Expansion consults a term definition only when a key, a string value or a compact-IRI
+    prefix names it, so definitions no name reaches cannot change the RDF; dropping them
+    cuts pyoxigraph's context processing (the dominant cost) by about half. The closure adds
+    terms that kept definitions themselves use as prefixes.
+    """
+    inlined = _inlined(context_json)
+    wanted = set(used)
+    pairs = [(t, d) for t, d in _definitions(inlined.context) if not t.startswith("@")]
+    grew = True
+    while grew:
+        before = len(wanted)
+        for term, definition in pairs:
+            if term in wanted:
+                _definition_names(definition, wanted)
+        grew = len(wanted) != before
+    return json.dumps(_prune(inlined.context, frozenset(wanted)))
+
+
+def _definition_names(definition: Any, names: set[str]) -> None:
+    if isinstance(definition, str):
+        _add_name(definition, names)
+    elif isinstance(definition, dict):
+        for key, value in definition.items():
+            if key != "@context" and isinstance(value, str):
+                _add_name(value, names)
+
+
+def _context_text(value: Any, used: frozenset[str]) -> str:
+    context_json = json.dumps(value, sort_keys=True)
+    inlined = _inlined(context_json)
+    for term in used & inlined.scoped:
+        _check_scoped_context(context_json, term)
+    return _pruned_context(context_json, used & inlined.terms)
+
+
+@lru_cache(maxsize=4096)
+def _check_scoped_context(context_json: str, term: str) -> None:
+    """Apply ``term``'s scoped context on the whole (unpruned) context, as type and property.
+
+    Pruning could hide a protected-term redefinition between a scoped context and a term the
+    document does not use; JSON-LD processors reject such documents, so we do too. The
+    verdict is cached per context and term.
+    """
+    context = _inlined(context_json).context
+    for probe in ({"@id": "urn:mcred:probe", "@type": term}, {term: {"@id": "urn:mcred:probe"}}):
+        text = json.dumps({"@context": context, **probe})
+        try:
+            list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.JSON_LD, lenient=True))
+        except (SyntaxError, ValueError) as exc:
+            raise ProofError(
+                ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {exc}"
+            ) from None
+
+
+def _inlined_document_text(document: dict[str, Any]) -> str:
+    """The document as JSON text with every @context inlined from contexts/ and pruned."""
+    names: set[str] = set()
+    nested = _document_names(document, names)
+    used = frozenset(names)
+    if nested:
+        return json.dumps(_with_inlined_contexts(document, used))
+    body = json.dumps({k: v for k, v in document.items() if k != "@context"})
+    if "@context" not in document:
+        return body
+    # Splice the cached context text in, rather than re-serialising it for every document.
+    separator = "" if body == "{}" else ","
+    return '{"@context":' + _context_text(document["@context"], used) + separator + body[1:]
+
+
+def _with_inlined_contexts(node: Any, used: frozenset[str]) -> Any:
     if isinstance(node, list):
-        return [_with_inlined_contexts(item) for item in node]
+        return [_with_inlined_contexts(item, used) for item in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "@context":
-            out[key] = json.loads(_inlined_context(json.dumps(value, sort_keys=True)))
+            out[key] = json.loads(_context_text(value, used))
         elif key == "@value":
             out[key] = value  # a JSON literal's content is data, not JSON-LD
         else:
-            out[key] = _with_inlined_contexts(value)
+            out[key] = _with_inlined_contexts(value, used)
     return out
 
 
 def _rdf_quads(document: dict[str, Any]) -> list[pyoxigraph.Quad]:
     """Quads of a compact document via pyoxigraph, contexts inlined from contexts/."""
     try:
-        text = json.dumps(_with_inlined_contexts(document))
+        text = _inlined_document_text(document)
     except UnknownContextError as exc:
         raise ProofError(ProofError.CONTEXT_NOT_ALLOWED, str(exc)) from None
     try:
@@ -158,32 +295,45 @@ def _rdf_quads(document: dict[str, Any]) -> list[pyoxigraph.Quad]:
         quads = list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.JSON_LD, lenient=True))
     except (SyntaxError, ValueError) as exc:
         raise ProofError(ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {exc}") from None
-    return [_lowercase_language(q) for q in quads]
+    return [_checked(q) for q in quads]
 
 
-def _lowercase_language(quad: pyoxigraph.Quad) -> pyoxigraph.Quad:
-    # jsonld.js and pyld lower-case language tags when expanding; match them byte for byte.
-    obj = quad.object
-    if (
+_GOOD_IRIS: set[str] = set()  # IRIs already validated (vocabulary terms repeat across documents)
+
+
+def _check_iri(term: pyoxigraph.NamedNode, is_predicate: bool) -> None:
+    value = term.value
+    if value in _GOOD_IRIS:
+        return
+    if not _ABSOLUTE_IRI.match(value):
+        what = "term" if is_predicate else "IRI"
+        raise ProofError(
+            ProofError.DATA_LOSS,
+            f"{what} {value!r} is not defined by the @context"
+            " (it would be dropped or left relative)",
+        )
+    if len(_GOOD_IRIS) < 50_000:
+        _GOOD_IRIS.add(value)
+
+
+def _checked(quad: pyoxigraph.Quad) -> pyoxigraph.Quad:
+    """Refuse relative IRIs (data loss); lower-case language tags as jsonld.js and pyld do."""
+    subject, obj = quad.subject, quad.object
+    if isinstance(subject, pyoxigraph.NamedNode):
+        _check_iri(subject, False)
+    _check_iri(quad.predicate, True)
+    if isinstance(quad.graph_name, pyoxigraph.NamedNode):
+        _check_iri(quad.graph_name, False)
+    if isinstance(obj, pyoxigraph.NamedNode):
+        _check_iri(obj, False)
+    elif (
         isinstance(obj, pyoxigraph.Literal)
         and obj.language
         and obj.language != obj.language.lower()
     ):
         obj = pyoxigraph.Literal(obj.value, language=obj.language.lower())
-        return pyoxigraph.Quad(quad.subject, quad.predicate, obj, quad.graph_name)
+        return pyoxigraph.Quad(subject, quad.predicate, obj, quad.graph_name)
     return quad
-
-
-def _check_absolute(quads: list[pyoxigraph.Quad]) -> None:
-    for quad in quads:
-        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
-            if isinstance(term, pyoxigraph.NamedNode) and not _ABSOLUTE_IRI.match(term.value):
-                what = "term" if term is quad.predicate else "IRI"
-                raise ProofError(
-                    ProofError.DATA_LOSS,
-                    f"{what} {term.value!r} is not defined by the @context"
-                    " (it would be dropped or left relative)",
-                )
 
 
 def canonical_nquads(quads: list[pyoxigraph.Quad]) -> str:
@@ -199,7 +349,6 @@ def canonize(document: dict[str, Any]) -> str:
         quads = _rdf_quads(document)
     except _NeedsReferencePath:
         return canonize_reference(document)
-    _check_absolute(quads)
     return canonical_nquads(quads)
 
 

@@ -4,6 +4,7 @@ give byte-identical RDFC-1.0 N-Quads over a corpus of documents."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from tests.conftest import SHARED
 
 VECTORS = SHARED / "vectors" / "vc-di-eddsa"
 V2 = "https://www.w3.org/ns/credentials/v2"
+OB3_FILE = Path(__file__).resolve().parents[1] / "data" / "ob3_credential.json"
 VOCAB = {"@vocab": "https://vocab.example/#"}
 
 
@@ -78,7 +80,25 @@ def _synthetic_documents() -> list[tuple[str, dict[str, Any]]]:
     return docs
 
 
-CORPUS = _vector_documents() + _synthetic_documents()
+def _open_badges_documents() -> list[tuple[str, dict[str, Any]]]:
+    ob3 = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "ob3_credential.json").read_text()
+    )
+    v1 = {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://w3id.org/security/suites/ed25519-2020/v1",
+        ],
+        "id": "urn:uuid:7f1e0d2c-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "issuanceDate": "2022-05-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    return [("ob3/context-3.0.3", ob3), ("vc-v1/ed25519-2020", v1)]
+
+
+CORPUS = _vector_documents() + _synthetic_documents() + _open_badges_documents()
 
 
 @pytest.mark.parametrize(("name", "document"), CORPUS, ids=[n for n, _ in CORPUS])
@@ -101,3 +121,18 @@ def test_reference_and_fast_paths_refuse_the_same_unknown_context() -> None:
         with pytest.raises(ProofError) as info:
             path(doc)
         assert info.value.code == ProofError.CONTEXT_NOT_ALLOWED
+
+
+def test_both_paths_refuse_a_protected_term_conflict_in_an_unused_term() -> None:
+    """OB context 3.0.2's AchievementSubject scope redefines the protected `image`; the
+    document never uses `image`, yet JSON-LD processors must refuse it, pruning or not."""
+    from app.proofs.errors import ProofError
+
+    document = json.loads(OB3_FILE.read_text())
+    document["@context"] = [V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"]
+    assert "image" not in json.dumps(document)
+    for path in (jsonld.canonize, jsonld.canonize_reference):
+        with pytest.raises(ProofError) as info:
+            path(document)
+        assert info.value.code == ProofError.INVALID_JSONLD
+        assert "protected" in info.value.message
