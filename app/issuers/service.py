@@ -7,6 +7,7 @@ import hmac
 import secrets
 from typing import Any
 
+from nacl.signing import SigningKey
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from app.errors import ProblemError, not_found
 from app.issuers.keys import KeyStore
 from app.issuers.models import SERVICE_OWNER, ApiKey, Issuer, SigningKeyRecord
 from app.issuers.schemas import IssuerCreate, IssuerOut, KeyOut
+from app.proofs.errors import ProofError
 
 API_KEY_PREFIX = "mcred"
 
@@ -167,3 +169,26 @@ def count_issuers(session: Session) -> int:
 
 def list_issuers(session: Session) -> list[Issuer]:
     return list(session.scalars(select(Issuer).order_by(Issuer.slug)))
+
+
+def local_did_document(session: Session, base_url: str, did: str) -> dict[str, Any] | None:
+    """The DID document of a did:web this service hosts (no HTTP), or None if not ours.
+
+    A DID under our host that names no issuer is an error here, never an HTTP fetch.
+    """
+    if did == service_did(base_url):
+        return service_did_document(session, base_url)
+    prefix = issuer_did(base_url, "x")[:-1]
+    if not did.startswith(prefix):
+        return None
+    issuer = session.scalar(select(Issuer).where(Issuer.slug == did.removeprefix(prefix)))
+    if issuer is None:
+        raise ProofError(ProofError.VM_RESOLUTION, f"{did} names no issuer of this service")
+    return issuer_did_document(session, base_url, issuer)
+
+
+def signer_for(session: Session, keystore: KeyStore, base_url: str,
+               issuer: Issuer) -> tuple[SigningKey, str]:
+    """The issuer's current private key and its verification method id (DID URL)."""
+    key = current_key(session, issuer)
+    return keystore.signing_key(key.key_file), f"{issuer_did(base_url, issuer.slug)}#{key.fragment}"
