@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from app import system
 from app.config import Settings, get_settings
+from app.credentials import router as credentials_router
 from app.db import Database
 from app.deps import Services
 from app.errors import install_handlers
@@ -46,5 +47,6 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(system.router)
     app.include_router(issuers_router.public)
     app.include_router(issuers_router.admin)
+    app.include_router(credentials_router.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

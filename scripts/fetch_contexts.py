@@ -161,6 +161,18 @@ _OB_REPO = "github:1EdTech/openbadges-specification"
 # vc-di-eddsa test vectors' canonical N-Quads require.
 PINNED: tuple[Committed, ...] = (
     Committed(
+        "mcred:contexts/mcred-v1.jsonld (authored in this repository)",
+        "https://w3id.org/mcred/v1",
+        "mcred-v1.jsonld",
+        "3f8868af3e21e4d4faeaa0b24384836ceafb6d739463d8e500e9b5a3ae595570",
+    ),
+    Committed(
+        "mcred:contexts/mcred-elm-v1.jsonld (authored in this repository)",
+        "https://w3id.org/mcred/elm/v1",
+        "mcred-elm-v1.jsonld",
+        "cff99049994c46082e69ddbe232582af249a38a8003e61abca2ebbce0ebf1ec5",
+    ),
+    Committed(
         "github:w3c/vc-data-model@647f43b3242787f43dfad8ab256dcd47af155df3"
         ":contexts/credentials/examples/v2",
         "https://www.w3.org/ns/credentials/examples/v2",

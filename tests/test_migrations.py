@@ -10,7 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from app import migrate
 from app.db import make_engine
 
-TABLES = {"issuers", "signing_keys", "api_keys", "credentials", "audit_events"}
+TABLES = {"issuers", "signing_keys", "api_keys", "credentials", "audit_events", "achievements",
+          "awards", "bulk_jobs", "bulk_rows"}
 
 
 @pytest.fixture

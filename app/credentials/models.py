@@ -1,21 +1,101 @@
-"""Table of issued credentials: the exact signed bytes, immutable once stored."""
+"""Tables: achievements (defined once), awards (one per learner), the signed credentials of
+each award (OBv3 and ELM renderings, byte-exact and immutable), and bulk-issue jobs."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
 
 
+class AchievementRecord(Base):
+    """A micro-credential definition (the EU elements but the learner's); immutable."""
+
+    __tablename__ = "achievements"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"),
+                                           index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AwardRecord(Base):
+    """One achievement awarded to one learner: the record both renderings come from."""
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "idempotency_key"),
+        UniqueConstraint("achievement_id", "learner_key", "awarded_on"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"))
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id",
+                                                           ondelete="RESTRICT"), index=True)
+    # SHA-256 of the learner's normalised identity: finds the learner's credentials (stacking)
+    # and makes re-submitting the same award idempotent, without storing e-mails in clear here.
+    learner_key: Mapped[str] = mapped_column(String(64), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    awarded_on: Mapped[date] = mapped_column(Date)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)  # the validated award request
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CredentialRecord(Base):
+    """A signed credential, stored as the exact bytes that were signed and returned."""
+
     __tablename__ = "credentials"
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the credential's `id` URI
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"),
                                            index=True)
-    profile: Mapped[str] = mapped_column(String(20))  # "ob3" | "elm"
-    document: Mapped[bytes] = mapped_column(LargeBinary)  # signed JSON, byte-exact
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("awards.id", ondelete="RESTRICT"),
+                                                 index=True)
+    profile: Mapped[str] = mapped_column(String(20))  # "ob3" | "elm" | "vc"
+    document: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BulkJob(Base):
+    """A file of awards for one achievement, issued row by row by the workers."""
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"))
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id",
+                                                           ondelete="RESTRICT"))
+    source: Mapped[str] = mapped_column(String(300))
+    total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BulkRow(Base):
+    """One row of a bulk job; ``state`` moves pending → issued | duplicate | rejected once."""
+
+    __tablename__ = "bulk_rows"
+    __table_args__ = (Index("ix_bulk_rows_pending", "job_id", "state"),)
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("bulk_jobs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    row_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    award_id: Mapped[str | None] = mapped_column(String(64))
+    errors: Mapped[list[Any] | None] = mapped_column(JSON)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

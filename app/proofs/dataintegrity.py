@@ -134,6 +134,7 @@ def add_proof(
     challenge: str | None = None,
     proof_id: str | None = None,
     previous_proof: str | list[str] | None = None,
+    proof_array: bool = False,
 ) -> dict[str, Any]:
     """Return a copy of ``document`` secured with one more DataIntegrityProof.
 
@@ -174,7 +175,8 @@ def add_proof(
     }
     # Shallow: nested objects are shared with the input, which is never modified here.
     secured = dict(unsecured)
-    secured["proof"] = [*existing, proof] if existing else proof
+    # proof_array: a lone proof as a one-element array (the OBv3 JSON Schema requires it).
+    secured["proof"] = [*existing, proof] if existing or proof_array else proof
     return secured
 
 

@@ -1,0 +1,52 @@
+"""The one internal record both renderings (OBv3 and ELM) are made from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from app.elements.model import Evidence, Learner, MicroCredentialSpec
+
+
+@dataclass(frozen=True)
+class IssuerInfo:
+    did: str
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    url: str
+    email: str
+
+
+@dataclass(frozen=True)
+class CredentialContent:
+    """Everything a micro-credential says, before it is rendered and signed."""
+
+    id: str  # urn:uuid:… of this rendering
+    issuer: IssuerInfo
+    achievement_id: str  # URL of the achievement definition
+    spec: MicroCredentialSpec
+    learner: Learner
+    awarded_on: date
+    issued_at: datetime
+    salt: str  # public salt for the learner's hashed identifiers
+    grade: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    valid_until: date | None = None
+    composed_of: list[str] = field(default_factory=list)  # credential ids it stacks from
+
+    @property
+    def country(self) -> str:
+        return self.spec.country or self.issuer.country
+
+
+def hashed_identity(value: str, salt: str) -> str:
+    """OBv3 IdentityObject hash: ``sha256$`` + hex SHA-256 of value ‖ salt."""
+    return "sha256$" + hashlib.sha256((value + salt).encode("utf-8")).hexdigest()
+
+
+def timestamp(moment: datetime | date) -> str:
+    """XML Schema dateTime in UTC with a Z, to the second."""
+    if not isinstance(moment, datetime):
+        return f"{moment.isoformat()}T00:00:00Z"
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,86 @@
+"""HTTP: achievements, issuing (VC-API and award shapes), stored credentials."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.credentials import service, vcapi
+from app.deps import Services, db_session, require_issuer_key, services
+from app.elements.model import AwardRequest, element_errors
+from app.issuers.models import Issuer
+from app.issuers.service import issuer_did
+
+router = APIRouter(tags=["credentials"])
+VC_MEDIA_TYPE = "application/vc"
+
+
+def issuing(svc: Services) -> service.Issuing:
+    return service.Issuing(keystore=svc.keystore, base_url=svc.settings.public_base_url)
+
+
+@router.post("/achievements", status_code=201, summary="Define a micro-credential (EU elements)")
+def create_achievement(body: dict[str, Any] = Body(...),
+                       issuer: Issuer = Depends(require_issuer_key),
+                       session: Session = Depends(db_session),
+                       svc: Services = Depends(services)) -> dict[str, Any]:
+    spec = service.validate_spec(body)
+    record = service.create_achievement(session, issuer, spec, f"issuer:{issuer.slug}")
+    return {"id": record.id, "url": service.achievement_url(svc.settings.public_base_url,
+                                                            record.id),
+            "issuer": issuer_did(svc.settings.public_base_url, issuer.slug), "spec": record.spec}
+
+
+@router.get("/achievements/{achievement_id}", summary="A micro-credential definition")
+def get_achievement(achievement_id: str, session: Session = Depends(db_session),
+                    svc: Services = Depends(services)) -> dict[str, Any]:
+    record = service.get_achievement(session, None, achievement_id)
+    base = svc.settings.public_base_url
+    return {"id": record.id, "url": service.achievement_url(base, record.id),
+            "spec": record.spec}
+
+
+@router.post("/credentials/issue", status_code=201,
+             summary="Issue: VC-API {credential, options} or an award {achievementId, learner…}")
+def issue(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_issuer_key),
+          session: Session = Depends(db_session),
+          svc: Services = Depends(services)) -> JSONResponse:
+    actor = f"issuer:{issuer.slug}"
+    if "credential" in body:
+        unknown = set(body) - {"credential", "options"}
+        if unknown:
+            return _bad_request(f"unknown member(s) {sorted(unknown)}")
+        options = body.get("options")
+        if options is not None and not isinstance(options, dict):
+            return _bad_request("options must be an object")
+        _, signed = vcapi.issue(session, issuing(svc), issuer, body["credential"], options,
+                                actor)
+        return JSONResponse({"verifiableCredential": signed}, status_code=201)
+    try:
+        request = AwardRequest.model_validate(body)
+    except ValidationError as exc:
+        raise service.incomplete(element_errors(exc.errors())) from None
+    award, created = service.award(session, issuing(svc), issuer, request, actor)
+    documents = {profile: record.document for profile, record in
+                 service.award_credentials(session, award.id).items()}
+    parsed = {profile: json.loads(data) for profile, data in documents.items()}
+    return JSONResponse({"awardId": award.id, "created": created, "credentials": parsed,
+                         "verifiableCredential": parsed["ob3"]},
+                        status_code=201 if created else 200)
+
+
+def _bad_request(detail: str) -> JSONResponse:
+    from app.errors import ProblemError, problem_response
+
+    return problem_response(ProblemError(400, "bad-request", "Bad request", detail))
+
+
+@router.get("/credentials/{credential_id}", summary="A stored credential, exactly as signed")
+def get_credential(credential_id: str, session: Session = Depends(db_session)) -> Response:
+    record = service.get_credential(session, credential_id)
+    return Response(record.document, media_type=VC_MEDIA_TYPE)

@@ -1,0 +1,1 @@
+"""The EU micro-credential standard elements: model, vocabularies, completeness."""

@@ -1,0 +1,78 @@
+"""Completeness of the EU standard elements: present and well formed, element by element."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.elements import vocabularies as vocab
+from app.elements.extract import Found
+from app.elements.model import MANDATORY_ELEMENTS, OPTIONAL_ELEMENTS
+
+_URI = re.compile(r"^[a-z][a-z0-9+.-]*:\S+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ElementCheck:
+    element: str
+    mandatory: bool
+    status: str  # "present" | "missing" | "malformed"
+    path: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def _problem(element: str, value: Any) -> str | None:
+    """Why a present element is malformed, or None when it is well formed."""
+    if element == "learner":
+        if not (value.get("name") or value.get("id") or value.get("identifiers")):
+            return "no name, id or identifier for the learner"
+    elif element in ("title",) and not str(value).strip():
+        return "empty"
+    elif element == "country":
+        try:
+            vocab.country(value)
+        except ValueError:
+            return f"'{value}' is not an ISO 3166-1 country code"
+    elif element == "learningOutcomes" and not [s for s in value if str(s).strip()]:
+        return "no learning outcome statement"
+    elif element == "workload":
+        if not isinstance(value.get("ects"), float) or value["ects"] <= 0:
+            return "ECTS must be a positive number"
+    elif element == "level":
+        eqf = value.get("eqf")
+        if eqf is not None and (not isinstance(eqf, int | float) or not 1 <= eqf <= 8):
+            return f"EQF level {eqf} is outside 1-8"
+        if eqf is None and not value.get("qfEhea"):
+            return "neither an EQF level nor a QF-EHEA cycle"
+    elif element in ("assessmentType", "supervisionAndIdentityVerification"):
+        if not _URI.match(str(value)):
+            return "not a concept URI"
+    elif element == "participationForm" and not value:
+        return "empty"
+    elif element == "qualityAssurance" and not [q for q in value if q.get("type")]:
+        return "no quality assurance type"
+    return None
+
+
+def check(found: dict[str, Found]) -> list[ElementCheck]:
+    """One check per Annex I element (mandatory first), in the Recommendation's order."""
+    checks = []
+    for element in MANDATORY_ELEMENTS + OPTIONAL_ELEMENTS:
+        mandatory = element in MANDATORY_ELEMENTS
+        item = found.get(element)
+        if item is None:
+            checks.append(ElementCheck(element, mandatory, "missing",
+                                       reason="not found in the credential"))
+            continue
+        reason = _problem(element, item.value)
+        checks.append(ElementCheck(element, mandatory, "malformed" if reason else "present",
+                                   item.path, reason))
+    return checks
+
+
+def mandatory_failures(found: dict[str, Found]) -> list[ElementCheck]:
+    return [c for c in check(found) if c.mandatory and c.status != "present"]
