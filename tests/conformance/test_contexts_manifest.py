@@ -44,6 +44,7 @@ VC_V2_SPEC_SHA256 = "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec
 NPM_KEYS = {"url", "file", "sha256", "source", "path_in_package"}
 PINNED_KEYS = {"url", "file", "sha256", "source", "pinned"}
 NPM_SOURCE = re.compile(r"^(@[a-z0-9._-]+/)?[a-z0-9._-]+@\d+\.\d+\.\d+$")
+OWN_SOURCE = re.compile(r"^mcred:contexts/[a-z0-9.-]+ \(authored in this repository\)$")
 GITHUB_SOURCE = re.compile(r"^github:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}:\S+$")
 
 EXAMPLES_VOCAB = "https://www.w3.org/ns/credentials/examples#"
@@ -76,7 +77,10 @@ def test_entry_names_its_source(entry: dict[str, Any]) -> None:
     if "pinned" in entry:
         assert set(entry) == PINNED_KEYS
         assert entry["pinned"] is True
-        assert GITHUB_SOURCE.match(entry["source"]), entry["source"]
+        # Committed files: a pinned upstream commit, or a context authored in this repository.
+        assert GITHUB_SOURCE.match(entry["source"]) or OWN_SOURCE.match(entry["source"]), (
+            entry["source"]
+        )
     else:
         assert set(entry) == NPM_KEYS
         assert NPM_SOURCE.match(entry["source"]), entry["source"]
