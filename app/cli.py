@@ -154,6 +154,84 @@ def cmd_keys_rotate(args: argparse.Namespace) -> None:
         print(f"{did}#{key.fragment} {key.public_key_multibase}")
 
 
+def cmd_achievement_create(args: argparse.Namespace) -> None:
+    from app.credentials import service
+    from app.errors import ProblemError
+    from app.issuers.service import get_issuer
+
+    try:
+        data = json.loads(Path(args.file).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from None
+    settings = _load_settings()
+    svc = _services(settings)
+    try:
+        spec = service.validate_spec(data)
+    except ProblemError as exc:
+        raise CliError("; ".join(f"{e['element']}: {e['message']}"
+                                 for e in exc.extra["errors"])) from None
+    with svc.db.session() as session:
+        issuer = get_issuer(session, args.issuer)
+        record = service.create_achievement(session, issuer, spec, "cli")
+        print(json.dumps({"id": record.id, "url": service.achievement_url(
+            settings.public_base_url, record.id)}, indent=2))
+
+
+def cmd_issue(args: argparse.Namespace) -> None:
+    from app.credentials import batch
+    from app.credentials.service import Issuing
+    from app.issuers.service import get_issuer
+
+    path = Path(args.csv or args.jsonl)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    settings = _load_settings()
+    svc = _services(settings)
+    rows = batch.parse_rows(data, "csv" if args.csv else "jsonl")
+    with svc.db.session() as session:
+        issuer = get_issuer(session, args.issuer)
+        job = batch.create_job(session, issuer, args.achievement, rows, path.name, "cli")
+        job_id, total = job.id, job.total
+    print(f"job {job_id}: {total} rows queued", file=sys.stderr)
+    if args.no_wait:
+        print(job_id)
+        return
+    issuing = Issuing(svc.keystore, settings.public_base_url)
+    processed = 0
+    step = max(1, total // 20)
+
+    def tick() -> None:
+        nonlocal processed
+        processed += 1
+        if processed % step == 0 or processed == total:
+            print(f"  {processed}/{total} rows processed", file=sys.stderr)
+
+    batch.run_worker(svc.db, issuing, job_id=job_id, exit_when_idle=True, on_row=tick)
+    with svc.db.session() as session:
+        job = batch.get_job(session, None, job_id)
+        summary = batch.progress(session, job).to_json()
+        if args.report:
+            Path(args.report).write_text(json.dumps(
+                {**summary, "rows": batch.report(session, job)}, indent=2), "utf-8")
+    print(json.dumps(summary, indent=2))
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    import logging
+
+    from app.credentials import batch
+    from app.credentials.service import Issuing
+
+    settings = _load_settings()
+    svc = _services(settings)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    done = batch.run_worker(svc.db, Issuing(svc.keystore, settings.public_base_url),
+                            exit_when_idle=args.exit_when_idle)
+    print(f"worker processed {done} rows", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mcred", description="Verifiable micro-credentials.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +267,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slug")
     p.add_argument("--label", default="")
     p.set_defaults(func=cmd_issuer_api_key)
+
+    achievement = sub.add_parser("achievement", help="define micro-credentials").add_subparsers(
+        dest="action", required=True)
+    p = achievement.add_parser("create", help="define a micro-credential from a JSON file")
+    p.add_argument("--issuer", required=True, help="issuer slug")
+    p.add_argument("--file", required=True, help="JSON with the EU elements (see docs/)")
+    p.set_defaults(func=cmd_achievement_create)
+
+    p = sub.add_parser("issue", help="bulk-issue awards from a CSV or JSON Lines file")
+    p.add_argument("--issuer", required=True, help="issuer slug")
+    p.add_argument("--achievement", required=True, help="achievement id")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", help="CSV file (columns: name, email, awarded_on, …)")
+    source.add_argument("--jsonl", help="JSON Lines file of award requests")
+    p.add_argument("--report", help="write the per-row report (JSON) to this file")
+    p.add_argument("--no-wait", action="store_true",
+                   help="queue the job for the workers and print its id")
+    p.set_defaults(func=cmd_issue)
+
+    p = sub.add_parser("worker", help="run a bulk-issue worker (run several on PostgreSQL)")
+    p.add_argument("--exit-when-idle", action="store_true", help="stop when no row is pending")
+    p.set_defaults(func=cmd_worker)
 
     keys = sub.add_parser("keys", help="manage signing keys").add_subparsers(dest="action",
                                                                             required=True)

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, gt=0, description="Largest request body accepted, in bytes."
     )
+    max_upload_bytes: int = Field(
+        50 * 1_048_576, gt=0, description="Largest bulk-issue file accepted, in bytes."
+    )
+    inprocess_worker: bool = Field(
+        True, description="Run a bulk-issue worker thread inside the service."
+    )
     log_level: str = Field("INFO", description="Python logging level.")
 
     @field_validator("public_base_url")

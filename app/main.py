@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from app import system
 from app.config import Settings, get_settings
+from app.credentials import bulk_router
 from app.credentials import router as credentials_router
 from app.db import Database
 from app.deps import Services
@@ -33,13 +36,29 @@ def build_services(settings: Settings) -> Services:
     return Services(settings=settings, db=Database(settings.database_url), keystore=keystore)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process bulk worker (if enabled) and stop it on shutdown."""
+    from app.credentials.batch import BackgroundWorker
+    from app.credentials.service import Issuing
+
+    svc: Services = app.state.services
+    worker = None
+    if svc.settings.inprocess_worker:
+        worker = BackgroundWorker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url))
+        worker.start()
+    yield
+    if worker is not None:
+        worker.stop()
+
+
 def create_app(settings: Settings | None = None, svc: Services | None = None) -> FastAPI:
     """The mcred ASGI app."""
     settings = settings or (svc.settings if svc else get_settings())
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     svc = svc or build_services(settings)
-    app = FastAPI(title="mcred", version="0.1.0",
+    app = FastAPI(title="mcred", version="0.1.0", lifespan=_lifespan,
                   description="Issue, share and verify EU micro-credentials as W3C Verifiable "
                               "Credentials (Open Badges 3.0 and ELM renderings).")
     app.state.services = svc
@@ -47,6 +66,8 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(system.router)
     app.include_router(issuers_router.public)
     app.include_router(issuers_router.admin)
+    app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={bulk_router.BULK_PATH: settings.max_upload_bytes})
     return app
