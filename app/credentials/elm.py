@@ -95,8 +95,8 @@ def _specification(content: CredentialContent) -> dict[str, Any]:
 def _language3(alpha2: str) -> str:
     import pycountry
 
-    language = pycountry.languages.get(alpha_2=alpha2)
-    return (getattr(language, "bibliographic", None) or language.alpha_3).upper()
+    # The EU language authority table uses ISO 639-2/T codes (DEU, FRA, ENG), pycountry's alpha_3.
+    return pycountry.languages.get(alpha_2=alpha2).alpha_3.upper()
 
 
 def _assessment(content: CredentialContent) -> dict[str, Any]:

@@ -16,8 +16,6 @@ from app.elements import vocabularies as vocab
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 MCRED_CONTEXT = "https://w3id.org/mcred/v1"
-OB_SCHEMA = ("https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
-             "ob_v3p0_achievementcredential_schema.json")
 
 
 def _identifiers(content: CredentialContent) -> list[dict[str, Any]]:

@@ -65,7 +65,8 @@ class _Model(BaseModel):
     def _no_control_characters(cls, value: object) -> object:
         # Control characters have no place in a credential and canonicalise differently
         # across RDF libraries; refuse them at the door.
-        if isinstance(value, str) and _CONTROL.search(value):
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
             raise ValueError("must not contain control characters")
         return value
 

@@ -225,3 +225,12 @@ def test_stacked_credential_records_its_components(client: TestClient, api_key: 
     assert response.json()["credentials"]["ob3"]["composedOf"] == [component_id]
     claim = response.json()["credentials"]["elm"]["credentialSubject"]["hasClaim"][0]
     assert claim["hasPart"] == [component_id]
+
+
+@pytest.mark.parametrize("change", [{"title": "Data\x07Literacy"},
+                                    {"gradeScale": ["A", "B\x00"]}])
+def test_control_characters_are_refused(client: TestClient, api_key: dict,
+                                        change: dict) -> None:
+    response = client.post("/achievements", json={**FULL_SPEC, **change}, headers=api_key)
+    assert response.status_code == 422
+    assert "control characters" in response.json()["errors"][0]["message"]
