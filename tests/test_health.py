@@ -43,3 +43,15 @@ def test_openapi_lists_the_endpoints(client: TestClient) -> None:
     assert {"/health", "/admin/issuers", "/issuers/{slug}/did.json",
             "/.well-known/did.json"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_own_contexts_are_served_byte_exact(client: TestClient) -> None:
+    from app.proofs.contexts import context_bytes
+    from app.system import OWN_CONTEXTS
+
+    for path, url in OWN_CONTEXTS.items():
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/ld+json"
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert response.content == context_bytes(url)
