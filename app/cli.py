@@ -232,6 +232,17 @@ def cmd_worker(args: argparse.Namespace) -> None:
     print(f"worker processed {done} rows", file=sys.stderr)
 
 
+def cmd_status(args: argparse.Namespace) -> None:
+    from app.status import service
+
+    settings = _load_settings()
+    svc = _services(settings)
+    with svc.db.session() as session:
+        states = service.change(session, None, args.credential_id, args.action, args.reason,
+                                "cli")
+    print(json.dumps({"credentialId": args.credential_id, "status": states}))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mcred", description="Verifiable micro-credentials.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -289,6 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run a bulk-issue worker (run several on PostgreSQL)")
     p.add_argument("--exit-when-idle", action="store_true", help="stop when no row is pending")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("status", help="revoke, suspend or unsuspend a credential")
+    p.add_argument("action", choices=["revoke", "suspend", "unsuspend"])
+    p.add_argument("credential_id")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_status)
 
     keys = sub.add_parser("keys", help="manage signing keys").add_subparsers(dest="action",
                                                                             required=True)

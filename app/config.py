@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     inprocess_worker: bool = Field(
         True, description="Run a bulk-issue worker thread inside the service."
     )
+    outbound_allow_private: bool = Field(
+        False, description="Let outbound fetches reach private/loopback hosts (tests only)."
+    )
+    outbound_ca_file: Path | None = Field(
+        None, description="Extra CA certificate (PEM) trusted for outbound HTTPS (tests only)."
+    )
+    rubrics_dir: Path | None = Field(
+        None, description="Folder of extra scoring rubrics (<name>.json), see docs/."
+    )
     log_level: str = Field("INFO", description="Python logging level.")
 
     @field_validator("public_base_url")

@@ -61,7 +61,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock up front. A deferred transaction that reads and
+            # then writes fails at once with "database is locked" when another process is
+            # writing; an immediate one waits its turn (busy_timeout). WAL readers still run.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

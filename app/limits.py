@@ -8,6 +8,36 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_JSON, ProblemError
 
+MAX_JSON_DEPTH = 64
+
+
+class JsonDepth:
+    """Streaming nesting-depth counter for JSON bodies (strings and escapes understood), so a
+    deeply nested document is refused before the parser recurses into it."""
+
+    def __init__(self, limit: int = MAX_JSON_DEPTH) -> None:
+        self.limit, self.depth, self.in_string, self.escaped = limit, 0, False, False
+
+    def feed(self, chunk: bytes) -> bool:
+        """False once the depth limit is exceeded."""
+        for byte in chunk:
+            if self.in_string:
+                if self.escaped:
+                    self.escaped = False
+                elif byte == 0x5C:  # backslash
+                    self.escaped = True
+                elif byte == 0x22:
+                    self.in_string = False
+            elif byte == 0x22:
+                self.in_string = True
+            elif byte in (0x5B, 0x7B):  # [ {
+                self.depth += 1
+                if self.depth > self.limit:
+                    return False
+            elif byte in (0x5D, 0x7D):
+                self.depth -= 1
+        return True
+
 
 class BodySizeLimit:
     """413 problem+json when Content-Length, or the bytes actually streamed, exceed the limit."""
@@ -36,14 +66,19 @@ class BodySizeLimit:
 
         received = 0
         response_started = False
+        content_type = headers.get(b"content-type", b"").lower()
+        depth = JsonDepth() if b"json" in content_type else None
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                body = message.get("body", b"")
+                received += len(body)
                 if received > limit:
                     raise _TooLarge
+                if depth is not None and not depth.feed(body):
+                    raise _TooDeep
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -56,12 +91,20 @@ class BodySizeLimit:
         except _TooLarge:
             if not response_started:
                 await self._refuse(scope, send, limit)
+        except _TooDeep:
+            if not response_started:
+                problem = ProblemError(400, "json-too-deep", "JSON nested too deeply",
+                                       f"JSON may nest at most {MAX_JSON_DEPTH} levels")
+                await self._send(send, problem, scope)
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         problem = ProblemError(413, "payload-too-large", "Request body too large",
                                f"the limit is {limit} bytes")
+        await self._send(send, problem, scope)
+
+    async def _send(self, send: Send, problem: ProblemError, scope: Scope) -> None:
         body = json.dumps(problem.body(scope.get("path"))).encode("utf-8")
-        await send({"type": "http.response.start", "status": 413,
+        await send({"type": "http.response.start", "status": problem.status,
                     "headers": [(b"content-type", PROBLEM_JSON.encode()),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
@@ -69,3 +112,7 @@ class BodySizeLimit:
 
 class _TooLarge(BaseException):
     """Raised inside receive() to abort a request whose body is too large."""
+
+
+class _TooDeep(BaseException):
+    """Raised inside receive() to abort a JSON body nested too deeply."""

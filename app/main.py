@@ -18,6 +18,9 @@ from app.errors import install_handlers
 from app.issuers import router as issuers_router
 from app.issuers.keys import KeyStore
 from app.limits import BodySizeLimit
+from app.registry import router as registry_router
+from app.status import router as status_router
+from app.verify import router as verify_router
 
 
 class StartupError(Exception):
@@ -66,6 +69,11 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(system.router)
     app.include_router(issuers_router.public)
     app.include_router(issuers_router.admin)
+    app.include_router(registry_router.admin)
+    app.include_router(registry_router.public)
+    app.include_router(status_router.router)
+    app.include_router(verify_router.router)
+    app.include_router(status_router.admin)
     app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,

@@ -8,6 +8,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from app import migrate
 from app.config import Settings
 from app.deps import Services
 from app.main import build_services, create_app
+from tests import samples
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 KEY_SECRET = "test-key-secret-0123456789"
@@ -137,5 +139,18 @@ ISSUER_BODY = {"slug": "uni-tartu", "legal_name": "University of Tartu", "countr
 @pytest.fixture
 def issuer(client: TestClient, admin: dict[str, str]) -> dict:
     response = client.post("/admin/issuers", json=ISSUER_BODY, headers=admin)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def api_key(client: TestClient, issuer: dict, admin: dict) -> dict[str, str]:
+    token = client.post("/admin/issuers/uni-tartu/api-keys", headers=admin).json()["apiKey"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def achievement(client: TestClient, api_key: dict[str, str]) -> dict[str, Any]:
+    response = client.post("/achievements", json=samples.FULL_SPEC, headers=api_key)
     assert response.status_code == 201, response.text
     return response.json()

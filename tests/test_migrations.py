@@ -11,6 +11,7 @@ from app import migrate
 from app.db import make_engine
 
 TABLES = {"issuers", "signing_keys", "api_keys", "credentials", "audit_events", "achievements",
+          "status_lists", "status_entries", "registry_entries", "registry_dids",
           "awards", "bulk_jobs", "bulk_rows"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from app.elements.model import Evidence, Learner, MicroCredentialSpec
 
@@ -34,6 +35,12 @@ class CredentialContent:
     evidence: list[Evidence] = field(default_factory=list)
     valid_until: date | None = None
     composed_of: list[str] = field(default_factory=list)  # credential ids it stacks from
+    status: list[dict[str, Any]] = field(default_factory=list)  # BitstringStatusListEntry
+
+    @property
+    def credential_status(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """One entry as an object (what the OBv3 JSON Schema accepts), several as an array."""
+        return self.status[0] if len(self.status) == 1 else list(self.status)
 
     @property
     def country(self) -> str:

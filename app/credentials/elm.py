@@ -158,4 +158,6 @@ def render_elm(content: CredentialContent) -> dict[str, Any]:
     }
     if content.valid_until:
         credential["validUntil"] = timestamp(content.valid_until)
+    if content.status:
+        credential["credentialStatus"] = content.credential_status
     return credential

@@ -157,6 +157,8 @@ def render_ob3(content: CredentialContent) -> dict[str, Any]:
     }
     if content.valid_until:
         credential["validUntil"] = timestamp(content.valid_until)
+    if content.status:
+        credential["credentialStatus"] = content.credential_status
     if content.evidence:
         credential["evidence"] = [
             {**({"id": str(e.id)} if e.id else {}), "type": ["Evidence"],

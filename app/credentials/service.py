@@ -29,6 +29,7 @@ from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
 from app.proofs.dataintegrity import RDFC, add_proof
 from app.proofs.errors import ProofError
+from app.status.service import credential_status
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
                          request=request.model_dump(mode="json", by_alias=True,
                                                     exclude_none=True))
     session.add(record)
+    status = credential_status(session, issuing.base_url, issuer, record.id)
     issued_at = utcnow()
     salt = secrets.token_hex(8)
     for profile, render in (("ob3", render_ob3), ("elm", render_elm)):
@@ -164,7 +166,7 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             achievement_id=achievement_url(issuing.base_url, achievement.id), spec=spec,
             learner=request.learner, awarded_on=request.awarded_on, issued_at=issued_at,
             salt=salt, grade=request.grade, evidence=request.evidence,
-            valid_until=request.valid_until, composed_of=composed)
+            valid_until=request.valid_until, composed_of=composed, status=status)
         signed = add_proof(render(content), signing_key, vm, cryptosuite=RDFC,
                            proof_array=profile == "ob3")
         session.add(CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,

@@ -25,6 +25,7 @@ from app.proofs import jsonld
 from app.proofs.contexts import UnknownContextError, context_bytes
 from app.proofs.dataintegrity import CRYPTOSUITES, RDFC, add_proof
 from app.proofs.errors import ProofError
+from app.status.service import credential_status
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
@@ -156,6 +157,9 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     if session.get(CredentialRecord, document["id"]) is not None:
         raise ProblemError(409, "credential-exists", "Credential exists",
                            f"a credential with id {document['id']} was issued already")
+    if "credentialStatus" not in document and options.get("credentialStatus", True) is not False:
+        entries = credential_status(session, issuing.base_url, issuer, document["id"])
+        document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     signing_key, vm = issuers.signer_for(session, issuing.keystore, issuing.base_url, issuer)
     try:
         signed = add_proof(document, signing_key, vm, cryptosuite=suite)

@@ -34,6 +34,12 @@ class DidResolver:
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
+    def with_local(self, local: LocalLookup) -> DidResolver:
+        """A resolver with its own local lookup that shares this one's remote cache."""
+        twin = DidResolver(local, self.policy, self.ttl)
+        twin._cache, twin._lock = self._cache, self._lock
+        return twin
+
     def resolve(self, did: str) -> dict[str, Any]:
         """The DID document for ``did``; raises ProofError(VM_RESOLUTION)."""
         try:

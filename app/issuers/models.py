@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -24,6 +24,9 @@ class Issuer(Base):
     url: Mapped[str] = mapped_column(String(2048))
     email: Mapped[str] = mapped_column(String(320))
     org_type: Mapped[str] = mapped_column(String(20))
+    # Also issue a suspension status entry (revocation entries are always issued). Off by
+    # default: two entries make credentialStatus an array, which the OBv3 JSON Schema refuses.
+    suspension: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     keys: Mapped[list[SigningKeyRecord]] = relationship(

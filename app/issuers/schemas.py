@@ -23,6 +23,7 @@ class IssuerCreate(BaseModel):
     url: AnyHttpUrl
     email: EmailStr
     org_type: OrgType = Field("hei", description="'hei' (higher education) or 'other' provider.")
+    suspension: bool = Field(False, description="also issue suspension status entries")
 
     @field_validator("country")
     @classmethod
@@ -50,6 +51,7 @@ class IssuerOut(BaseModel):
     url: str
     email: str
     orgType: str
+    suspension: bool
     created: datetime
     keys: list[KeyOut]
 

@@ -85,7 +85,8 @@ def create_issuer(session: Session, keystore: KeyStore, data: IssuerCreate,
         raise ProblemError(409, "issuer-exists", "Issuer exists",
                            f"an issuer with slug '{data.slug}' already exists")
     issuer = Issuer(slug=data.slug, legal_name=data.legal_name, country=data.country,
-                    url=str(data.url), email=str(data.email), org_type=data.org_type)
+                    url=str(data.url), email=str(data.email), org_type=data.org_type,
+                    suspension=data.suspension)
     session.add(issuer)
     try:
         session.flush()
@@ -127,7 +128,8 @@ def issuer_out(session: Session, base_url: str, issuer: Issuer) -> IssuerOut:
     return IssuerOut(
         slug=issuer.slug, did=did, didDocumentUrl=f"{base_url}/issuers/{issuer.slug}/did.json",
         legalName=issuer.legal_name, country=issuer.country, url=issuer.url,
-        email=issuer.email, orgType=issuer.org_type, created=issuer.created_at,
+        email=issuer.email, orgType=issuer.org_type, suspension=issuer.suspension,
+        created=issuer.created_at,
         keys=[KeyOut(id=f"{did}#{k.fragment}", publicKeyMultibase=k.public_key_multibase,
                      didKey=did_key_for(k.public_key_multibase), created=k.created_at,
                      current=k.retired_at is None) for k in keys])

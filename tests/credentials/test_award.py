@@ -18,7 +18,7 @@ from app.elements.extract import read_elm, read_ob3
 from app.issuers.service import local_did_document
 from app.proofs.dataintegrity import verify_document
 from tests.conftest import SHARED
-from tests.credentials.conftest import FULL_SPEC, award_body
+from tests.samples import FULL_SPEC, award_body
 
 SCHEMA = json.loads((SHARED / "schemas" / "ob_v3p0_achievementcredential_schema.json").read_text())
 

@@ -160,7 +160,7 @@ def _states(svc: Services) -> dict[str, int]:
 def test_worker_killed_mid_job_resumes_without_duplicates(client: TestClient, api_key: dict,
                                                           achievement: dict,
                                                           svc: Services) -> None:
-    total = 60
+    total = 300
     upload(client, api_key, achievement["id"], cohort_csv(total))
     worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT,
                               env=_worker_env(svc), stdout=subprocess.DEVNULL,

@@ -1,11 +1,8 @@
-"""Fixtures for issuing: an issuer with an API key, a full micro-credential definition."""
+"""Sample data: a full micro-credential definition and a learner."""
 
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
-from fastapi.testclient import TestClient
 
 FULL_SPEC: dict[str, Any] = {
     "title": "Data Literacy for Public Administration",
@@ -38,19 +35,6 @@ FULL_SPEC: dict[str, Any] = {
 }
 
 LEARNER = {"name": "Mari Maasikas", "email": "Mari.Maasikas@example.ee", "studentId": "B123456"}
-
-
-@pytest.fixture
-def api_key(client: TestClient, issuer: dict, admin: dict) -> dict[str, str]:
-    token = client.post("/admin/issuers/uni-tartu/api-keys", headers=admin).json()["apiKey"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def achievement(client: TestClient, api_key: dict[str, str]) -> dict[str, Any]:
-    response = client.post("/achievements", json=FULL_SPEC, headers=api_key)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def award_body(achievement_id: str, **extra: Any) -> dict[str, Any]:

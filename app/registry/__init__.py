@@ -1,0 +1,1 @@
+"""The trusted issuer registry: which issuer DIDs a verifier trusts, with their QA."""

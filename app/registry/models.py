@@ -1,0 +1,41 @@
+"""Tables: trusted issuer registry entries and the DIDs that point at them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+
+
+class RegistryEntry(Base):
+    __tablename__ = "registry_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2))
+    org_type: Mapped[str] = mapped_column(String(20))  # "hei" | "other"
+    # [{agency, agencyId, deqarId, esgAligned, validFrom, validUntil, reportUrl}]
+    quality_assurance: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | suspended
+    source: Mapped[str] = mapped_column(String(500), default="manual")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dids: Mapped[list[RegistryDid]] = relationship(back_populates="entry",
+                                                   cascade="all, delete-orphan",
+                                                   order_by="RegistryDid.did")
+
+
+class RegistryDid(Base):
+    """One DID (or issuer URL) of an entry; a DID belongs to at most one entry."""
+
+    __tablename__ = "registry_dids"
+
+    did: Mapped[str] = mapped_column(String(500), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entries.id", ondelete="CASCADE"),
+                                          index=True)
+    entry: Mapped[RegistryEntry] = relationship(back_populates="dids")

@@ -1,0 +1,68 @@
+"""Publishing and subscribing: a registry travels as a VC signed by its service's DID, listing
+the entries; a subscriber verifies the proof and that the signer is the one it expects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.dids.resolver import DidResolver
+from app.issuers import service as issuers
+from app.issuers.keys import KeyStore
+from app.outbound import OutboundError, OutboundPolicy, fetch
+from app.proofs.dataintegrity import RDFC, add_proof, verify_document
+from app.registry import importers, service
+from app.registry.schemas import RegistryEntryIn
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def signed_export(session: Session, keystore: KeyStore, base_url: str) -> dict[str, Any]:
+    key_record = issuers.ensure_service_key(session, keystore)
+    did = issuers.service_did(base_url)
+    entries = [service.to_out(e).model_dump(mode="json", by_alias=True, exclude={"id", "source"})
+               for e in service.list_entries(session)]
+    document = {
+        "@context": [VC_V2],
+        "type": ["VerifiableCredential", "TrustedIssuerList"],
+        "issuer": did,
+        "validFrom": utcnow().isoformat().replace("+00:00", "Z"),
+        "credentialSubject": {"id": f"{base_url}/registry.json", "entries": entries},
+    }
+    key = keystore.signing_key(key_record.key_file)
+    return add_proof(document, key, f"{did}#{key_record.fragment}", cryptosuite=RDFC)
+
+
+class SubscriptionError(Exception):
+    """A subscribed registry could not be fetched or fails its checks."""
+
+
+def fetch_subscription(url: str, expected_signer: str, resolver: DidResolver,
+                       policy: OutboundPolicy) -> list[RegistryEntryIn]:
+    """Entries of the registry at ``url`` if its proof verifies and it is signed by
+    ``expected_signer``; raises SubscriptionError otherwise (nothing half-imported)."""
+    try:
+        body, _ = fetch(url, policy, accept="application/json")
+    except OutboundError as exc:
+        raise SubscriptionError(str(exc)) from None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise SubscriptionError(f"{url} is not JSON") from None
+    result = verify_document(document, resolver.resolve_key)
+    if not result.verified:
+        first = result.errors[0]
+        raise SubscriptionError(f"the registry's proof fails: {first.code}: {first.message}")
+    signer = result.proofs[0].key.controller if result.proofs[0].key else None
+    if signer != expected_signer or document.get("issuer") != expected_signer:
+        raise SubscriptionError(f"the registry is signed by {signer}, not {expected_signer}")
+    return importers.parse_json(body)
+
+
+def refresh(session: Session, url: str, expected_signer: str, resolver: DidResolver,
+            policy: OutboundPolicy, actor: str) -> dict[str, int]:
+    entries = fetch_subscription(url, expected_signer, resolver, policy)
+    return service.upsert_many(session, entries, actor, f"subscription:{url}")

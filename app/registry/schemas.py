@@ -1,0 +1,66 @@
+"""Registry entries as exchanged over the API and in import/export files."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True,
+                              str_strip_whitespace=True)
+
+
+class QualityAssuranceEntry(_Model):
+    """One QA result (DEQAR-style): who assured the issuer, and for when."""
+
+    agency: str = Field(..., min_length=1, max_length=300)
+    agency_id: str | None = Field(None, max_length=100, description="EQAR agency id")
+    deqar_id: str | None = Field(None, max_length=100, description="e.g. DEQARINST0282")
+    esg_aligned: bool = Field(..., description="QA in line with the ESG")
+    valid_from: date
+    valid_until: date | None = None
+    report_url: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> QualityAssuranceEntry:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError("validUntil is before validFrom")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class RegistryEntryIn(_Model):
+    dids: list[str] = Field(..., min_length=1, max_length=20)
+    legal_name: str = Field(..., min_length=2, max_length=300)
+    country: str
+    org_type: Literal["hei", "other"] = "hei"
+    quality_assurance: list[QualityAssuranceEntry] = Field(default_factory=list)
+    status: Literal["active", "suspended"] = "active"
+
+    @field_validator("dids")
+    @classmethod
+    def _dids(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not (value.startswith("did:") or value.startswith("https://")) or " " in value:
+                raise ValueError(f"{value!r} is neither a DID nor an https issuer URL")
+        return sorted(set(values))
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
+            raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+        return value.upper()
+
+
+class RegistryEntryOut(RegistryEntryIn):
+    model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
+    id: int
+    source: str

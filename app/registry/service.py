@@ -1,0 +1,138 @@
+"""Trusted issuer registry: add, update, suspend, remove, look up, import and export.
+Issuers created in mcred are not trusted automatically; trust is an explicit entry here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.db import utcnow
+from app.errors import ProblemError, not_found
+from app.registry.models import RegistryDid, RegistryEntry
+from app.registry.schemas import QualityAssuranceEntry, RegistryEntryIn, RegistryEntryOut
+
+
+def to_out(entry: RegistryEntry) -> RegistryEntryOut:
+    return RegistryEntryOut(id=entry.id, source=entry.source, dids=[d.did for d in entry.dids],
+                            legal_name=entry.legal_name, country=entry.country,
+                            org_type=entry.org_type,  # type: ignore[arg-type]
+                            quality_assurance=entry.quality_assurance,  # type: ignore[arg-type]
+                            status=entry.status)  # type: ignore[arg-type]
+
+
+def _claimed(session: Session, dids: list[str], entry_id: int | None) -> None:
+    taken = session.scalars(select(RegistryDid).where(RegistryDid.did.in_(dids))).all()
+    clash = [d.did for d in taken if d.entry_id != entry_id]
+    if clash:
+        raise ProblemError(409, "did-registered", "DID already registered",
+                           f"{', '.join(clash)} belongs to another registry entry")
+
+
+def _apply(entry: RegistryEntry, data: RegistryEntryIn) -> None:
+    entry.legal_name, entry.country, entry.org_type = data.legal_name, data.country, data.org_type
+    entry.quality_assurance = [q.model_dump(mode="json", by_alias=True)
+                               for q in data.quality_assurance]
+    entry.status = data.status
+    entry.updated_at = utcnow()
+    current = {d.did: d for d in entry.dids}
+    entry.dids = [current.get(did) or RegistryDid(did=did) for did in data.dids]
+
+
+def add(session: Session, data: RegistryEntryIn, actor: str,
+        source: str = "manual") -> RegistryEntry:
+    _claimed(session, data.dids, None)
+    entry = RegistryEntry(source=source)
+    _apply(entry, data)
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor, "registry.add", str(entry.id), dids=data.dids, source=source)
+    return entry
+
+
+def get(session: Session, entry_id: int) -> RegistryEntry:
+    entry = session.get(RegistryEntry, entry_id)
+    if entry is None:
+        raise not_found(f"registry entry {entry_id}")
+    return entry
+
+
+def update(session: Session, entry_id: int, data: RegistryEntryIn, actor: str) -> RegistryEntry:
+    entry = get(session, entry_id)
+    _claimed(session, data.dids, entry.id)
+    _apply(entry, data)
+    audit.record(session, actor, "registry.update", str(entry.id), dids=data.dids)
+    session.flush()
+    return entry
+
+
+def set_status(session: Session, entry_id: int, status: str, reason: str,
+               actor: str) -> RegistryEntry:
+    entry = get(session, entry_id)
+    entry.status, entry.updated_at = status, utcnow()
+    audit.record(session, actor, f"registry.{status}", str(entry.id), reason=reason)
+    return entry
+
+
+def remove(session: Session, entry_id: int, reason: str, actor: str) -> None:
+    entry = get(session, entry_id)
+    audit.record(session, actor, "registry.remove", str(entry.id),
+                 dids=[d.did for d in entry.dids], reason=reason)
+    session.delete(entry)
+
+
+def list_entries(session: Session) -> list[RegistryEntry]:
+    return list(session.scalars(select(RegistryEntry).order_by(RegistryEntry.id)))
+
+
+def upsert_many(session: Session, entries: list[RegistryEntryIn], actor: str,
+                source: str) -> dict[str, int]:
+    """Import: an entry whose DIDs are known updates that entry, else a new one is added."""
+    counts = {"added": 0, "updated": 0}
+    for data in entries:
+        known = session.scalar(select(RegistryDid).where(RegistryDid.did.in_(data.dids)))
+        if known is None:
+            add(session, data, actor, source)
+            counts["added"] += 1
+        else:
+            entry = update(session, known.entry_id, data, actor)
+            entry.source = source
+            counts["updated"] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the registry says about an issuer, on a given date."""
+
+    entry: RegistryEntryOut | None
+    qa_valid: bool  # some QA result covers the date
+    qa_current: list[dict[str, Any]]
+
+    @property
+    def trusted(self) -> bool:
+        return self.entry is not None and self.entry.status == "active"
+
+    def to_json(self) -> dict[str, Any]:
+        if self.entry is None:
+            return {"found": False}
+        return {"found": True, "trusted": self.trusted, "qaValidOnIssuance": self.qa_valid,
+                "entry": self.entry.model_dump(mode="json", by_alias=True),
+                "qualityAssuranceOnIssuance": self.qa_current}
+
+
+def lookup(session: Session, did: str, on: date) -> Lookup:
+    row = session.get(RegistryDid, did)
+    if row is None:
+        return Lookup(None, False, [])
+    entry = to_out(row.entry)
+    covering = [q for q in entry.quality_assurance if q.covers(on)]
+    return Lookup(entry, bool(covering),
+                  [q.model_dump(mode="json", by_alias=True) for q in covering])
+
+
+__all__ = ["Lookup", "QualityAssuranceEntry", "add", "lookup", "remove", "set_status", "update"]

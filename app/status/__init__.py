@@ -1,0 +1,1 @@
+"""Revocation and suspension with W3C Bitstring Status List v1.0."""

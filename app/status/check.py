@@ -1,0 +1,113 @@
+"""Verifier side of Bitstring Status List: fetch each referenced list credential, verify its
+proof, issuer and purpose, and read the credential's bit. A list that cannot be fetched or
+checked is an error ("could not be checked"), never a pass."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.outbound import OutboundError, OutboundPolicy, fetch
+from app.proofs.dataintegrity import KeyResolver, verify_document
+from app.status import bitstring
+
+ENTRY_TYPE = "BitstringStatusListEntry"
+ListFetcher = Callable[[str], dict[str, Any]]
+
+
+class StatusCheckError(Exception):
+    """The status could not be established; the message says why."""
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    purpose: str
+    index: int | None
+    list_url: str | None
+    set: bool | None  # None when the status could not be checked
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class RemoteLists:
+    """Fetches status list credentials over guarded HTTPS, cached for ``ttl`` seconds."""
+
+    def __init__(self, policy: OutboundPolicy | None = None, ttl: float = 300.0) -> None:
+        self.policy = policy or OutboundPolicy(max_bytes=4 * 1024 * 1024)
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        with self._lock:
+            hit = self._cache.get(url)
+            if hit and hit[0] > time.monotonic():
+                return hit[1]
+        try:
+            body, _ = fetch(url, self.policy, accept="application/vc, application/json")
+            document = json.loads(body)
+        except OutboundError as exc:
+            raise StatusCheckError(f"status list {url} could not be fetched: {exc}") from None
+        except ValueError:
+            raise StatusCheckError(f"status list {url} is not JSON") from None
+        with self._lock:
+            self._cache[url] = (time.monotonic() + self.ttl, document)
+        return document
+
+
+def _issuer_id(document: dict[str, Any]) -> Any:
+    issuer = document.get("issuer")
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
+
+
+def _read_entry(credential: dict[str, Any], entry: dict[str, Any], fetch_list: ListFetcher,
+                resolve_key: KeyResolver, now: datetime) -> StatusResult:
+    purpose = str(entry.get("statusPurpose"))
+    url, raw_index = entry.get("statusListCredential"), entry.get("statusListIndex")
+    if not isinstance(url, str) or not isinstance(raw_index, str) or not raw_index.isdigit():
+        return StatusResult(purpose, None, None, None, "malformed status entry")
+    index = int(raw_index)
+    try:
+        document = fetch_list(url)
+        if not isinstance(document, dict) or "BitstringStatusListCredential" not in (
+                document.get("type") or []):
+            raise StatusCheckError(f"{url} is not a BitstringStatusListCredential")
+        result = verify_document(document, resolve_key)
+        if not result.verified:
+            first = result.errors[0]
+            raise StatusCheckError(f"the status list's proof fails: {first.code}: {first.message}")
+        if _issuer_id(document) != _issuer_id(credential):
+            raise StatusCheckError("the status list is not issued by the credential's issuer")
+        valid_until = document.get("validUntil")
+        if isinstance(valid_until, str) and valid_until < now.isoformat().replace("+00:00", "Z"):
+            raise StatusCheckError(f"the status list expired at {valid_until}")
+        subject = document.get("credentialSubject") or {}
+        purposes = subject.get("statusPurpose")
+        if purpose not in (purposes if isinstance(purposes, list) else [purposes]):
+            raise StatusCheckError(f"the status list's purpose is {purposes!r}, not {purpose!r}")
+        bits = bitstring.decode(subject.get("encodedList", ""))
+        return StatusResult(purpose, index, url, bitstring.get_bit(bits, index))
+    except (StatusCheckError, bitstring.BitstringError) as exc:
+        return StatusResult(purpose, index, url, None, str(exc))
+
+
+def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_key: KeyResolver,
+                 now: datetime) -> list[StatusResult]:
+    """One result per BitstringStatusListEntry of ``credential`` (none when it has no status)."""
+    entries = credential.get("credentialStatus")
+    results = []
+    for entry in entries if isinstance(entries, list) else [entries] * (entries is not None):
+        if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
+            kind = entry.get("type") if isinstance(entry, dict) else type(entry).__name__
+            results.append(StatusResult(str(kind), None, None, None,
+                                        f"status method {kind!r} is not supported"))
+            continue
+        results.append(_read_entry(credential, entry, fetch_list, resolve_key, now))
+    return results

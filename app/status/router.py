@@ -1,0 +1,83 @@
+"""HTTP: published status lists, and revoke / suspend / unsuspend (issuer key or admin)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from app.deps import Services, db_session, require_admin, require_issuer_key, services
+from app.errors import ProblemError
+from app.issuers.models import Issuer
+from app.status import service
+
+router = APIRouter(tags=["status"])
+admin = APIRouter(prefix="/admin", tags=["admin"])
+
+# VC-API `status` values → our actions.
+_VCAPI_STATUS = {"revoked": "revoke", "suspended": "suspend", "unsuspended": "unsuspend",
+                 "active": "unsuspend"}
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["revoke", "suspend", "unsuspend"]
+    reason: str = Field(..., min_length=1, max_length=1000)
+
+
+@router.get("/status-lists/{list_id}", summary="A signed BitstringStatusListCredential")
+def status_list(list_id: int, request: Request, session: Session = Depends(db_session),
+                svc: Services = Depends(services)) -> Response:
+    status = service.get_list(session, list_id)
+    etag = f'"{status.id}-{status.version}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300",
+               "Access-Control-Allow-Origin": "*"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    body = service.signed_list(session, svc.keystore, svc.settings.public_base_url, status)
+    return Response(body, media_type="application/vc", headers=headers)
+
+
+def _vcapi_action(body: dict[str, Any]) -> tuple[str, str, str]:
+    credential_id = body.get("credentialId")
+    if not isinstance(credential_id, str):
+        raise ProblemError(400, "bad-request", "Bad request", "credentialId is required")
+    if "action" in body:
+        change = StatusChange.model_validate({k: body.get(k) for k in ("action", "reason")
+                                              if k in body})
+        return credential_id, change.action, change.reason
+    updates = body.get("credentialStatus")
+    first = updates[0] if isinstance(updates, list) and updates else updates
+    status = first.get("status") if isinstance(first, dict) else None
+    if status not in _VCAPI_STATUS:
+        raise ProblemError(400, "bad-request", "Bad request",
+                           "credentialStatus[0].status must be one of "
+                           + ", ".join(_VCAPI_STATUS))
+    reason = first.get("reason") or body.get("reason") or f"set to {status} via VC-API"
+    return credential_id, _VCAPI_STATUS[status], str(reason)
+
+
+@router.post("/credentials/status", summary="Change a credential's status (VC-API)")
+def update_status(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_issuer_key),
+                  session: Session = Depends(db_session)) -> dict[str, Any]:
+    credential_id, action, reason = _vcapi_action(body)
+    states = service.change(session, issuer, credential_id, action, reason,
+                            f"issuer:{issuer.slug}")
+    return {"credentialId": credential_id, "status": states}
+
+
+@admin.post("/credentials/{credential_id}/status", summary="Revoke, suspend or unsuspend")
+def admin_change(credential_id: str, body: StatusChange, actor: str = Depends(require_admin),
+                 session: Session = Depends(db_session)) -> dict[str, Any]:
+    states = service.change(session, None, credential_id, body.action, body.reason, actor)
+    return {"credentialId": credential_id, "status": states}
+
+
+@admin.get("/credentials/{credential_id}/status", summary="A credential's status by purpose")
+def admin_status(credential_id: str, actor: str = Depends(require_admin),
+                 session: Session = Depends(db_session)) -> dict[str, Any]:
+    return {"credentialId": credential_id,
+            "status": service.current_status(session, credential_id)}

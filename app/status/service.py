@@ -1,0 +1,175 @@
+"""Status lists: random index allocation safe across instances, bit changes (revoke, suspend,
+unsuspend) with audit, and the signed BitstringStatusListCredential of each list."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.credentials.models import CredentialRecord
+from app.db import utcnow
+from app.errors import ProblemError, not_found
+from app.issuers import service as issuers
+from app.issuers.keys import KeyStore
+from app.issuers.models import Issuer
+from app.proofs.dataintegrity import RDFC, add_proof
+from app.status import bitstring
+from app.status.models import StatusEntry, StatusList
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+LIST_SIZE = bitstring.MIN_BITS
+# Roll over to a new list at half full: random probing then almost never collides, and every
+# list keeps a large anonymity set.
+FILL_LIMIT = LIST_SIZE // 2
+ACTIONS = {"revoke": ("revocation", True), "suspend": ("suspension", True),
+           "unsuspend": ("suspension", False)}
+
+
+def list_url(base_url: str, list_id: int) -> str:
+    return f"{base_url}/status-lists/{list_id}"
+
+
+def _open_list(session: Session, issuer: Issuer, purpose: str) -> StatusList:
+    latest = session.scalar(select(StatusList).where(
+        StatusList.issuer_id == issuer.id, StatusList.purpose == purpose)
+        .order_by(StatusList.id.desc()).limit(1))
+    if latest is not None:
+        used = session.scalar(select(func.count()).select_from(StatusEntry)
+                              .where(StatusEntry.list_id == latest.id)) or 0
+        if used < FILL_LIMIT:
+            return latest
+    fresh = StatusList(issuer_id=issuer.id, purpose=purpose, size=LIST_SIZE,
+                       bits=bytes(bitstring.empty(LIST_SIZE)))
+    session.add(fresh)
+    session.flush()
+    return fresh
+
+
+def allocate(session: Session, issuer: Issuer, purpose: str, subject: str) -> StatusEntry:
+    """A random, never-used index in the issuer's open list for ``purpose``."""
+    for _ in range(64):
+        status_list = _open_list(session, issuer, purpose)
+        entry = StatusEntry(list_id=status_list.id, index=secrets.randbelow(status_list.size),
+                            subject=subject)
+        try:
+            with session.begin_nested():  # the unique (list, index) pair arbitrates races
+                session.add(entry)
+                session.flush()
+            return entry
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a status list index")  # ~2^-64 at half fill
+
+
+def credential_status(session: Session, base_url: str, issuer: Issuer,
+                      subject: str) -> list[dict[str, Any]]:
+    """Allocate the entries a new credential carries (revocation, and suspension if on)."""
+    purposes = ["revocation", "suspension"] if issuer.suspension else ["revocation"]
+    out = []
+    for purpose in purposes:
+        entry = allocate(session, issuer, purpose, subject)
+        url = list_url(base_url, entry.list_id)
+        out.append({"id": f"{url}#{entry.index}", "type": "BitstringStatusListEntry",
+                    "statusPurpose": purpose, "statusListIndex": str(entry.index),
+                    "statusListCredential": url})
+    return out
+
+
+def _subject_of(session: Session, issuer: Issuer | None,
+                credential_id: str) -> tuple[CredentialRecord, str]:
+    record = session.get(CredentialRecord, credential_id)
+    if record is None:
+        raise not_found(f"credential '{credential_id}'")
+    if issuer is not None and record.issuer_id != issuer.id:
+        raise ProblemError(403, "forbidden", "Forbidden",
+                           "only the credential's own issuer may change its status")
+    return record, record.award_id or record.id
+
+
+def current_status(session: Session, credential_id: str) -> dict[str, str]:
+    _, subject = _subject_of(session, None, credential_id)
+    rows = session.execute(select(StatusList.purpose, StatusEntry.state)
+                           .join(StatusList, StatusEntry.list_id == StatusList.id)
+                           .where(StatusEntry.subject == subject)).all()
+    return {purpose: state for purpose, state in rows}
+
+
+def change(session: Session, issuer: Issuer | None, credential_id: str, action: str,
+           reason: str, actor: str) -> dict[str, str]:
+    """Revoke (final), suspend or unsuspend a credential; returns its status by purpose."""
+    if action not in ACTIONS:
+        raise ProblemError(422, "unknown-status-action", "Unknown status change",
+                           f"'{action}' is not one of {', '.join(ACTIONS)}")
+    purpose, value = ACTIONS[action]
+    _, subject = _subject_of(session, issuer, credential_id)
+    entries = {lst.purpose: (entry, lst) for entry, lst in session.execute(
+        select(StatusEntry, StatusList).join(StatusList, StatusEntry.list_id == StatusList.id)
+        .where(StatusEntry.subject == subject)).all()}
+    if not entries:
+        raise ProblemError(409, "no-status", "No status entry",
+                           "this credential was issued without a status list entry")
+    revoked = "revocation" in entries and entries["revocation"][0].state == "revoked"
+    if revoked:
+        raise ProblemError(409, "revoked", "Credential revoked",
+                           "the credential is revoked; revocation is final")
+    if purpose not in entries:
+        raise ProblemError(409, "suspension-not-enabled", "Suspension not enabled",
+                           "this credential carries no suspension entry")
+    entry, _ = entries[purpose]
+    wanted = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "active"}[action]
+    if entry.state == wanted:
+        raise ProblemError(409, "status-unchanged", "Status unchanged",
+                           f"the credential is already {wanted}")
+    # Lock the list row: concurrent changes to other bits of the same list must not be lost.
+    status_list = session.scalar(select(StatusList).where(StatusList.id == entry.list_id)
+                                 .with_for_update())
+    assert status_list is not None
+    bits = bytearray(status_list.bits)
+    bitstring.set_bit(bits, entry.index, value)
+    status_list.bits = bytes(bits)
+    status_list.version += 1
+    status_list.signed = None  # regenerated (and re-signed) on the next fetch
+    status_list.updated_at = utcnow()
+    entry.state = wanted
+    audit.record(session, actor, f"credential.{action}", credential_id, reason=reason,
+                 list=entry.list_id, index=entry.index)
+    session.flush()
+    return {p: e.state for p, (e, _) in entries.items()}
+
+
+def get_list(session: Session, list_id: int) -> StatusList:
+    status_list = session.get(StatusList, list_id)
+    if status_list is None:
+        raise not_found(f"status list {list_id}")
+    return status_list
+
+
+def signed_list(session: Session, keystore: KeyStore, base_url: str,
+                status_list: StatusList) -> bytes:
+    """The list's signed BitstringStatusListCredential (cached until a bit changes)."""
+    if status_list.signed is not None:
+        return status_list.signed
+    issuer = session.get(Issuer, status_list.issuer_id)
+    assert issuer is not None
+    url = list_url(base_url, status_list.id)
+    document = {
+        "@context": [VC_V2],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuers.issuer_did(base_url, issuer.slug),
+        "validFrom": utcnow().isoformat().replace("+00:00", "Z"),
+        "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
+                              "statusPurpose": status_list.purpose,
+                              "encodedList": bitstring.encode(status_list.bits)},
+    }
+    key, vm = issuers.signer_for(session, keystore, base_url, issuer)
+    signed = add_proof(document, key, vm, cryptosuite=RDFC)
+    status_list.signed = json.dumps(signed, separators=(",", ":")).encode("utf-8")
+    session.flush()
+    return status_list.signed

@@ -1,0 +1,1 @@
+"""Verification: the check pipeline, the recognition score and the report."""

@@ -1,0 +1,60 @@
+"""Build a VerifyContext for a request: local DIDs and status lists straight from the
+database, everything else through the guarded outbound client (cached per process)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.deps import Services
+from app.dids.resolver import DidResolver
+from app.issuers.service import local_did_document
+from app.outbound import OutboundPolicy
+from app.registry.service import lookup
+from app.status import service as status_service
+from app.status.check import RemoteLists, StatusCheckError
+from app.verify.scoring import load_rubric
+
+
+def outbound_policy(settings: Settings, max_bytes: int = 1_048_576) -> OutboundPolicy:
+    return OutboundPolicy(allow_private=settings.outbound_allow_private,
+                          ca_file=str(settings.outbound_ca_file)
+                          if settings.outbound_ca_file else None, max_bytes=max_bytes)
+
+
+@lru_cache(maxsize=8)
+def _remote(policy: OutboundPolicy) -> tuple[DidResolver, RemoteLists]:
+    # One cache per policy, shared by requests: did:web documents and status lists are
+    # fetched at most once per TTL.
+    return DidResolver(policy=policy), RemoteLists(replace(policy, max_bytes=4 * 1024 * 1024))
+
+
+def build_context(session: Session, svc: Services, rubric: str = "default"):  # type: ignore[no-untyped-def]
+    from app.verify.pipeline import VerifyContext
+
+    base = svc.settings.public_base_url
+    remote_resolver, remote_lists = _remote(outbound_policy(svc.settings))
+    resolver = remote_resolver.with_local(lambda did: local_did_document(session, base, did))
+    prefix = f"{base}/status-lists/"
+
+    def fetch_list(url: str) -> dict[str, Any]:
+        if url.startswith(prefix) and url[len(prefix):].isdigit():
+            try:
+                status_list = status_service.get_list(session, int(url[len(prefix):]))
+            except Exception as exc:  # not found → cannot be checked
+                raise StatusCheckError(f"status list {url} does not exist") from exc
+            return json.loads(status_service.signed_list(session, svc.keystore, base,
+                                                         status_list))
+        return remote_lists(url)
+
+    def registry(did: str, on: date):  # type: ignore[no-untyped-def]
+        return lookup(session, did, on)
+
+    return VerifyContext(resolver=resolver, fetch_status_list=fetch_list, registry=registry,
+                         rubric=load_rubric(rubric, svc.settings.rubrics_dir))

@@ -1,0 +1,122 @@
+"""HTTP: verify a credential (POSTed or fetched by URL) or a presentation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.orm import Session
+
+from app.deps import Services, db_session, services
+from app.errors import ProblemError
+from app.outbound import OutboundError, fetch
+from app.proofs.dataintegrity import verify_document
+from app.verify.challenges import CHALLENGES
+from app.verify.context import build_context, outbound_policy
+from app.verify.pipeline import Report, verify_credential
+from app.verify.report import render_html
+from app.verify.scoring import RubricError
+
+router = APIRouter(tags=["verify"])
+
+
+def _options(body: dict[str, Any]) -> dict[str, Any]:
+    options = body.get("options") or {}
+    if not isinstance(options, dict):
+        raise ProblemError(400, "bad-request", "Bad request", "options must be an object")
+    return options
+
+
+def _context(session: Session, svc: Services, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+    try:
+        return build_context(session, svc, str(options.get("rubric") or "default"))
+    except RubricError as exc:
+        raise ProblemError(400, "unknown-rubric", "Unknown rubric", str(exc)) from None
+
+
+def _answer(report: Report) -> JSONResponse:
+    # VC-API: 200 only when verified; a 200 with verified:false reads as verified to clients.
+    return JSONResponse(report.to_json(), status_code=200 if report.verified else 422)
+
+
+@router.post("/credentials/verify", summary="Verify a credential; VC-API shape plus `report`")
+def verify(body: dict[str, Any] = Body(...), session: Session = Depends(db_session),
+           svc: Services = Depends(services)) -> JSONResponse:
+    if "verifiableCredential" not in body:
+        raise ProblemError(400, "bad-request", "Bad request", "verifiableCredential is required")
+    options = _options(body)
+    return _answer(verify_credential(body["verifiableCredential"],
+                                     _context(session, svc, options)))
+
+
+@router.post("/challenges", status_code=201, summary="A fresh single-use presentation challenge")
+def new_challenge() -> dict[str, str]:
+    return {"challenge": CHALLENGES.issue()}
+
+
+@router.post("/presentations/verify", summary="Verify a presentation and each credential in it")
+def verify_presentation(body: dict[str, Any] = Body(...), session: Session = Depends(db_session),
+                        svc: Services = Depends(services)) -> JSONResponse:
+    presentation = body.get("verifiablePresentation")
+    options = _options(body)
+    challenge, domain = options.get("challenge"), options.get("domain")
+    if not isinstance(presentation, dict):
+        raise ProblemError(400, "bad-request", "Bad request",
+                           "verifiablePresentation must be an object")
+    if not isinstance(challenge, str) or not isinstance(domain, str):
+        raise ProblemError(400, "bad-request", "Bad request",
+                           "options.challenge and options.domain are required")
+    ctx = _context(session, svc, options)
+    errors: list[dict[str, Any]] = []
+    if "VerifiablePresentation" not in (presentation.get("type") or []):
+        errors.append({"check": "format", "message": "type lacks VerifiablePresentation"})
+    proof = verify_document(presentation, ctx.resolver.resolve_key,
+                            expected_purpose="authentication", domain=domain,
+                            challenge=challenge)
+    if not proof.verified:
+        first = proof.errors[0]
+        errors.append({"check": "proof", "code": first.code, "message": first.message})
+    else:
+        holder = presentation.get("holder")
+        holder = holder.get("id") if isinstance(holder, dict) else holder
+        signers = {p.key.controller for p in proof.proofs if p.key}
+        if holder is not None and signers != {holder}:
+            errors.append({"check": "proof", "message": "not signed by the holder"})
+        if not CHALLENGES.consume(challenge):
+            errors.append({"check": "challenge", "code": "INVALID_CHALLENGE_ERROR",
+                           "message": "the challenge is unknown or was used already"})
+    credentials = presentation.get("verifiableCredential") or []
+    reports = [verify_credential(c, ctx).to_json()
+               for c in (credentials if isinstance(credentials, list) else [credentials])]
+    verified = not errors and all(r["verified"] for r in reports)
+    result = {"verified": verified, "checks": [] if errors else ["proof"], "warnings": [],
+              "errors": errors, "credentialResults": reports}
+    return JSONResponse(result, status_code=200 if verified else 422)
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept.split(",")[0]
+
+
+@router.get("/verify", summary="Verify the credential at a URL (JSON, or HTML for a browser)")
+def verify_url(request: Request, url: str = Query(..., max_length=2048),
+               rubric: str = "default", session: Session = Depends(db_session),
+               svc: Services = Depends(services)) -> Any:
+    try:
+        body, _ = fetch(url, outbound_policy(svc.settings),
+                        accept="application/vc, application/ld+json, application/json")
+        document = json.loads(body)
+    except OutboundError as exc:
+        raise ProblemError(422, "fetch-refused", "Credential could not be fetched",
+                           str(exc)) from None
+    except ValueError:
+        raise ProblemError(422, "not-json", "Not a credential",
+                           f"{url} did not return JSON") from None
+    report = verify_credential(document, _context(session, svc, {"rubric": rubric}))
+    if _wants_html(request):
+        return HTMLResponse(render_html(report, document, url),
+                            status_code=200 if report.verified else 422)
+    return _answer(report)
