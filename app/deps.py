@@ -31,9 +31,14 @@ def services(request: Request) -> Services:
 
 
 def db_session(svc: Services = Depends(services)) -> Iterator[Session]:
+    """A session committed when the handler returns. Always use it with scope="function":
+    the commit must happen before the response is sent, so a client never gets a 201 for
+    data that is not stored (or whose commit then fails)."""
     with svc.db.session() as session:
         yield session
 
+
+DB_SESSION = Depends(db_session, scope="function")
 
 _bearer = HTTPBearer(auto_error=False, description="Admin token or an issuer API key")
 
@@ -55,7 +60,7 @@ def require_admin(credentials: HTTPAuthorizationCredentials | None = Depends(_be
 
 
 def require_issuer_key(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-                       session: Session = Depends(db_session)) -> Issuer:
+                       session: Session = DB_SESSION) -> Issuer:
     """Accept an issuer API key; returns the issuer it belongs to."""
     from app.issuers.service import authenticate_api_key
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.credentials import service, vcapi
-from app.deps import Services, db_session, require_issuer_key, services
+from app.deps import DB_SESSION, Services, require_issuer_key, services
 from app.elements.model import AwardRequest, element_errors
 from app.issuers.models import Issuer
 from app.issuers.service import issuer_did
@@ -27,7 +27,7 @@ def issuing(svc: Services) -> service.Issuing:
 @router.post("/achievements", status_code=201, summary="Define a micro-credential (EU elements)")
 def create_achievement(body: dict[str, Any] = Body(...),
                        issuer: Issuer = Depends(require_issuer_key),
-                       session: Session = Depends(db_session),
+                       session: Session = DB_SESSION,
                        svc: Services = Depends(services)) -> dict[str, Any]:
     spec = service.validate_spec(body)
     record = service.create_achievement(session, issuer, spec, f"issuer:{issuer.slug}")
@@ -37,7 +37,7 @@ def create_achievement(body: dict[str, Any] = Body(...),
 
 
 @router.get("/achievements/{achievement_id}", summary="A micro-credential definition")
-def get_achievement(achievement_id: str, session: Session = Depends(db_session),
+def get_achievement(achievement_id: str, session: Session = DB_SESSION,
                     svc: Services = Depends(services)) -> dict[str, Any]:
     record = service.get_achievement(session, None, achievement_id)
     base = svc.settings.public_base_url
@@ -48,7 +48,7 @@ def get_achievement(achievement_id: str, session: Session = Depends(db_session),
 @router.post("/credentials/issue", status_code=201,
              summary="Issue: VC-API {credential, options} or an award {achievementId, learner…}")
 def issue(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_issuer_key),
-          session: Session = Depends(db_session),
+          session: Session = DB_SESSION,
           svc: Services = Depends(services)) -> JSONResponse:
     actor = f"issuer:{issuer.slug}"
     if "credential" in body:
@@ -81,6 +81,6 @@ def _bad_request(detail: str) -> JSONResponse:
 
 
 @router.get("/credentials/{credential_id}", summary="A stored credential, exactly as signed")
-def get_credential(credential_id: str, session: Session = Depends(db_session)) -> Response:
+def get_credential(credential_id: str, session: Session = DB_SESSION) -> Response:
     record = service.get_credential(session, credential_id)
     return Response(record.document, media_type=VC_MEDIA_TYPE)

@@ -268,8 +268,26 @@ def read_elm(doc: dict[str, Any]) -> dict[str, Found]:
     return found
 
 
+def read_generic(doc: dict[str, Any]) -> dict[str, Found]:
+    """What any verifiable credential says of the elements: issuer, date, subject id."""
+    found: dict[str, Found] = {}
+    issuer = doc.get("issuer")
+    if _id(issuer):
+        found["awardingBody"] = Found({"id": _id(issuer), "name": issuer.get("name")
+                                       if isinstance(issuer, dict) else None}, "issuer")
+    for key in ("validFrom", "issuanceDate"):
+        if _date(doc.get(key)):
+            found["dateOfIssuing"] = Found(_date(doc[key]), key)
+            break
+    subject = next((s for s in _list(doc.get("credentialSubject")) if isinstance(s, dict)), {})
+    if isinstance(subject.get("id"), str):
+        found["learner"] = Found({"name": None, "id": subject["id"], "identifiers": []},
+                                 "credentialSubject.id")
+    return found
+
+
 def read_elements(doc: Any) -> tuple[str, dict[str, Found]]:
-    """(profile, elements) of any credential: ``ob3``, ``elm`` or ``unknown``."""
+    """(profile, elements) of any credential: ``ob3``, ``elm`` or ``vc`` (generic)."""
     if not isinstance(doc, dict):
         return "unknown", {}
     types = _types(doc)
@@ -277,4 +295,4 @@ def read_elements(doc: Any) -> tuple[str, dict[str, Found]]:
         return "elm", read_elm(doc)
     if {"OpenBadgeCredential", "AchievementCredential"} & set(types):
         return "ob3", read_ob3(doc)
-    return "unknown", {}
+    return "vc", read_generic(doc)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from app.deps import Services, db_session, require_admin, services
+from app.deps import DB_SESSION, Services, require_admin, services
 from app.issuers import service
 from app.issuers.schemas import ApiKeyCreate, ApiKeyOut, IssuerCreate, IssuerOut
 
@@ -19,7 +19,7 @@ DID_JSON = "application/did+json"
 
 
 @public.get("/issuers/{slug}/did.json", summary="An issuer's did:web DID document")
-def issuer_did_document(slug: str, session: Session = Depends(db_session),
+def issuer_did_document(slug: str, session: Session = DB_SESSION,
                         svc: Services = Depends(services)) -> JSONResponse:
     issuer = service.get_issuer(session, slug)
     doc = service.issuer_did_document(session, svc.settings.public_base_url, issuer)
@@ -27,7 +27,7 @@ def issuer_did_document(slug: str, session: Session = Depends(db_session),
 
 
 @public.get("/.well-known/did.json", summary="The service's own did:web DID document")
-def service_did_document(session: Session = Depends(db_session),
+def service_did_document(session: Session = DB_SESSION,
                          svc: Services = Depends(services)) -> JSONResponse:
     doc = service.service_did_document(session, svc.settings.public_base_url)
     return JSONResponse(doc, media_type=DID_JSON, headers={"Cache-Control": "max-age=300"})
@@ -36,14 +36,14 @@ def service_did_document(session: Session = Depends(db_session),
 @admin.post("/issuers", status_code=201, response_model=IssuerOut,
             summary="Register an issuer and create its first key")
 def create_issuer(body: IssuerCreate, actor: str = Depends(require_admin),
-                  session: Session = Depends(db_session),
+                  session: Session = DB_SESSION,
                   svc: Services = Depends(services)) -> IssuerOut:
     issuer = service.create_issuer(session, svc.keystore, body, actor)
     return service.issuer_out(session, svc.settings.public_base_url, issuer)
 
 
 @admin.get("/issuers", response_model=list[IssuerOut], summary="List issuers")
-def list_issuers(actor: str = Depends(require_admin), session: Session = Depends(db_session),
+def list_issuers(actor: str = Depends(require_admin), session: Session = DB_SESSION,
                  svc: Services = Depends(services)) -> list[IssuerOut]:
     base = svc.settings.public_base_url
     return [service.issuer_out(session, base, i) for i in service.list_issuers(session)]
@@ -51,7 +51,7 @@ def list_issuers(actor: str = Depends(require_admin), session: Session = Depends
 
 @admin.get("/issuers/{slug}", response_model=IssuerOut, summary="One issuer")
 def get_issuer(slug: str, actor: str = Depends(require_admin),
-               session: Session = Depends(db_session),
+               session: Session = DB_SESSION,
                svc: Services = Depends(services)) -> IssuerOut:
     issuer = service.get_issuer(session, slug)
     return service.issuer_out(session, svc.settings.public_base_url, issuer)
@@ -60,7 +60,7 @@ def get_issuer(slug: str, actor: str = Depends(require_admin),
 @admin.post("/issuers/{slug}/keys/rotate", response_model=IssuerOut,
             summary="Add a new signing key; earlier keys stay resolvable")
 def rotate_key(slug: str, actor: str = Depends(require_admin),
-               session: Session = Depends(db_session),
+               session: Session = DB_SESSION,
                svc: Services = Depends(services)) -> IssuerOut:
     issuer = service.get_issuer(session, slug)
     service.add_key(session, svc.keystore, issuer, actor)
@@ -71,7 +71,7 @@ def rotate_key(slug: str, actor: str = Depends(require_admin),
             summary="Create an API key for issuing (shown once)")
 def create_api_key(slug: str, body: ApiKeyCreate | None = None,
                    actor: str = Depends(require_admin),
-                   session: Session = Depends(db_session)) -> Any:
+                   session: Session = DB_SESSION) -> Any:
     issuer = service.get_issuer(session, slug)
     label = body.label if body else ""
     token, record = service.create_api_key(session, issuer, label, actor)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.deps import Services, db_session, require_admin, services
+from app.deps import DB_SESSION, Services, require_admin, services
 from app.registry import importers, service
 from app.registry.publish import signed_export
 from app.registry.schemas import RegistryEntryIn
@@ -29,37 +29,37 @@ def _out(entry: Any) -> dict[str, Any]:
 
 @admin.post("", status_code=201, summary="Add a trusted issuer")
 def add(body: RegistryEntryIn, actor: str = Depends(require_admin),
-        session: Session = Depends(db_session)) -> dict[str, Any]:
+        session: Session = DB_SESSION) -> dict[str, Any]:
     return _out(service.add(session, body, actor))
 
 
 @admin.get("", summary="All registry entries")
 def list_all(actor: str = Depends(require_admin),
-             session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+             session: Session = DB_SESSION) -> list[dict[str, Any]]:
     return [_out(e) for e in service.list_entries(session)]
 
 
 @admin.put("/{entry_id}", summary="Replace an entry")
 def update(entry_id: int, body: RegistryEntryIn, actor: str = Depends(require_admin),
-           session: Session = Depends(db_session)) -> dict[str, Any]:
+           session: Session = DB_SESSION) -> dict[str, Any]:
     return _out(service.update(session, entry_id, body, actor))
 
 
 @admin.post("/{entry_id}/status", summary="Suspend or reactivate an entry")
 def set_status(entry_id: int, body: StatusBody, actor: str = Depends(require_admin),
-               session: Session = Depends(db_session)) -> dict[str, Any]:
+               session: Session = DB_SESSION) -> dict[str, Any]:
     return _out(service.set_status(session, entry_id, body.status, body.reason, actor))
 
 
 @admin.delete("/{entry_id}", status_code=204, summary="Remove an entry")
 def remove(entry_id: int, reason: str = "removed by admin", actor: str = Depends(require_admin),
-           session: Session = Depends(db_session)) -> None:
+           session: Session = DB_SESSION) -> None:
     service.remove(session, entry_id, reason, actor)
 
 
 @admin.post("/import", summary="Import entries (application/json or text/csv)")
 async def import_file(request: Request, actor: str = Depends(require_admin),
-                      session: Session = Depends(db_session)) -> dict[str, Any]:
+                      session: Session = DB_SESSION) -> dict[str, Any]:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     kind = {"application/json": "json", "text/csv": "csv"}.get(media_type, "")
     entries = importers.parse(await request.body(), kind)
@@ -68,6 +68,6 @@ async def import_file(request: Request, actor: str = Depends(require_admin),
 
 
 @public.get("/registry.json", summary="The registry as a list signed by this service's DID")
-def export(session: Session = Depends(db_session),
+def export(session: Session = DB_SESSION,
            svc: Services = Depends(services)) -> dict[str, Any]:
     return signed_export(session, svc.keystore, svc.settings.public_base_url)

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.deps import Services, db_session, require_admin, require_issuer_key, services
+from app.deps import DB_SESSION, Services, require_admin, require_issuer_key, services
 from app.errors import ProblemError
 from app.issuers.models import Issuer
 from app.status import service
@@ -29,7 +29,7 @@ class StatusChange(BaseModel):
 
 
 @router.get("/status-lists/{list_id}", summary="A signed BitstringStatusListCredential")
-def status_list(list_id: int, request: Request, session: Session = Depends(db_session),
+def status_list(list_id: int, request: Request, session: Session = DB_SESSION,
                 svc: Services = Depends(services)) -> Response:
     status = service.get_list(session, list_id)
     etag = f'"{status.id}-{status.version}"'
@@ -62,7 +62,7 @@ def _vcapi_action(body: dict[str, Any]) -> tuple[str, str, str]:
 
 @router.post("/credentials/status", summary="Change a credential's status (VC-API)")
 def update_status(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_issuer_key),
-                  session: Session = Depends(db_session)) -> dict[str, Any]:
+                  session: Session = DB_SESSION) -> dict[str, Any]:
     credential_id, action, reason = _vcapi_action(body)
     states = service.change(session, issuer, credential_id, action, reason,
                             f"issuer:{issuer.slug}")
@@ -71,13 +71,13 @@ def update_status(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(req
 
 @admin.post("/credentials/{credential_id}/status", summary="Revoke, suspend or unsuspend")
 def admin_change(credential_id: str, body: StatusChange, actor: str = Depends(require_admin),
-                 session: Session = Depends(db_session)) -> dict[str, Any]:
+                 session: Session = DB_SESSION) -> dict[str, Any]:
     states = service.change(session, None, credential_id, body.action, body.reason, actor)
     return {"credentialId": credential_id, "status": states}
 
 
 @admin.get("/credentials/{credential_id}/status", summary="A credential's status by purpose")
 def admin_status(credential_id: str, actor: str = Depends(require_admin),
-                 session: Session = Depends(db_session)) -> dict[str, Any]:
+                 session: Session = DB_SESSION) -> dict[str, Any]:
     return {"credentialId": credential_id,
             "status": service.current_status(session, credential_id)}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.orm import Session
 
-from app.deps import Services, db_session, services
+from app.deps import DB_SESSION, Services, services
 from app.errors import ProblemError
 from app.outbound import OutboundError, fetch
 from app.proofs.dataintegrity import verify_document
@@ -42,13 +43,26 @@ def _answer(report: Report) -> JSONResponse:
 
 
 @router.post("/credentials/verify", summary="Verify a credential; VC-API shape plus `report`")
-def verify(body: dict[str, Any] = Body(...), session: Session = Depends(db_session),
+def verify(body: dict[str, Any] = Body(...), session: Session = DB_SESSION,
            svc: Services = Depends(services)) -> JSONResponse:
     if "verifiableCredential" not in body:
         raise ProblemError(400, "bad-request", "Bad request", "verifiableCredential is required")
     options = _options(body)
     return _answer(verify_credential(body["verifiableCredential"],
-                                     _context(session, svc, options)))
+                                     _context(session, svc, options), _at(options)))
+
+
+def _at(options: dict[str, Any]) -> datetime | None:
+    """``options.at``: check validity dates at this moment instead of now."""
+    value = options.get("at")
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ProblemError(400, "bad-request", "Bad request",
+                           "options.at must be an ISO 8601 date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.post("/challenges", status_code=201, summary="A fresh single-use presentation challenge")
@@ -57,7 +71,7 @@ def new_challenge() -> dict[str, str]:
 
 
 @router.post("/presentations/verify", summary="Verify a presentation and each credential in it")
-def verify_presentation(body: dict[str, Any] = Body(...), session: Session = Depends(db_session),
+def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_SESSION,
                         svc: Services = Depends(services)) -> JSONResponse:
     presentation = body.get("verifiablePresentation")
     options = _options(body)
@@ -103,7 +117,7 @@ def _wants_html(request: Request) -> bool:
 
 @router.get("/verify", summary="Verify the credential at a URL (JSON, or HTML for a browser)")
 def verify_url(request: Request, url: str = Query(..., max_length=2048),
-               rubric: str = "default", session: Session = Depends(db_session),
+               rubric: str = "default", session: Session = DB_SESSION,
                svc: Services = Depends(services)) -> Any:
     try:
         body, _ = fetch(url, outbound_policy(svc.settings),
