@@ -243,6 +243,97 @@ def cmd_status(args: argparse.Namespace) -> None:
     print(json.dumps({"credentialId": args.credential_id, "status": states}))
 
 
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def cmd_registry(args: argparse.Namespace) -> None:
+    from app.dids.resolver import DidResolver
+    from app.issuers.service import local_did_document
+    from app.outbound import outbound_policy
+    from app.registry import importers, publish, service
+    from app.registry.schemas import RegistryEntryIn
+
+    settings = _load_settings()
+    svc = _services(settings)
+    with svc.db.session() as session:
+        if args.action == "add":
+            try:
+                data = RegistryEntryIn.model_validate_json(_read(args.file))
+            except ValueError as exc:
+                raise CliError(f"invalid entry in {args.file}: {exc}".splitlines()[0]) from None
+            entry = service.add(session, data, "cli")
+            print(service.to_out(entry).model_dump_json(by_alias=True, indent=2))
+        elif args.action == "import":
+            kind = "csv" if args.file.lower().endswith(".csv") else "json"
+            entries = importers.parse(_read(args.file), kind)
+            print(json.dumps(service.upsert_many(session, entries, "cli",
+                                                 f"import:{Path(args.file).name}")))
+        elif args.action == "export":
+            print(json.dumps(publish.signed_export(session, svc.keystore,
+                                                   settings.public_base_url), indent=2))
+        elif args.action in ("suspend", "activate"):
+            status = "suspended" if args.action == "suspend" else "active"
+            service.set_status(session, args.id, status, args.reason, "cli")
+            print(f"registry entry {args.id} is {status}")
+        elif args.action == "remove":
+            service.remove(session, args.id, args.reason, "cli")
+            print(f"registry entry {args.id} removed")
+        elif args.action == "subscribe":
+            publish.subscribe(session, args.url, args.signer, "cli")
+            print(f"following {args.url} (signed by {args.signer})")
+        elif args.action == "refresh":
+            policy = outbound_policy(settings)
+            resolver = DidResolver(local=lambda did: local_did_document(
+                session, settings.public_base_url, did), policy=policy)
+            results = publish.refresh_all(session, resolver, policy, "cli")
+            print(json.dumps(results, indent=2))
+            if any("error" in r for r in results):
+                raise CliError("; ".join(f"{r['url']}: {r['error']}" for r in results
+                                         if "error" in r))
+
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    from app.outbound import OutboundError, fetch, outbound_policy
+    from app.verify.context import build_context
+    from app.verify.pipeline import verify_credential
+    from app.verify.scoring import RubricError
+
+    settings = _load_settings()
+    if args.source.startswith(("https://", "http://")):
+        try:
+            data, _ = fetch(args.source, outbound_policy(settings))
+        except OutboundError as exc:
+            raise CliError(str(exc)) from None
+    else:
+        data = _read(args.source)
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise CliError(f"{args.source} is not JSON: {exc}") from None
+    svc = _services(settings)
+    with svc.db.session() as session:
+        try:
+            report = verify_credential(document, build_context(session, svc, args.rubric))
+        except RubricError as exc:
+            raise CliError(str(exc)) from None
+    result = report.to_json()
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for check in result["report"]["checks"]:
+            print(f"{check['status']:>8}  {check['name']:<13} {check['message']}")
+        score = result["report"]["score"]
+        if score:
+            print(f"recognition: {score['outcome']} ({score['trafficLight']})")
+        print("VERIFIED" if report.verified else "NOT VERIFIED")
+    if not report.verified:
+        raise SystemExit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mcred", description="Verifiable micro-credentials.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -306,6 +397,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("credential_id")
     p.add_argument("--reason", required=True)
     p.set_defaults(func=cmd_status)
+
+    registry = sub.add_parser("registry", help="the trusted issuer registry").add_subparsers(
+        dest="action", required=True)
+    p = registry.add_parser("add", help="add an entry from a JSON file")
+    p.add_argument("file")
+    p = registry.add_parser("import", help="import entries (JSON or DEQAR-like CSV)")
+    p.add_argument("file")
+    registry.add_parser("export", help="print the registry, signed by the service DID")
+    for name in ("suspend", "activate", "remove"):
+        p = registry.add_parser(name, help=f"{name} an entry")
+        p.add_argument("id", type=int)
+        p.add_argument("--reason", required=True)
+    p = registry.add_parser("subscribe", help="follow another registry's signed list")
+    p.add_argument("url")
+    p.add_argument("--signer", required=True, help="DID expected to sign the list")
+    registry.add_parser("refresh", help="fetch, verify and import followed registries")
+    for action_parser in registry.choices.values():
+        action_parser.set_defaults(func=cmd_registry)
+
+    p = sub.add_parser("verify", help="verify a credential file or URL")
+    p.add_argument("source", help="a JSON file or an https URL")
+    p.add_argument("--rubric", default="default", help="scoring rubric name")
+    p.add_argument("--json", action="store_true", help="print the full JSON report")
+    p.set_defaults(func=cmd_verify)
 
     keys = sub.add_parser("keys", help="manage signing keys").add_subparsers(dest="action",
                                                                             required=True)

@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from app.config import Settings
+
 
 class OutboundError(Exception):
     """A URL that may not be fetched, or a fetch that failed; the message says which."""
@@ -138,3 +140,10 @@ def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") ->
                     raise cause from None
                 raise OutboundError(f"fetching {url} failed: {exc}") from None
         raise OutboundError(f"more than {policy.max_redirects} redirects from {url}")
+
+
+def outbound_policy(settings: Settings, max_bytes: int = 1_048_576) -> OutboundPolicy:
+    """The policy the service's settings allow (private targets and extra CA: tests only)."""
+    return OutboundPolicy(allow_private=settings.outbound_allow_private,
+                          ca_file=str(settings.outbound_ca_file)
+                          if settings.outbound_ca_file else None, max_bytes=max_bytes)

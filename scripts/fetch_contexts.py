@@ -164,7 +164,7 @@ PINNED: tuple[Committed, ...] = (
         "mcred:contexts/mcred-v1.jsonld (authored in this repository)",
         "https://w3id.org/mcred/v1",
         "mcred-v1.jsonld",
-        "3f8868af3e21e4d4faeaa0b24384836ceafb6d739463d8e500e9b5a3ae595570",
+        "18cd206656c98cbe548e94306b600664712a89fec692b6f966200b27a494a61a",
     ),
     Committed(
         "mcred:contexts/mcred-elm-v1.jsonld (authored in this repository)",

@@ -40,7 +40,8 @@ def parse_json(data: bytes) -> list[RegistryEntryIn]:
     except ValueError as exc:
         raise ProblemError(400, "malformed-json", "Malformed JSON", str(exc)) from None
     if isinstance(document, dict) and isinstance(document.get("credentialSubject"), dict):
-        document = document["credentialSubject"].get("entries")  # a signed registry export
+        # a signed registry export (app/registry/publish.py)
+        document = document["credentialSubject"].get("registryEntries")
     elif isinstance(document, dict):
         document = document.get("entries")
     if not isinstance(document, list):

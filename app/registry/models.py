@@ -39,3 +39,15 @@ class RegistryDid(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entries.id", ondelete="CASCADE"),
                                           index=True)
     entry: Mapped[RegistryEntry] = relationship(back_populates="dids")
+
+
+class RegistrySubscription(Base):
+    """Another registry, published as a signed list at ``url`` by ``signer``, that we follow."""
+
+    __tablename__ = "registry_subscriptions"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    signer: Mapped[str] = mapped_column(String(500))
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, require_admin, services
-from app.registry import importers, service
+from app.dids.resolver import DidResolver
+from app.issuers.service import local_did_document
+from app.outbound import outbound_policy
+from app.registry import importers, publish, service
 from app.registry.publish import signed_export
 from app.registry.schemas import RegistryEntryIn
 
@@ -65,6 +68,28 @@ async def import_file(request: Request, actor: str = Depends(require_admin),
     entries = importers.parse(await request.body(), kind)
     name = request.headers.get("x-filename") or f"upload.{kind}"
     return service.upsert_many(session, entries, actor, f"import:{name}")
+
+
+class SubscriptionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(..., max_length=2048)
+    signer: str = Field(..., max_length=500, description="DID expected to sign the list")
+
+
+@admin.post("/subscriptions", status_code=201, summary="Follow another registry")
+def subscribe(body: SubscriptionBody, actor: str = Depends(require_admin),
+              session: Session = DB_SESSION) -> dict[str, Any]:
+    record = publish.subscribe(session, body.url, body.signer, actor)
+    return {"url": record.url, "signer": record.signer}
+
+
+@admin.post("/subscriptions/refresh", summary="Fetch, verify and import followed registries")
+def refresh(actor: str = Depends(require_admin), session: Session = DB_SESSION,
+            svc: Services = Depends(services)) -> list[dict[str, Any]]:
+    policy = outbound_policy(svc.settings)
+    resolver = DidResolver(local=lambda did: local_did_document(
+        session, svc.settings.public_base_url, did), policy=policy)
+    return publish.refresh_all(session, resolver, policy, actor)
 
 
 @public.get("/registry.json", summary="The registry as a list signed by this service's DID")

@@ -11,21 +11,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.config import Settings
 from app.deps import Services
 from app.dids.resolver import DidResolver
 from app.issuers.service import local_did_document
-from app.outbound import OutboundPolicy
+from app.outbound import OutboundPolicy, outbound_policy
 from app.registry.service import lookup
 from app.status import service as status_service
 from app.status.check import RemoteLists, StatusCheckError
 from app.verify.scoring import load_rubric
-
-
-def outbound_policy(settings: Settings, max_bytes: int = 1_048_576) -> OutboundPolicy:
-    return OutboundPolicy(allow_private=settings.outbound_allow_private,
-                          ca_file=str(settings.outbound_ca_file)
-                          if settings.outbound_ca_file else None, max_bytes=max_bytes)
 
 
 @lru_cache(maxsize=8)

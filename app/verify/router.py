@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, services
 from app.errors import ProblemError
-from app.outbound import OutboundError, fetch
+from app.outbound import OutboundError, fetch, outbound_policy
 from app.proofs.dataintegrity import verify_document
 from app.verify.challenges import CHALLENGES
-from app.verify.context import build_context, outbound_policy
+from app.verify.context import build_context
 from app.verify.pipeline import Report, verify_credential
 from app.verify.report import render_html
 from app.verify.scoring import RubricError
