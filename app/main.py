@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import system
 from app.config import Settings, get_settings
@@ -21,6 +23,9 @@ from app.limits import BodySizeLimit
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.verify import router as verify_router
+from app.web import router as web_router
+
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
 
 class StartupError(Exception):
@@ -73,6 +78,8 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(registry_router.public)
     app.include_router(status_router.router)
     app.include_router(verify_router.router)
+    app.include_router(web_router.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(status_router.admin)
     app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,6 +70,10 @@ class CredentialRecord(Base):
     profile: Mapped[str] = mapped_column(String(20))  # "ob3" | "elm" | "vc"
     document: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The learner's share link /c/{share_token}; they turn it off and on with a manage key
+    # derived from the token (app/credentials/sharing.py), so nothing secret is stored.
+    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    share_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class BulkJob(Base):

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.credentials import service, vcapi
+from app.credentials import service, sharing, vcapi
 from app.deps import DB_SESSION, Services, require_issuer_key, services
 from app.elements.model import AwardRequest, element_errors
 from app.issuers.models import Issuer
@@ -66,11 +66,14 @@ def issue(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_iss
     except ValidationError as exc:
         raise service.incomplete(element_errors(exc.errors())) from None
     award, created = service.award(session, issuing(svc), issuer, request, actor)
-    documents = {profile: record.document for profile, record in
-                 service.award_credentials(session, award.id).items()}
-    parsed = {profile: json.loads(data) for profile, data in documents.items()}
+    records = service.award_credentials(session, award.id)
+    parsed = {profile: json.loads(record.document) for profile, record in records.items()}
+    secret, base = svc.settings.key_secret.get_secret_value(), svc.settings.public_base_url
+    links = {profile: {"url": sharing.share_url(base, record.share_token),
+                       "manageKey": sharing.manage_key(secret, record.share_token)}
+             for profile, record in records.items() if record.share_token}
     return JSONResponse({"awardId": award.id, "created": created, "credentials": parsed,
-                         "verifiableCredential": parsed["ob3"]},
+                         "shareLinks": links, "verifiableCredential": parsed["ob3"]},
                         status_code=201 if created else 200)
 
 

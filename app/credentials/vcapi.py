@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.credentials.models import CredentialRecord
 from app.credentials.service import Issuing, credential_bytes, incomplete, proof_problem
+from app.credentials.sharing import new_token
 from app.db import utcnow
 from app.elements.completeness import mandatory_failures
 from app.elements.extract import read_elements
@@ -166,7 +167,7 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     except ProofError as exc:
         raise proof_problem(exc) from None
     record = CredentialRecord(id=document["id"], issuer_id=issuer.id, profile="vc",
-                              document=credential_bytes(signed))
+                              document=credential_bytes(signed), share_token=new_token())
     session.add(record)
     audit.record(session, actor, "credential.issue", document["id"], shape="vc-api")
     session.flush()

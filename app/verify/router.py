@@ -1,23 +1,20 @@
-"""HTTP: verify a credential (POSTed or fetched by URL) or a presentation."""
+"""HTTP: verify a credential or a presentation (JSON). The /verify page is in app/web."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, services
 from app.errors import ProblemError
-from app.outbound import OutboundError, fetch, outbound_policy
 from app.proofs.dataintegrity import verify_document
 from app.verify.challenges import CHALLENGES
 from app.verify.context import build_context
 from app.verify.pipeline import Report, verify_credential
-from app.verify.report import render_html
 from app.verify.scoring import RubricError
 
 router = APIRouter(tags=["verify"])
@@ -108,29 +105,3 @@ def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_
     result = {"verified": verified, "checks": [] if errors else ["proof"], "warnings": [],
               "errors": errors, "credentialResults": reports}
     return JSONResponse(result, status_code=200 if verified else 422)
-
-
-def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "application/json" not in accept.split(",")[0]
-
-
-@router.get("/verify", summary="Verify the credential at a URL (JSON, or HTML for a browser)")
-def verify_url(request: Request, url: str = Query(..., max_length=2048),
-               rubric: str = "default", session: Session = DB_SESSION,
-               svc: Services = Depends(services)) -> Any:
-    try:
-        body, _ = fetch(url, outbound_policy(svc.settings),
-                        accept="application/vc, application/ld+json, application/json")
-        document = json.loads(body)
-    except OutboundError as exc:
-        raise ProblemError(422, "fetch-refused", "Credential could not be fetched",
-                           str(exc)) from None
-    except ValueError:
-        raise ProblemError(422, "not-json", "Not a credential",
-                           f"{url} did not return JSON") from None
-    report = verify_credential(document, _context(session, svc, {"rubric": rubric}))
-    if _wants_html(request):
-        return HTMLResponse(render_html(report, document, url),
-                            status_code=200 if report.verified else 422)
-    return _answer(report)

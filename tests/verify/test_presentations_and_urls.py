@@ -91,11 +91,12 @@ def test_verify_by_url_json_and_html(client: TestClient, api_key: dict, achievem
     as_html = client.get("/verify", params={"url": url}, headers={"Accept": "text/html"})
     assert as_html.status_code == 200
     assert as_html.headers["content-type"].startswith("text/html")
-    assert "<h1>Verified</h1>" in as_html.text
+    assert '<span class="pill passed">Verified</span>' in as_html.text
     assert "Data Literacy for Public Administration" in as_html.text
     routes["/vc.json"] = json.dumps({**vc, "name": "tampered"}).encode()
     tampered = client.get("/verify", params={"url": url}, headers={"Accept": "text/html"})
-    assert tampered.status_code == 422 and "<h1>Not verified</h1>" in tampered.text
+    assert tampered.status_code == 422
+    assert '<span class="pill failed">Not verified</span>' in tampered.text
 
 
 def test_cli_verify(client: TestClient, api_key: dict, achievement: dict, svc: Services,

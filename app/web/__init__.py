@@ -1,0 +1,1 @@
+"""Web-facing helpers: templates and badge image baking."""

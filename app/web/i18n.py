@@ -1,0 +1,124 @@
+"""Page texts in English and German, chosen by Accept-Language (or ?lang=)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "de")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "verified": "Verified", "not_verified": "Not verified",
+        "awarded_to": "Awarded to", "issued_by": "Issued by", "on": "on",
+        "checks": "Verification", "check.format": "Credential format",
+        "check.proof": "Signature", "check.registry": "Trusted issuer registry",
+        "check.status": "Revocation status", "check.validity": "Validity dates",
+        "check.completeness": "EU standard elements", "check.score": "Recognition",
+        "status.passed": "passed", "status.failed": "failed", "status.warning": "attention",
+        "status.skipped": "not applicable",
+        "recognition": "Recognition (e-VALUATE traffic light)", "criterion": "Criterion",
+        "robustness": "Robustness", "reason": "Reason",
+        "crit.qualityAssurance": "Quality assurance", "crit.verification": "Verification",
+        "crit.level": "Level", "crit.learningOutcomes": "Learning outcomes",
+        "crit.workload": "Workload", "crit.assessment": "Assessment",
+        "crit.identification": "Identification of the learner",
+        "details": "What this micro-credential certifies", "el.title": "Title",
+        "el.awardingBody": "Awarding body", "el.country": "Country of the issuer",
+        "el.learner": "Learner", "el.dateOfIssuing": "Date awarded",
+        "el.learningOutcomes": "Learning outcomes", "el.workload": "Notional workload",
+        "el.level": "Level", "el.assessmentType": "Type of assessment",
+        "el.participationForm": "Form of participation",
+        "el.qualityAssurance": "Quality assurance", "el.grade": "Grade",
+        "el.prerequisites": "Prerequisites",
+        "el.supervisionAndIdentityVerification": "Supervision and identity verification",
+        "el.integrationStackability": "Integration / stackability",
+        "el.furtherInformation": "Further information", "ects": "ECTS credits",
+        "hours": "hours", "eqf": "EQF level", "share": "Share and download",
+        "link": "Share link", "copy": "Copy link", "copied": "Copied",
+        "download_json": "Download credential (JSON)",
+        "download_png": "Download badge image (PNG)", "download_svg": "Download badge (SVG)",
+        "linkedin": "Add to LinkedIn profile", "qr": "QR code of the share link",
+        "verify_title": "Verify a micro-credential",
+        "verify_intro": "Paste a credential, give its address, or upload a badge image. "
+                        "Nothing you submit is stored.",
+        "paste": "Credential (JSON)", "url": "Address of the credential (https)",
+        "upload": "Badge image or JSON file", "verify_button": "Verify",
+        "completeness": "EU standard elements", "element": "Element",
+        "where": "Where found / why missing", "mandatory_note":
+            "* mandatory under the EU Council Recommendation on micro-credentials (2022)",
+        "present": "present", "missing": "missing", "malformed": "malformed",
+        "rubric": "rubric", "error": "Could not verify", "skip": "Skip to content",
+        "outcome.recognisable": "Recognisable",
+        "outcome.context-dependent": "Context-dependent",
+        "outcome.not-recognisable": "Not recognisable",
+    },
+    "de": {
+        "verified": "Verifiziert", "not_verified": "Nicht verifiziert",
+        "awarded_to": "Verliehen an", "issued_by": "Ausgestellt von", "on": "am",
+        "checks": "Prüfung", "check.format": "Format des Nachweises",
+        "check.proof": "Signatur", "check.registry": "Register vertrauenswürdiger Aussteller",
+        "check.status": "Widerrufsstatus", "check.validity": "Gültigkeitszeitraum",
+        "check.completeness": "EU-Standardelemente", "check.score": "Anerkennung",
+        "status.passed": "bestanden", "status.failed": "nicht bestanden",
+        "status.warning": "Hinweis", "status.skipped": "entfällt",
+        "recognition": "Anerkennung (e-VALUATE-Ampel)", "criterion": "Kriterium",
+        "robustness": "Belastbarkeit", "reason": "Begründung",
+        "crit.qualityAssurance": "Qualitätssicherung", "crit.verification": "Verifizierung",
+        "crit.level": "Niveau", "crit.learningOutcomes": "Lernergebnisse",
+        "crit.workload": "Arbeitsaufwand", "crit.assessment": "Prüfungsform",
+        "crit.identification": "Identifizierung der lernenden Person",
+        "details": "Was dieser Micro-Credential bescheinigt", "el.title": "Titel",
+        "el.awardingBody": "Verleihende Stelle", "el.country": "Land des Ausstellers",
+        "el.learner": "Lernende Person", "el.dateOfIssuing": "Verleihungsdatum",
+        "el.learningOutcomes": "Lernergebnisse", "el.workload": "Arbeitsaufwand",
+        "el.level": "Niveau", "el.assessmentType": "Art der Prüfung",
+        "el.participationForm": "Form der Teilnahme",
+        "el.qualityAssurance": "Qualitätssicherung", "el.grade": "Note",
+        "el.prerequisites": "Zugangsvoraussetzungen",
+        "el.supervisionAndIdentityVerification": "Aufsicht und Identitätsprüfung",
+        "el.integrationStackability": "Integration / Kombinierbarkeit",
+        "el.furtherInformation": "Weitere Informationen", "ects": "ECTS-Punkte",
+        "hours": "Stunden", "eqf": "EQR-Niveau", "share": "Teilen und herunterladen",
+        "link": "Link zum Teilen", "copy": "Link kopieren", "copied": "Kopiert",
+        "download_json": "Nachweis herunterladen (JSON)",
+        "download_png": "Badge-Bild herunterladen (PNG)",
+        "download_svg": "Badge herunterladen (SVG)",
+        "linkedin": "Zum LinkedIn-Profil hinzufügen", "qr": "QR-Code des Links",
+        "verify_title": "Einen Micro-Credential prüfen",
+        "verify_intro": "Fügen Sie einen Nachweis ein, geben Sie seine Adresse an oder laden "
+                        "Sie ein Badge-Bild hoch. Nichts davon wird gespeichert.",
+        "paste": "Nachweis (JSON)", "url": "Adresse des Nachweises (https)",
+        "upload": "Badge-Bild oder JSON-Datei", "verify_button": "Prüfen",
+        "completeness": "EU-Standardelemente", "element": "Element",
+        "where": "Fundstelle / warum fehlend", "mandatory_note":
+            "* verpflichtend nach der Empfehlung des Rates zu Micro-Credentials (2022)",
+        "present": "vorhanden", "missing": "fehlt", "malformed": "fehlerhaft",
+        "rubric": "Bewertungsschema", "error": "Prüfung nicht möglich",
+        "skip": "Zum Inhalt springen",
+        "outcome.recognisable": "Anerkennbar",
+        "outcome.context-dependent": "Vom Kontext abhängig",
+        "outcome.not-recognisable": "Nicht anerkennbar",
+    },
+}
+
+
+def pick_language(accept_language: str | None, override: str | None = None) -> str:
+    """The best of our languages for an Accept-Language header (q-values honoured)."""
+    if override in LANGUAGES:
+        return override  # type: ignore[return-value]
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return sorted(ranked)[0][2] if ranked else "en"
+
+
+def translator(language: str):  # type: ignore[no-untyped-def]
+    table = TEXTS[language]
+    return lambda key: table.get(key, TEXTS["en"].get(key, key))

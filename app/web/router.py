@@ -1,0 +1,167 @@
+"""Public pages: the learner's share link (/c/{token}) and the verification page (/verify)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import segno
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from app.credentials import sharing
+from app.deps import DB_SESSION, Services, services
+from app.elements.extract import read_elements
+from app.errors import ProblemError
+from app.outbound import OutboundError, fetch, outbound_policy
+from app.verify.context import build_context
+from app.verify.pipeline import verify_credential
+from app.verify.scoring import RubricError
+from app.web import baking
+from app.web.i18n import pick_language, translator
+from app.web.present import linkedin_url, rows, summary
+from app.web.render import page, wants_html
+
+router = APIRouter(tags=["pages"])
+JSON_LD_TYPES = ("application/ld+json", "application/vc+ld+json", "application/vc",
+                 "application/json")
+UPLOAD_LIMIT = 5 * 1024 * 1024
+
+
+def _shared(session: Session, token: str) -> tuple[Any, dict[str, Any]]:
+    record = sharing.find(session, token)
+    return record, json.loads(record.document)
+
+
+@router.get("/c/{token}", summary="Share link: HTML page, or the credential for JSON-LD clients")
+def shared(token: str, request: Request, session: Session = DB_SESSION,
+           svc: Services = Depends(services)) -> Response:
+    record, document = _shared(session, token)
+    accept = request.headers.get("accept", "")
+    if not wants_html(request) and any(kind in accept for kind in JSON_LD_TYPES):
+        return Response(record.document, media_type="application/vc+ld+json",
+                        headers={"Vary": "Accept"})
+    report = verify_credential(document, build_context(session, svc))
+    # Render only what the verification read from the signed document.
+    _, found = read_elements(document)
+    lang = pick_language(request.headers.get("accept-language"), request.query_params.get("lang"))
+    link = sharing.share_url(svc.settings.public_base_url, token)
+    return page(request, "credential.html", report=report.to_json(),
+                e=summary(found, translator(lang)), rows=rows(found, translator(lang)),
+                link=link, linkedin=linkedin_url(found, link, record.id))
+
+
+def _download(body: bytes | str, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/c/{token}/credential.json", summary="The shared credential as a download")
+def shared_json(token: str, session: Session = DB_SESSION) -> Response:
+    record, _ = _shared(session, token)
+    return _download(record.document, "application/vc+ld+json", "credential.json")
+
+
+@router.get("/c/{token}/badge.png", summary="Badge image with the credential baked in (PNG)")
+def shared_png(token: str, session: Session = DB_SESSION) -> Response:
+    record, document = _shared(session, token)
+    image = baking.badge_png(str(document.get("name") or record.id))
+    return _download(baking.bake_png(image, record.document.decode("utf-8")), "image/png",
+                     "badge.png")
+
+
+@router.get("/c/{token}/badge.svg", summary="Badge with the credential baked in (SVG)")
+def shared_svg(token: str, session: Session = DB_SESSION) -> Response:
+    record, document = _shared(session, token)
+    _, found = read_elements(document)
+    title = found["title"].value if "title" in found else str(document.get("name") or "")
+    issuer = found["awardingBody"].value.get("name") if "awardingBody" in found else ""
+    svg = baking.badge_svg(title, issuer or "")
+    return _download(baking.bake_svg(svg, record.document.decode("utf-8")), "image/svg+xml",
+                     "badge.svg")
+
+
+@router.get("/c/{token}/qr.svg", summary="QR code of the share link")
+def shared_qr(token: str, session: Session = DB_SESSION,
+              svc: Services = Depends(services)) -> Response:
+    _shared(session, token)
+    buffer = io.BytesIO()
+    segno.make(sharing.share_url(svc.settings.public_base_url, token), error="m").save(
+        buffer, kind="svg", scale=6, border=2, title="QR code")
+    return Response(buffer.getvalue(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+class SharingChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    enabled: bool
+    manage_key: str = Field(..., alias="manageKey", min_length=8, max_length=100)
+
+
+@router.post("/c/{token}/sharing", summary="The learner turns their share link off or on")
+def set_sharing(token: str, body: SharingChange, session: Session = DB_SESSION,
+                svc: Services = Depends(services)) -> dict[str, Any]:
+    record = sharing.set_enabled(session, svc.settings.key_secret.get_secret_value(), token,
+                                 body.manage_key, body.enabled)
+    return {"shareLink": sharing.share_url(svc.settings.public_base_url, token),
+            "enabled": record.share_enabled}
+
+
+def _verify_page(request: Request, session: Session, svc: Services, document: Any,
+                 rubric: str = "default", source: str | None = None,
+                 pasted: str | None = None) -> Response:
+    try:
+        context = build_context(session, svc, rubric)
+    except RubricError as exc:
+        raise ProblemError(400, "unknown-rubric", "Unknown rubric", str(exc)) from None
+    report = verify_credential(document, context)
+    status = 200 if report.verified else 422
+    if wants_html(request):
+        return page(request, "verify.html", status=status, report=report.to_json(),
+                    pasted=pasted, source=source)
+    return JSONResponse(report.to_json(), status_code=status)
+
+
+@router.get("/verify", summary="Verification page; with ?url= verify the credential there")
+def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
+               rubric: str = "default", session: Session = DB_SESSION,
+               svc: Services = Depends(services)) -> Response:
+    if not url:
+        if wants_html(request):
+            return page(request, "verify.html")
+        raise ProblemError(400, "bad-request", "Bad request", "give ?url= of a credential")
+    try:
+        body, _ = fetch(url, outbound_policy(svc.settings),
+                        accept="application/vc, application/ld+json, application/json")
+        document = json.loads(body)
+    except (OutboundError, ValueError) as exc:
+        slug = "fetch-refused" if isinstance(exc, OutboundError) else "not-json"
+        message = str(exc) if isinstance(exc, OutboundError) else f"{url} did not return JSON"
+        if wants_html(request):
+            return page(request, "verify.html", status=422, error=message)
+        raise ProblemError(422, slug, "Credential could not be fetched", message) from None
+    return _verify_page(request, session, svc, document, rubric, source=url)
+
+
+@router.post("/verify", summary="Verification page form: pasted JSON or an uploaded badge")
+async def verify_form(request: Request, credential: str = Form(""),
+                      file: UploadFile | None = File(None), rubric: str = Form("default"),
+                      session: Session = DB_SESSION,
+                      svc: Services = Depends(services)) -> Response:
+    text = credential.strip()
+    try:
+        if file is not None and file.filename:
+            data = await file.read(UPLOAD_LIMIT + 1)
+            if len(data) > UPLOAD_LIMIT:
+                raise ValueError("the file is larger than 5 MB")
+            text = data.decode("utf-8") if data.lstrip()[:1] in (b"{", b"[") \
+                else baking.extract(data)
+        if not text:
+            raise ValueError("paste a credential or choose a file")
+        document = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return page(request, "verify.html", status=400, error=str(exc), pasted=credential)
+    return _verify_page(request, session, svc, document, rubric or "default", pasted=text)
