@@ -188,7 +188,7 @@ def _validity(doc: dict[str, Any], now: datetime) -> Check:
     if problems:
         return Check("validity", "failed", "; ".join(problems))
     begins, ends = _parse_time(start), _parse_time(end)
-    when = now.isoformat().replace("+00:00", "Z")
+    when = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if begins and begins > now:
         return Check("validity", "failed", f"not yet valid: valid from {start} (checked at {when})")
     if ends and ends < now:

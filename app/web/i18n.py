@@ -49,6 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.recognisable": "Recognisable",
         "outcome.context-dependent": "Context-dependent",
         "outcome.not-recognisable": "Not recognisable",
+        "unverified_content": "The content below is not verified: do not rely on it.",
     },
     "de": {
         "verified": "Verifiziert", "not_verified": "Nicht verifiziert",
@@ -96,6 +97,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.recognisable": "Anerkennbar",
         "outcome.context-dependent": "Vom Kontext abhängig",
         "outcome.not-recognisable": "Nicht anerkennbar",
+        "unverified_content": "Der folgende Inhalt ist nicht verifiziert: verlassen Sie sich"
+                              " nicht darauf.",
     },
 }
 

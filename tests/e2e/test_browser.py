@@ -1,0 +1,163 @@
+"""A real mcred server and Debian's Chromium (headless, driven by Playwright): the share link
+page, the JSON download, the QR code, a tampered credential on the verification page, and a
+baked badge uploaded for verification. Screenshots go to artifacts/."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from app import migrate
+from tests.conftest import ADMIN_TOKEN, KEY_SECRET
+from tests.samples import FULL_SPEC, award_body
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = os.environ.get("MCRED_CHROMIUM", "/usr/bin/chromium")
+# Flags for a sandboxed, offline machine (see the machine notes): no background networking.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    url = f"sqlite:///{folder / 'mcred.db'}"
+    migrate.upgrade(url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
+    env.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
+                "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
+                "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
+                "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+                               cwd=folder, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as api:
+            for _ in range(100):
+                try:
+                    if api.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            api.post("/admin/issuers", headers=admin, json={
+                "slug": "uni-tartu", "legal_name": "University of Tartu", "country": "EE",
+                "url": "https://ut.ee", "email": "registrar@ut.ee"}).raise_for_status()
+            did = f"did:web:127.0.0.1%3A{port}:issuers:uni-tartu"
+            api.post("/admin/registry", headers=admin, json={
+                "dids": [did], "legalName": "University of Tartu", "country": "EE",
+                "qualityAssurance": [{"agency": "EKKA", "esgAligned": True,
+                                      "validFrom": "2020-01-01"}]}).raise_for_status()
+            key = {"Authorization": "Bearer " + api.post(
+                "/admin/issuers/uni-tartu/api-keys", headers=admin).json()["apiKey"]}
+            achievement = api.post("/achievements", json=FULL_SPEC, headers=key).json()
+            issued = api.post("/credentials/issue", json=award_body(achievement["id"]),
+                              headers=key).json()
+        yield {"base": base, "link": issued["shareLinks"]["ob3"]["url"],
+               "credential": issued["credentials"]["ob3"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900},
+                                  accept_downloads=True, locale="en-GB")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_share_link_page(page: Page, server: dict, tmp_path: Path) -> None:
+    page.goto(server["link"])
+    page.keyboard.press("Tab")  # keyboard users: the first tab stop is the skip link
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.get_by_test_id("title").inner_text() == "Data Literacy for Public Administration"
+    assert page.get_by_test_id("learner").inner_text() == "Mari Maasikas"
+    assert page.get_by_test_id("result").inner_text().strip() == "Verified"
+    for check in ("proof", "registry", "status", "validity", "completeness"):
+        assert page.locator(f'tr[data-check="{check}"]').get_attribute("data-status") == "passed"
+    assert "Recognisable" in page.get_by_test_id("traffic-light").inner_text()
+    elements = page.get_by_test_id("elements").inner_text()
+    assert "3 ECTS credits (75 hours)" in elements and "EQF level 6" in elements
+    qr_width = page.get_by_test_id("qr").evaluate("img => img.complete && img.naturalWidth")
+    assert qr_width > 0
+    with page.expect_download() as download_info:
+        page.get_by_test_id("download-json").click()
+    saved = tmp_path / "credential.json"
+    download_info.value.save_as(saved)
+    assert json.loads(saved.read_text()) == server["credential"]
+    shot(page, "credential-page")
+
+
+def test_share_link_page_in_german(browser: Browser, server: dict) -> None:
+    context = browser.new_context(locale="de-DE", extra_http_headers={
+        "Accept-Language": "de-DE,de;q=0.9"})
+    german = context.new_page()
+    german.goto(server["link"])
+    assert german.get_by_test_id("result").inner_text().strip() == "Verifiziert"
+    assert german.locator("html").get_attribute("lang") == "de"
+    context.close()
+
+
+def test_tampered_credential_shows_red_proof(page: Page, server: dict) -> None:
+    tampered = {**server["credential"], "name": "Quantum Physics PhD"}
+    page.goto(f"{server['base']}/verify")
+    page.get_by_label("Credential (JSON)").fill(json.dumps(tampered))
+    page.get_by_role("button", name="Verify").first.click()
+    page.wait_for_selector('[data-testid="result"]')
+    assert page.get_by_test_id("result").inner_text().strip() == "Not verified"
+    proof_row = page.locator('tr[data-check="proof"]')
+    assert proof_row.get_attribute("data-status") == "failed"
+    colour = proof_row.locator(".pill").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(251, 224, 224)"  # the red of .failed
+    shot(page, "verify-page-tampered")
+
+
+def test_baked_png_round_trip(page: Page, server: dict, tmp_path: Path) -> None:
+    png = httpx.get(f"{server['link']}/badge.png").content
+    badge = tmp_path / "badge.png"
+    badge.write_bytes(png)
+    page.goto(f"{server['base']}/verify")
+    page.get_by_label("Badge image or JSON file").set_input_files(str(badge))
+    page.get_by_role("button", name="Verify").first.click()
+    page.wait_for_selector('[data-testid="result"]')
+    assert page.get_by_test_id("result").inner_text().strip() == "Verified"
+    assert page.get_by_test_id("verified-title").inner_text() == \
+        "Data Literacy for Public Administration"
+    shot(page, "verify-page-baked-png")
