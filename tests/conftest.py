@@ -33,7 +33,8 @@ from tests import samples
 ADMIN_TOKEN = "test-admin-token-0123456789"
 KEY_SECRET = "test-key-secret-0123456789"
 BASE_URL = "https://mcred.test"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 
 
 def _postgres_server_url() -> str | None:
@@ -216,3 +217,13 @@ def https_server(tmp_path: Path) -> Iterator[tuple[int, Path, dict[str, bytes]]]
     yield server.server_address[1], cert, routes
     server.shutdown()
     server.server_close()
+
+
+def mcred_env(settings: Settings) -> dict[str, str]:
+    """Environment for an `mcred` subprocess sharing the test's database and keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
+    env.update({"MCRED_DATABASE_URL": settings.database_url,
+                "MCRED_KEYS_DIR": str(settings.keys_dir), "MCRED_KEY_SECRET": KEY_SECRET,
+                "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "MCRED_PUBLIC_BASE_URL": settings.public_base_url,
+                "MCRED_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
+    return env

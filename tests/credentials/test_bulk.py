@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from app.credentials import batch
 from app.credentials.models import AwardRecord, BulkRow, CredentialRecord
 from app.credentials.service import Issuing
 from app.deps import Services
-from tests.conftest import ADMIN_TOKEN, BASE_URL, KEY_SECRET
+from tests.conftest import mcred_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,12 +142,7 @@ def test_other_issuer_cannot_see_the_job(client: TestClient, api_key: dict, achi
 
 
 def _worker_env(svc: Services) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
-    env.update({"MCRED_DATABASE_URL": svc.settings.database_url,
-                "MCRED_KEYS_DIR": str(svc.settings.keys_dir), "MCRED_KEY_SECRET": KEY_SECRET,
-                "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "MCRED_PUBLIC_BASE_URL": BASE_URL,
-                "MCRED_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
-    return env
+    return mcred_env(svc.settings)
 
 
 def _states(svc: Services) -> dict[str, int]:

@@ -187,7 +187,6 @@ def test_bitstring_round_trip_and_bit_order() -> None:
 def test_concurrent_issuers_never_share_an_index(client: TestClient, api_key: dict,
                                                  svc: Services) -> None:
     """8 processes issuing 2,000 credentials at once against the same database."""
-    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -196,14 +195,10 @@ def test_concurrent_issuers_never_share_an_index(client: TestClient, api_key: di
 
     from app.credentials.models import CredentialRecord
     from app.status.models import StatusEntry
-    from tests.conftest import ADMIN_TOKEN, BASE_URL, KEY_SECRET
+    from tests.conftest import mcred_env
 
     root = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
-    env.update({"MCRED_DATABASE_URL": svc.settings.database_url,
-                "MCRED_KEYS_DIR": str(svc.settings.keys_dir), "MCRED_KEY_SECRET": KEY_SECRET,
-                "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "MCRED_PUBLIC_BASE_URL": BASE_URL,
-                "PYTHONPATH": str(root)})
+    env = mcred_env(svc.settings)
     processes = [subprocess.Popen([sys.executable, "-m", "tests.status.issue_many", "uni-tartu",
                                    "250"], cwd=root, env=env, stderr=subprocess.PIPE, text=True)
                  for _ in range(8)]

@@ -4,7 +4,6 @@ and the `mcred verify` command."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from app.deps import Services
 from app.dids.didkey import did_key_for, did_key_verification_method
 from app.proofs.dataintegrity import add_proof
 from app.proofs.multikey import encode_public_key
-from tests.conftest import ADMIN_TOKEN, BASE_URL, KEY_SECRET
+from tests.conftest import mcred_env
 from tests.verify.test_pipeline import award, trust
 
 HOLDER_KEY = SigningKey(b"\x07" * 32)
@@ -106,11 +105,7 @@ def test_cli_verify(client: TestClient, api_key: dict, achievement: dict, svc: S
     good.write_text(json.dumps(vc))
     bad.write_text(json.dumps({**vc, "validFrom": "2020-01-01T00:00:00Z"}))
     root = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
-    env.update({"MCRED_DATABASE_URL": svc.settings.database_url,
-                "MCRED_KEYS_DIR": str(svc.settings.keys_dir), "MCRED_KEY_SECRET": KEY_SECRET,
-                "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "MCRED_PUBLIC_BASE_URL": BASE_URL,
-                "PYTHONPATH": str(root)})
+    env = mcred_env(svc.settings)
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "app.cli", "verify", *args], cwd=root,
