@@ -34,6 +34,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+READ_ONLY = "mcred_read_only"
+
+
+def is_read_only(session: Session) -> bool:
+    """True for sessions opened with ``Database.session(read_only=True)``."""
+    return bool(session.info.get(READ_ONLY))
+
+
+def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read-only session tried to write")
+
+
 def utcnow() -> datetime:
     """Current time in UTC, to the second (what credentials carry)."""
     return datetime.now(UTC).replace(microsecond=0)
@@ -63,8 +76,11 @@ def make_engine(url: str) -> Engine:
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
             # IMMEDIATE: take the write lock up front. A deferred transaction that reads and
             # then writes fails at once with "database is locked" when another process is
-            # writing; an immediate one waits its turn (busy_timeout). WAL readers still run.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writing; an immediate one waits its turn (busy_timeout). Read-only sessions
+            # take no lock at all: in WAL mode they read a snapshot while a bulk job writes,
+            # instead of queueing behind a writer that re-takes the lock after every row.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -76,11 +92,16 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "before_flush", _refuse_writes)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session committed on success and rolled back on error."""
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session committed on success and rolled back on error. ``read_only`` sessions
+        never block on (or block) writers and refuse to flush changes."""
         with self.sessions() as session:
+            if read_only:
+                session.info[READ_ONLY] = True
+                session.connection(execution_options={READ_ONLY: True})
             try:
                 yield session
                 session.commit()

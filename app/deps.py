@@ -38,7 +38,15 @@ def db_session(svc: Services = Depends(services)) -> Iterator[Session]:
         yield session
 
 
+def db_read_session(svc: Services = Depends(services)) -> Iterator[Session]:
+    """A read-only session: for handlers that only read, so they never wait for a writer
+    (a running bulk job on SQLite) nor hold anyone up."""
+    with svc.db.session(read_only=True) as session:
+        yield session
+
+
 DB_SESSION = Depends(db_session, scope="function")
+DB_READ_SESSION = Depends(db_read_session, scope="function")
 
 _bearer = HTTPBearer(auto_error=False, description="Admin token or an issuer API key")
 

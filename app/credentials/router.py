@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.credentials import service, sharing, vcapi
-from app.deps import DB_SESSION, Services, require_issuer_key, services
+from app.deps import DB_READ_SESSION, DB_SESSION, Services, require_issuer_key, services
 from app.elements.model import AwardRequest, element_errors
 from app.issuers.models import Issuer
 from app.issuers.service import issuer_did
@@ -37,7 +37,7 @@ def create_achievement(body: dict[str, Any] = Body(...),
 
 
 @router.get("/achievements/{achievement_id}", summary="A micro-credential definition")
-def get_achievement(achievement_id: str, session: Session = DB_SESSION,
+def get_achievement(achievement_id: str, session: Session = DB_READ_SESSION,
                     svc: Services = Depends(services)) -> dict[str, Any]:
     record = service.get_achievement(session, None, achievement_id)
     base = svc.settings.public_base_url
@@ -84,6 +84,6 @@ def _bad_request(detail: str) -> JSONResponse:
 
 
 @router.get("/credentials/{credential_id}", summary="A stored credential, exactly as signed")
-def get_credential(credential_id: str, session: Session = DB_SESSION) -> Response:
+def get_credential(credential_id: str, session: Session = DB_READ_SESSION) -> Response:
     record = service.get_credential(session, credential_id)
     return Response(record.document, media_type=VC_MEDIA_TYPE)

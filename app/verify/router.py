@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from app.deps import DB_SESSION, Services, services
+from app.deps import DB_READ_SESSION, Services, services
 from app.errors import ProblemError
 from app.proofs.dataintegrity import verify_document
 from app.verify.challenges import CHALLENGES
@@ -40,7 +40,7 @@ def _answer(report: Report) -> JSONResponse:
 
 
 @router.post("/credentials/verify", summary="Verify a credential; VC-API shape plus `report`")
-def verify(body: dict[str, Any] = Body(...), session: Session = DB_SESSION,
+def verify(body: dict[str, Any] = Body(...), session: Session = DB_READ_SESSION,
            svc: Services = Depends(services)) -> JSONResponse:
     if "verifiableCredential" not in body:
         raise ProblemError(400, "bad-request", "Bad request", "verifiableCredential is required")
@@ -68,7 +68,7 @@ def new_challenge() -> dict[str, str]:
 
 
 @router.post("/presentations/verify", summary="Verify a presentation and each credential in it")
-def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_SESSION,
+def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_READ_SESSION,
                         svc: Services = Depends(services)) -> JSONResponse:
     presentation = body.get("verifiablePresentation")
     options = _options(body)

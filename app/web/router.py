@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.credentials import sharing
-from app.deps import DB_SESSION, Services, services
+from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.elements.extract import read_elements
 from app.errors import ProblemError
 from app.outbound import OutboundError, fetch, outbound_policy
@@ -37,7 +37,7 @@ def _shared(session: Session, token: str) -> tuple[Any, dict[str, Any]]:
 
 
 @router.get("/c/{token}", summary="Share link: HTML page, or the credential for JSON-LD clients")
-def shared(token: str, request: Request, session: Session = DB_SESSION,
+def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
            svc: Services = Depends(services)) -> Response:
     record, document = _shared(session, token)
     accept = request.headers.get("accept", "")
@@ -60,13 +60,13 @@ def _download(body: bytes | str, media_type: str, filename: str) -> Response:
 
 
 @router.get("/c/{token}/credential.json", summary="The shared credential as a download")
-def shared_json(token: str, session: Session = DB_SESSION) -> Response:
+def shared_json(token: str, session: Session = DB_READ_SESSION) -> Response:
     record, _ = _shared(session, token)
     return _download(record.document, "application/vc+ld+json", "credential.json")
 
 
 @router.get("/c/{token}/badge.png", summary="Badge image with the credential baked in (PNG)")
-def shared_png(token: str, session: Session = DB_SESSION) -> Response:
+def shared_png(token: str, session: Session = DB_READ_SESSION) -> Response:
     record, document = _shared(session, token)
     image = baking.badge_png(str(document.get("name") or record.id))
     return _download(baking.bake_png(image, record.document.decode("utf-8")), "image/png",
@@ -74,7 +74,7 @@ def shared_png(token: str, session: Session = DB_SESSION) -> Response:
 
 
 @router.get("/c/{token}/badge.svg", summary="Badge with the credential baked in (SVG)")
-def shared_svg(token: str, session: Session = DB_SESSION) -> Response:
+def shared_svg(token: str, session: Session = DB_READ_SESSION) -> Response:
     record, document = _shared(session, token)
     _, found = read_elements(document)
     title = found["title"].value if "title" in found else str(document.get("name") or "")
@@ -85,7 +85,7 @@ def shared_svg(token: str, session: Session = DB_SESSION) -> Response:
 
 
 @router.get("/c/{token}/qr.svg", summary="QR code of the share link")
-def shared_qr(token: str, session: Session = DB_SESSION,
+def shared_qr(token: str, session: Session = DB_READ_SESSION,
               svc: Services = Depends(services)) -> Response:
     _shared(session, token)
     buffer = io.BytesIO()
@@ -127,7 +127,7 @@ def _verify_page(request: Request, session: Session, svc: Services, document: An
 
 @router.get("/verify", summary="Verification page; with ?url= verify the credential there")
 def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
-               rubric: str = "default", session: Session = DB_SESSION,
+               rubric: str = "default", session: Session = DB_READ_SESSION,
                svc: Services = Depends(services)) -> Response:
     if not url:
         if wants_html(request):
@@ -149,7 +149,7 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
 @router.post("/verify", summary="Verification page form: pasted JSON or an uploaded badge")
 async def verify_form(request: Request, credential: str = Form(""),
                       file: UploadFile | None = File(None), rubric: str = Form("default"),
-                      session: Session = DB_SESSION,
+                      session: Session = DB_READ_SESSION,
                       svc: Services = Depends(services)) -> Response:
     text = credential.strip()
     try:

@@ -22,6 +22,7 @@ from app.credentials.models import AwardRecord, BulkRow, CredentialRecord
 from app.credentials.service import Issuing
 from app.deps import Services
 from tests.conftest import mcred_env
+from tests.samples import award_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -146,7 +147,7 @@ def _worker_env(svc: Services) -> dict[str, str]:
 
 
 def _states(svc: Services) -> dict[str, int]:
-    with svc.db.session() as session:
+    with svc.db.session(read_only=True) as session:
         return dict(session.execute(select(BulkRow.state, func.count())
                                     .group_by(BulkRow.state)).all())
 
@@ -175,6 +176,34 @@ def test_worker_killed_mid_job_resumes_without_duplicates(client: TestClient, ap
     assert resumed.returncode == 0, resumed.stderr
     assert _states(svc) == {"issued": total}
     assert totals(svc) == (total, 2 * total)
+
+
+def test_requests_are_served_while_a_worker_runs_a_job(client: TestClient, api_key: dict,
+                                                      achievement: dict,
+                                                      svc: Services) -> None:
+    """A cohort must not block the service: progress reads and a single award go through
+    while a worker process issues the rows (on SQLite too, where writers take turns)."""
+    total = 300
+    job = upload(client, api_key, achievement["id"], cohort_csv(total))
+    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT,
+                              env=_worker_env(svc), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        seen: list[int] = []
+        deadline = time.monotonic() + 60
+        while (not seen or seen[-1] < 3) and time.monotonic() < deadline:
+            progress = client.get(f"/credentials/bulk/{job['jobId']}", headers=api_key)
+            assert progress.status_code == 200
+            seen.append(progress.json()["issued"])
+        single = client.post("/credentials/issue", headers=api_key,
+                             json=award_body(achievement["id"], learner={
+                                 "name": "Walk-in Learner", "email": "walkin@example.eu"}))
+        assert single.status_code == 201, single.text
+        after = client.get(f"/credentials/bulk/{job['jobId']}", headers=api_key).json()
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert 3 <= seen[-1] < total and after["pending"] > 0, (seen[-5:], after)
 
 
 def test_several_workers_share_a_job_on_postgresql(client: TestClient, api_key: dict,
