@@ -67,9 +67,8 @@ def require_admin(credentials: HTTPAuthorizationCredentials | None = Depends(_be
     return "admin"
 
 
-def require_issuer_key(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-                       session: Session = DB_SESSION) -> Issuer:
-    """Accept an issuer API key; returns the issuer it belongs to."""
+def _issuer_for_key(credentials: HTTPAuthorizationCredentials | None,
+                    session: Session) -> Issuer:
     from app.issuers.service import authenticate_api_key
 
     if credentials is None:
@@ -78,3 +77,15 @@ def require_issuer_key(credentials: HTTPAuthorizationCredentials | None = Depend
     if issuer is None:
         raise ProblemError(403, "forbidden", "Forbidden", "unknown or revoked API key")
     return issuer
+
+
+def require_issuer_key(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                       session: Session = DB_SESSION) -> Issuer:
+    """Accept an issuer API key; returns the issuer it belongs to (in the request's session)."""
+    return _issuer_for_key(credentials, session)
+
+
+def require_issuer_key_read(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                            session: Session = DB_READ_SESSION) -> Issuer:
+    """``require_issuer_key`` for read-only handlers (those that take ``DB_READ_SESSION``)."""
+    return _issuer_for_key(credentials, session)

@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from app.credentials import batch
-from app.deps import DB_READ_SESSION, DB_SESSION, Services, require_issuer_key, services
+from app.deps import (
+    DB_READ_SESSION,
+    DB_SESSION,
+    Services,
+    require_issuer_key,
+    require_issuer_key_read,
+    services,
+)
 from app.issuers.models import Issuer
 
 router = APIRouter(prefix="/credentials/bulk", tags=["bulk issuing"])
@@ -38,13 +45,13 @@ async def create(request: Request, achievement_id: str = Query(..., alias="achie
 
 
 @router.get("/{job_id}", summary="Progress of a bulk job")
-def status(job_id: str, issuer: Issuer = Depends(require_issuer_key),
+def status(job_id: str, issuer: Issuer = Depends(require_issuer_key_read),
            session: Session = DB_READ_SESSION) -> dict[str, Any]:
     return batch.progress(session, batch.get_job(session, issuer, job_id)).to_json()
 
 
 @router.get("/{job_id}/report", summary="Per-row outcome: credential ids or reasons")
-def report(job_id: str, issuer: Issuer = Depends(require_issuer_key),
+def report(job_id: str, issuer: Issuer = Depends(require_issuer_key_read),
            session: Session = DB_READ_SESSION) -> dict[str, Any]:
     job = batch.get_job(session, issuer, job_id)
     return {**batch.progress(session, job).to_json(), "rows": batch.report(session, job)}
