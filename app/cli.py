@@ -315,7 +315,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
     except ValueError as exc:
         raise CliError(f"{args.source} is not JSON: {exc}") from None
     svc = _services(settings)
-    with svc.db.session() as session:
+    with svc.db.session(read_only=True) as session:
         try:
             report = verify_credential(document, build_context(session, svc, args.rubric))
         except RubricError as exc:
@@ -329,7 +329,9 @@ def cmd_verify(args: argparse.Namespace) -> None:
         score = result["report"]["score"]
         if score:
             print(f"recognition: {score['outcome']} ({score['trafficLight']})")
-        print("VERIFIED" if report.verified else "NOT VERIFIED")
+        print({"verified": "VERIFIED", "failed": "NOT VERIFIED",
+               "untrusted": "VERIFIED, BUT THE ISSUER IS NOT IN THE TRUSTED REGISTRY"}
+              [report.headline])
     if not report.verified:
         raise SystemExit(1)
 

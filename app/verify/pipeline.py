@@ -65,6 +65,19 @@ class Report:
         return all(c.status in ("passed", "skipped") for c in self.checks
                    if c.name in self.DECIDING)
 
+    @property
+    def trusted(self) -> bool:
+        """The issuer passed the registry check (genuine is not the same as trusted)."""
+        registry = self.check("registry")
+        return registry is not None and registry.status == "passed"
+
+    @property
+    def headline(self) -> str:
+        """One word for people: verified, untrusted (genuine, issuer not trusted) or failed."""
+        if not self.verified:
+            return "failed"
+        return "verified" if self.trusted else "untrusted"
+
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
 
@@ -78,7 +91,8 @@ class Report:
                                                       and c.name not in self.DECIDING)],
             "errors": [{"check": c.name, "message": c.message, **c.details}
                        for c in self.checks if c.status == "failed" and c.name in self.DECIDING],
-            "report": {"profile": self.profile, "credential": self.summary,
+            "report": {"profile": self.profile, "trusted": self.trusted,
+                       "headline": self.headline, "credential": self.summary,
                        "checks": [c.to_json() for c in self.checks], "registry": self.registry,
                        "completeness": self.completeness, "score": self.score},
         }

@@ -6,7 +6,8 @@ LANGUAGES = ("en", "de")
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
-        "verified": "Verified", "not_verified": "Not verified",
+        "headline.verified": "Verified", "headline.failed": "Not verified",
+        "headline.untrusted": "Genuine, but the issuer is not in the trusted registry",
         "awarded_to": "Awarded to", "issued_by": "Issued by", "on": "on",
         "checks": "Verification", "check.format": "Credential format",
         "check.proof": "Signature", "check.registry": "Trusted issuer registry",
@@ -52,7 +53,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "unverified_content": "The content below is not verified: do not rely on it.",
     },
     "de": {
-        "verified": "Verifiziert", "not_verified": "Nicht verifiziert",
+        "headline.verified": "Verifiziert", "headline.failed": "Nicht verifiziert",
+        "headline.untrusted": "Echt, aber der Aussteller steht nicht im Register"
+                              " vertrauenswürdiger Aussteller",
         "awarded_to": "Verliehen an", "issued_by": "Ausgestellt von", "on": "am",
         "checks": "Prüfung", "check.format": "Format des Nachweises",
         "check.proof": "Signatur", "check.registry": "Register vertrauenswürdiger Aussteller",

@@ -72,6 +72,7 @@ def test_valid_passes_everything_and_scores_green(client: TestClient, valid: dic
     assert body["report"]["score"]["outcome"] == "recognisable"
     assert [c["level"] for c in body["report"]["score"]["criteria"]] == [3] * 7
     assert body["report"]["registry"]["entry"]["legalName"] == "University of Tartu"
+    assert (body["report"]["trusted"], body["report"]["headline"]) == (True, "verified")
     assert body["errors"] == []
 
 
@@ -137,6 +138,7 @@ def test_unknown_issuer_fails_only_registry_and_is_a_warning(client: TestClient,
     assert outcome(body) == only_failing("registry")
     assert any(w["check"] == "registry" for w in body["warnings"])
     assert body["report"]["registry"] == {"found": False}
+    assert (body["report"]["trusted"], body["report"]["headline"]) == (False, "untrusted")
 
 
 def test_issuer_whose_qa_expired_fails_only_registry(client: TestClient, admin: dict,

@@ -17,7 +17,7 @@ from app.dids.didkey import did_key_for, did_key_verification_method
 from app.proofs.dataintegrity import add_proof
 from app.proofs.multikey import encode_public_key
 from tests.conftest import mcred_env
-from tests.verify.test_pipeline import award, trust
+from tests.verify.test_pipeline import UT, award, trust
 
 HOLDER_KEY = SigningKey(b"\x07" * 32)
 HOLDER = did_key_for(encode_public_key(bytes(HOLDER_KEY.verify_key)))
@@ -77,7 +77,7 @@ def test_tampered_credential_inside_presentation(client: TestClient, api_key: di
 
 
 def test_verify_by_url_json_and_html(client: TestClient, api_key: dict, achievement: dict,
-                                     svc: Services, https_server: Any) -> None:
+                                     svc: Services, admin: dict, https_server: Any) -> None:
     port, cert, routes = https_server
     svc.settings = svc.settings.model_copy(update={"outbound_allow_private": True,
                                                    "outbound_ca_file": cert})
@@ -90,6 +90,11 @@ def test_verify_by_url_json_and_html(client: TestClient, api_key: dict, achievem
     as_html = client.get("/verify", params={"url": url}, headers={"Accept": "text/html"})
     assert as_html.status_code == 200
     assert as_html.headers["content-type"].startswith("text/html")
+    # genuine but not trusted until the registry says so: amber, not green
+    assert ('<span class="pill warning">Genuine, but the issuer is not in the trusted'
+            ' registry</span>') in as_html.text
+    trust(client, admin, UT, "University of Tartu", "EE")
+    as_html = client.get("/verify", params={"url": url}, headers={"Accept": "text/html"})
     assert '<span class="pill passed">Verified</span>' in as_html.text
     assert "Data Literacy for Public Administration" in as_html.text
     routes["/vc.json"] = json.dumps({**vc, "name": "tampered"}).encode()
@@ -99,7 +104,7 @@ def test_verify_by_url_json_and_html(client: TestClient, api_key: dict, achievem
 
 
 def test_cli_verify(client: TestClient, api_key: dict, achievement: dict, svc: Services,
-                    tmp_path: Path) -> None:
+                    admin: dict, tmp_path: Path) -> None:
     vc = award(client, api_key, achievement["id"])
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     good.write_text(json.dumps(vc))
@@ -112,10 +117,15 @@ def test_cli_verify(client: TestClient, api_key: dict, achievement: dict, svc: S
                               env=env, capture_output=True, text=True, timeout=120,
                               check=False)
 
+    untrusted = run(str(good))
+    assert untrusted.returncode == 0, untrusted.stderr
+    assert "passed  proof" in untrusted.stdout and "failed  registry" in untrusted.stdout
+    assert untrusted.stdout.strip().splitlines()[-1] == \
+        "VERIFIED, BUT THE ISSUER IS NOT IN THE TRUSTED REGISTRY"
+    trust(client, admin, UT, "University of Tartu", "EE")
     ok = run(str(good))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip().endswith("VERIFIED")
-    assert "passed  proof" in ok.stdout
+    assert ok.stdout.strip().splitlines()[-1] == "VERIFIED"
     failed = run(str(bad))
     assert failed.returncode == 1
     assert "failed  proof" in failed.stdout and failed.stdout.strip().endswith("NOT VERIFIED")
