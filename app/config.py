@@ -62,6 +62,12 @@ class Settings(BaseSettings):
             raise ValueError("must not carry a query or fragment")
         return value.rstrip("/")
 
+    @property
+    def public_base_is_https_or_local(self) -> bool:
+        """https, or http on a loopback host (development and tests)."""
+        parts = urlsplit(self.public_base_url)
+        return parts.scheme == "https" or parts.hostname in ("localhost", "127.0.0.1", "::1")
+
     @field_validator("key_secret", "admin_token")
     @classmethod
     def _check_secret(cls, value: SecretStr) -> SecretStr:

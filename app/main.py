@@ -51,6 +51,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.credentials.service import Issuing
 
     svc: Services = app.state.services
+    if not svc.settings.public_base_is_https_or_local:
+        # Credentials carry status-list and DID URLs under this base; verifiers fetch them
+        # with https-only loaders, so a public http base makes every credential unverifiable.
+        logging.getLogger("mcred").warning(
+            "MCRED_PUBLIC_BASE_URL %s is plain http on a non-local host: verifiers will not"
+            " fetch its status lists or did:web documents; use https in production",
+            svc.settings.public_base_url)
     worker = None
     if svc.settings.inprocess_worker:
         worker = BackgroundWorker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from app.config import Settings, describe_settings_error
+from app.deps import Services
+from app.main import create_app
 
 GOOD = {"key_secret": "k" * 16, "admin_token": "a" * 16}
 
@@ -53,3 +56,20 @@ def test_missing_secret_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None
     assert describe_settings_error(info.value) == (
         "invalid setting MCRED_KEY_SECRET: is not set (run `mcred init` to create a .env,"
         " or export it)")
+
+
+@pytest.mark.parametrize(("url", "fine"), [
+    ("https://credentials.ut.ee", True), ("http://127.0.0.1:8000", True),
+    ("http://localhost:8000", True), ("http://credentials.ut.ee", False),
+])
+def test_plain_http_base_is_flagged_unless_local(url: str, fine: bool) -> None:
+    assert load(public_base_url=url).public_base_is_https_or_local is fine
+
+
+def test_service_warns_at_start_on_a_public_http_base(svc: Services,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    svc.settings = svc.settings.model_copy(update={"public_base_url": "http://creds.ut.ee",
+                                                   "inprocess_worker": False})
+    with caplog.at_level("WARNING", logger="mcred"), TestClient(create_app(svc=svc)):
+        pass
+    assert any("plain http on a non-local host" in r.getMessage() for r in caplog.records)

@@ -83,12 +83,14 @@ def _check_status(credential: dict[str, Any]) -> None:
     if statuses is None:
         return
     for entry in statuses if isinstance(statuses, list) else [statuses]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
+        types = entry.get("type") if isinstance(entry, dict) else None
+        types = [types] if isinstance(types, str) else types
+        if not (isinstance(types, list) and types and all(isinstance(t, str) for t in types)):
             raise _invalid("each credentialStatus entry must be an object with a type",
                            "credentialStatus")
         if "id" in entry and not (isinstance(entry["id"], str) and _IRI.match(entry["id"])):
             raise _invalid("credentialStatus.id must be a URL", "credentialStatus")
-        if entry["type"] == "BitstringStatusListEntry":
+        if "BitstringStatusListEntry" in types:
             index = entry.get("statusListIndex")
             if not isinstance(index, str) or not index.isdigit():
                 raise _invalid("statusListIndex must be a base-10 integer string",
@@ -98,6 +100,13 @@ def _check_status(credential: dict[str, Any]) -> None:
             url = entry.get("statusListCredential")
             if not isinstance(url, str) or not _IRI.match(url):
                 raise _invalid("statusListCredential must be a URL", "credentialStatus")
+
+
+def requested_issuer(credential: Any) -> str | None:
+    """The issuer DID the caller put in the credential, if any."""
+    issuer = credential.get("issuer") if isinstance(credential, dict) else None
+    given = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return given if isinstance(given, str) else None
 
 
 def prepare(credential: Any, issuer_did: str) -> dict[str, Any]:
@@ -122,7 +131,8 @@ def prepare(credential: Any, issuer_did: str) -> dict[str, Any]:
     given = issuer.get("id") if isinstance(issuer, dict) else issuer
     if given is not None and given != issuer_did:
         raise ProblemError(403, "wrong-issuer", "Wrong issuer",
-                           f"this API key issues as {issuer_did}, not {given!r}")
+                           f"this API key issues as {issuer_did} (or as the did:key of the"
+                           f" issuer's current key), not {given!r}")
     out = dict(credential)
     out["issuer"] = {**issuer, "id": issuer_did} if isinstance(issuer, dict) else issuer_did
     out.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
@@ -153,7 +163,8 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     suite = options.get("cryptosuite", RDFC)
     if suite not in CRYPTOSUITES:
         raise _invalid(f"unsupported cryptosuite {suite!r}", "options.cryptosuite")
-    did = issuers.issuer_did(issuing.base_url, issuer.slug)
+    did_web, did_key = issuers.signing_dids(session, issuing.base_url, issuer)
+    did = did_key if requested_issuer(credential) == did_key else did_web
     document = prepare(credential, did)
     if session.get(CredentialRecord, document["id"]) is not None:
         raise ProblemError(409, "credential-exists", "Credential exists",
@@ -161,7 +172,8 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     if "credentialStatus" not in document and options.get("credentialStatus", True) is not False:
         entries = credential_status(session, issuing.base_url, issuer, document["id"])
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-    signing_key, vm = issuers.signer_for(session, issuing.keystore, issuing.base_url, issuer)
+    signing_key, vm = issuers.signer_for(session, issuing.keystore, issuing.base_url, issuer,
+                                         as_did=did)
     try:
         signed = add_proof(document, signing_key, vm, cryptosuite=suite)
     except ProofError as exc:

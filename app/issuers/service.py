@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.db import utcnow
-from app.dids.didkey import did_key_for
+from app.dids.didkey import did_key_for, did_key_verification_method
 from app.dids.didweb import did_web_for
 from app.dids.document import VerificationMethod, did_document
 from app.errors import ProblemError, not_found
@@ -189,8 +189,19 @@ def local_did_document(session: Session, base_url: str, did: str) -> dict[str, A
     return issuer_did_document(session, base_url, issuer)
 
 
-def signer_for(session: Session, keystore: KeyStore, base_url: str,
-               issuer: Issuer) -> tuple[SigningKey, str]:
-    """The issuer's current private key and its verification method id (DID URL)."""
+def signing_dids(session: Session, base_url: str, issuer: Issuer) -> tuple[str, str]:
+    """The DIDs an issuer may sign as: its did:web (the default) and the did:key of its
+    current key (for verifiers that resolve only did:key, like the W3C eddsa suite)."""
     key = current_key(session, issuer)
-    return keystore.signing_key(key.key_file), f"{issuer_did(base_url, issuer.slug)}#{key.fragment}"
+    return issuer_did(base_url, issuer.slug), did_key_for(key.public_key_multibase)
+
+
+def signer_for(session: Session, keystore: KeyStore, base_url: str, issuer: Issuer,
+               as_did: str | None = None) -> tuple[SigningKey, str]:
+    """The issuer's current private key and its verification method id (DID URL): under its
+    did:web, or under the key's did:key when ``as_did`` is that did:key."""
+    key = current_key(session, issuer)
+    signing_key = keystore.signing_key(key.key_file)
+    if as_did is not None and as_did == did_key_for(key.public_key_multibase):
+        return signing_key, did_key_verification_method(key.public_key_multibase)
+    return signing_key, f"{issuer_did(base_url, issuer.slug)}#{key.fragment}"

@@ -80,6 +80,12 @@ def expand(document: dict[str, Any]) -> list[Any]:
         raise ProofError(
             ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {message} {code}".strip()
         ) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # pyld trips over some hostile contexts (e.g. {"@vocab": null}) with a raw Python
+        # error instead of a JsonLdError: still bad input, never a 500.
+        raise ProofError(ProofError.INVALID_JSONLD,
+                         f"JSON-LD processing failed on this @context ({type(exc).__name__})"
+                         ) from None
     if dropped:
         names = sorted({str(d) for d in dropped})
         raise ProofError(

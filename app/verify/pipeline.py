@@ -134,8 +134,19 @@ def _format(doc: Any) -> Check:
                  {"dataModel": version})
 
 
-def _proof(doc: dict[str, Any], ctx: VerifyContext) -> tuple[Check, VerificationResult]:
-    result = verify_document(doc, ctx.resolver.resolve_key)
+@dataclass(frozen=True)
+class ProofExpectations:
+    """What the verifier asks of the proof (VC-API verify options)."""
+
+    purpose: str = "assertionMethod"
+    domain: str | None = None
+    challenge: str | None = None
+
+
+def _proof(doc: dict[str, Any], ctx: VerifyContext,
+           expect: ProofExpectations) -> tuple[Check, VerificationResult]:
+    result = verify_document(doc, ctx.resolver.resolve_key, expected_purpose=expect.purpose,
+                             domain=expect.domain, challenge=expect.challenge)
     if not result.verified:
         first = result.errors[0]
         return Check("proof", "failed", first.message, {"code": first.code}), result
@@ -251,7 +262,8 @@ def _facts(doc: dict[str, Any], found: dict[str, Found], proof: Check, registry:
     }
 
 
-def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None) -> Report:
+def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
+                      expect: ProofExpectations | None = None) -> Report:
     """Run every check on ``doc``; never raises for bad input."""
     now = now or datetime.now(UTC)
     fmt = _format(doc)
@@ -261,7 +273,7 @@ def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None)
     summary = {"id": doc.get("id"), "issuer": _issuer_id(doc),
                "title": found["title"].value if "title" in found else doc.get("name"),
                "types": _list(doc.get("type"))}
-    proof, _ = _proof(doc, ctx)
+    proof, _ = _proof(doc, ctx, expect or ProofExpectations())
     registry_check, lookup = _registry(doc, ctx)
     status_check, _ = _status(doc, ctx, now)
     validity = _validity(doc, now)

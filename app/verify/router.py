@@ -14,7 +14,7 @@ from app.errors import ProblemError
 from app.proofs.dataintegrity import verify_document
 from app.verify.challenges import CHALLENGES
 from app.verify.context import build_context
-from app.verify.pipeline import Report, verify_credential
+from app.verify.pipeline import ProofExpectations, Report, verify_credential
 from app.verify.scoring import RubricError
 
 router = APIRouter(tags=["verify"])
@@ -46,7 +46,23 @@ def verify(body: dict[str, Any] = Body(...), session: Session = DB_READ_SESSION,
         raise ProblemError(400, "bad-request", "Bad request", "verifiableCredential is required")
     options = _options(body)
     return _answer(verify_credential(body["verifiableCredential"],
-                                     _context(session, svc, options), _at(options)))
+                                     _context(session, svc, options), _at(options),
+                                     _expectations(options)))
+
+
+def _expectations(options: dict[str, Any]) -> ProofExpectations:
+    """VC-API ``expectedProofPurpose``, ``domain`` and ``challenge`` the proof must match."""
+    values: dict[str, str] = {}
+    for option, field in (("expectedProofPurpose", "purpose"), ("domain", "domain"),
+                          ("challenge", "challenge")):
+        value = options.get(option)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value:
+            raise ProblemError(400, "bad-request", "Bad request",
+                               f"options.{option} must be a non-empty string")
+        values[field] = value
+    return ProofExpectations(**values)
 
 
 def _at(options: dict[str, Any]) -> datetime | None:

@@ -77,6 +77,13 @@ INVALID = {
     "unknown context": {**MINIMAL, "@context": [V2, "https://unknown.example/ctx.json"]},
     "already has a proof": {**MINIMAL, "proof": {"type": "DataIntegrityProof"}},
     "not an object": ["a", "list"],
+    # pyld raises raw Python errors on these (the suite's credential-type-unmapped-fail)
+    "@vocab null": {**MINIMAL, "@context": [V2, {"@vocab": None}]},
+    "@language null": {**MINIMAL, "@context": [V2, {"@language": None}]},
+    "@direction null": {**MINIMAL, "@context": [V2, {"@direction": None}]},
+    "malformed status entry, type as array": {**MINIMAL, "credentialStatus": {
+        "type": ["BitstringStatusListEntry"], "statusPurpose": "revocation",
+        "statusListIndex": 7, "statusListCredential": "https://x.example/status/1"}},
 }
 
 
@@ -85,6 +92,29 @@ def test_invalid_input_is_4xx_problem(client: TestClient, api_key: dict, case: s
     response = issue(client, api_key, INVALID[case])
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_issue_as_the_did_key_of_the_current_key(client: TestClient, api_key: dict,
+                                                admin: dict, svc: Services) -> None:
+    keys = client.get("/admin/issuers/uni-tartu", headers=admin).json()["keys"]
+    did_key = keys[-1]["didKey"]
+    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+        response = issue(client, api_key, {**MINIMAL, "issuer": did_key}, {"cryptosuite": suite})
+        assert response.status_code == 201, response.text
+        vc = response.json()["verifiableCredential"]
+        assert vc["issuer"] == did_key
+        assert vc["proof"]["verificationMethod"] == f"{did_key}#{did_key.split(':')[-1]}"
+        verified = client.post("/credentials/verify", json={"verifiableCredential": vc})
+        assert verified.status_code == 200, verified.text
+    assert verify(svc, vc).verified
+
+
+def test_status_entry_with_type_array_is_accepted(client: TestClient, api_key: dict) -> None:
+    entry = {"type": ["BitstringStatusListEntry"], "statusPurpose": "revocation",
+             "statusListIndex": "7", "statusListCredential": "https://x.example/status/1"}
+    response = issue(client, api_key, {**MINIMAL, "credentialStatus": entry})
+    assert response.status_code == 201, response.text
+    assert response.json()["verifiableCredential"]["credentialStatus"] == entry
 
 
 def test_other_issuer_did_is_refused(client: TestClient, api_key: dict) -> None:

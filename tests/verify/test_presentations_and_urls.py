@@ -132,3 +132,33 @@ def test_cli_verify(client: TestClient, api_key: dict, achievement: dict, svc: S
     missing = run(str(tmp_path / "nope.json"))
     assert missing.returncode == 2
     assert missing.stderr.strip().startswith("mcred: error: cannot read")
+
+
+def test_verify_options_purpose_domain_and_challenge(client: TestClient) -> None:
+    """VC-API verify options: the proof must match expectedProofPurpose, domain, challenge."""
+    method = did_key_verification_method(encode_public_key(bytes(HOLDER_KEY.verify_key)))
+    plain = add_proof({"@context": ["https://www.w3.org/ns/credentials/v2"],
+                       "type": ["VerifiableCredential"], "issuer": HOLDER,
+                       "credentialSubject": {"name": "Jane Doe"}}, HOLDER_KEY, method)
+    bound = add_proof({k: v for k, v in plain.items() if k != "proof"}, HOLDER_KEY, method,
+                      domain="jobs.example", challenge="c-123")
+
+    def check(vc: dict, **options: str) -> tuple[int, str | None]:
+        response = client.post("/credentials/verify",
+                               json={"verifiableCredential": vc, "options": options})
+        errors = response.json()["errors"]
+        return response.status_code, errors[0]["code"] if errors else None
+
+    assert check(plain) == (200, None)
+    assert check(plain, expectedProofPurpose="assertionMethod") == (200, None)
+    assert check(plain, expectedProofPurpose="authentication") == (422, "WRONG_PROOF_PURPOSE")
+    assert check(plain, domain="jobs.example")[0] == 422
+    assert check(plain, challenge="c-123")[0] == 422
+    assert check(bound, domain="jobs.example", challenge="c-123") == (200, None)
+    assert check(bound, domain="other.example", challenge="c-123") == \
+        (422, "INVALID_DOMAIN_ERROR")
+    assert check(bound, domain="jobs.example", challenge="c-999") == \
+        (422, "INVALID_CHALLENGE_ERROR")
+    bad = client.post("/credentials/verify",
+                      json={"verifiableCredential": plain, "options": {"domain": 5}})
+    assert bad.status_code == 400 and bad.json()["type"] == "urn:mcred:problem:bad-request"
