@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.config import Settings, describe_settings_error
+from app.limits import loads_json
 
 ENV_FILE = Path(".env")
 DEMO_ISSUER = {"slug": "demo-university", "legal_name": "Demo University of Applied Sciences",
@@ -311,7 +312,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
     else:
         data = _read(args.source)
     try:
-        document = json.loads(data)
+        document = loads_json(data)
     except ValueError as exc:
         raise CliError(f"{args.source} is not JSON: {exc}") from None
     svc = _services(settings)

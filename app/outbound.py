@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +39,15 @@ class OutboundPolicy:
 
 def _address_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
                      policy: OutboundPolicy) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return False
+        # IPv6 forms that carry an IPv4 address (mapped, 6to4, Teredo) are judged by it.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not _address_allowed(embedded, policy):
+            return False
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
     if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
         return False
     if ip.is_global:
@@ -56,9 +64,9 @@ def vet_host(host: str, port: int, policy: OutboundPolicy) -> list[str]:
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     refused = [a for a in addresses if not _address_allowed(a, policy)]
     if refused or not addresses:
-        shown = refused[0] if refused else "none"
-        raise OutboundError(f"{host} resolves to a non-public address ({shown});"
-                            " refusing to connect")
+        # The address itself stays out of the message: callers see it, and naming it would
+        # let anyone map internal host names.
+        raise OutboundError(f"{host} resolves to a non-public address; refusing to connect")
     return list(dict.fromkeys(str(a) for a in addresses))
 
 
@@ -110,12 +118,20 @@ def check_url(url: str, policy: OutboundPolicy) -> None:
 
 
 def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") -> tuple[bytes, str]:
-    """GET ``url`` under ``policy``; returns (body, content type). Raises OutboundError."""
+    """GET ``url`` under ``policy``; returns (body, content type). Raises OutboundError.
+
+    ``policy.timeout`` bounds the whole fetch (redirects and a slow drip of bytes included),
+    not only each read; bodies are asked for uncompressed so the size cap counts what the
+    server sends, not what a small gzip bomb would inflate to."""
+    deadline = time.monotonic() + policy.timeout
+    headers = {"Accept": accept, "Accept-Encoding": "identity"}
     with _client(policy) as client:
         for _ in range(policy.max_redirects + 1):
             check_url(url, policy)
             try:
-                with client.stream("GET", url, headers={"Accept": accept}) as response:
+                if time.monotonic() > deadline:
+                    raise httpx.TimeoutException("deadline")
+                with client.stream("GET", url, headers=headers) as response:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
@@ -124,11 +140,16 @@ def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") ->
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                         raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
+                    if response.headers.get("content-encoding", "identity") != "identity":
+                        raise OutboundError(f"{url} sent a compressed body although asked"
+                                            " not to")
                     body = bytearray()
-                    for chunk in response.iter_bytes():
+                    for chunk in response.iter_raw():
                         body += chunk
                         if len(body) > policy.max_bytes:
                             raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
+                        if time.monotonic() > deadline:
+                            raise httpx.TimeoutException("deadline")
                     return bytes(body), response.headers.get("content-type", "")
             except OutboundError:
                 raise

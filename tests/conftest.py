@@ -4,6 +4,7 @@ MCRED_DATABASE_URL points at a server), settings in a temporary folder, and an a
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import http.server
 import ipaddress
 import os
@@ -11,6 +12,7 @@ import secrets
 import shutil
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -197,6 +199,25 @@ def https_server(tmp_path: Path) -> Iterator[tuple[int, Path, dict[str, bytes]]]
                 self.send_response(302)
                 self.send_header("Location", self.path.removeprefix("/redirect-to"))
                 self.end_headers()
+                return
+            if self.path == "/drip":  # a slow-loris answer: one byte every 0.3 s
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                try:
+                    for _ in range(40):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.3)
+                except OSError:  # the client gave up, as it should
+                    pass
+                return
+            if self.path == "/gzip":  # compressed whatever the client asked for
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.end_headers()
+                self.wfile.write(gzip.compress(b"[" + b"0," * 100_000 + b"0]"))
                 return
             body = routes.get(self.path)
             self.send_response(200 if body is not None else 404)

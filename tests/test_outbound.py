@@ -4,6 +4,7 @@ server with a self-signed certificate when the test policy allows loopback."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -25,6 +26,10 @@ STRICT = OutboundPolicy()
     ("https://[::ffff:192.168.0.1]/x", "non-public"),
     ("https://user:pw@example.org/x", "credentials"),
     ("https://localhost/x", "non-public"),
+    ("https://[2002:7f00:1::1]/x", "non-public"),  # 6to4 wrapping 127.0.0.1
+    ("https://[2002:a9fe:a9fe::1]/x", "non-public"),  # 6to4 wrapping 169.254.169.254
+    ("https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/x", "non-public"),  # Teredo, 10.0.0.1
+    ("https://[fec0::1]/x", "non-public"),  # deprecated site-local
 ])
 def test_refused_targets(url: str, reason: str) -> None:
     with pytest.raises(OutboundError, match=reason):
@@ -49,6 +54,28 @@ def test_size_cap(https_server) -> None:  # type: ignore[no-untyped-def]
     policy = OutboundPolicy(allow_private=True, ca_file=str(cert), max_bytes=1000)
     with pytest.raises(OutboundError, match="larger than 1000 bytes"):
         fetch(f"https://localhost:{port}/big.json", policy)
+
+
+def test_whole_fetch_has_a_deadline_not_only_each_read(https_server) -> None:  # type: ignore[no-untyped-def]
+    port, cert, _ = https_server
+    policy = OutboundPolicy(allow_private=True, ca_file=str(cert), timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(OutboundError, match=r"did not answer within 1\.0 s"):
+        fetch(f"https://localhost:{port}/drip", policy)  # a byte every 0.3 s for 12 s
+    assert time.monotonic() - started < 6
+
+
+def test_compressed_bodies_are_not_inflated_past_the_cap(https_server) -> None:  # type: ignore[no-untyped-def]
+    port, cert, _ = https_server
+    policy = OutboundPolicy(allow_private=True, ca_file=str(cert), max_bytes=10_000)
+    with pytest.raises(OutboundError, match="compressed body"):
+        fetch(f"https://localhost:{port}/gzip", policy)
+
+
+def test_refusal_does_not_name_the_internal_address() -> None:
+    with pytest.raises(OutboundError) as refused:
+        fetch("https://localhost/x", STRICT)
+    assert "127.0.0.1" not in str(refused.value) and "::1" not in str(refused.value)
 
 
 def test_untrusted_certificate_is_refused(https_server) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from app.db import Database, utcnow
 from app.elements.model import AwardRequest, element_errors
 from app.errors import ProblemError, not_found
 from app.issuers.models import Issuer
+from app.limits import loads_json
 
 log = logging.getLogger("mcred.batch")
 MAX_ROWS = 100_000
@@ -91,9 +91,10 @@ def parse_rows(data: bytes, kind: str) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = loads_json(line)
             except ValueError as exc:
-                rows.append({"_error": f"line {number}: invalid JSON ({exc.msg})"})
+                reason = getattr(exc, "msg", None) or str(exc)
+                rows.append({"_error": f"line {number}: invalid JSON ({reason})"})
                 continue
             rows.append(value if isinstance(value, dict)
                         else {"_error": f"line {number}: not a JSON object"})

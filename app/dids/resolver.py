@@ -6,7 +6,6 @@ HTTP); other did:web hosts go through the guarded outbound client, cached with a
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 
 from app.dids.didkey import resolve_did_key
 from app.dids.didweb import did_web_url
+from app.limits import loads_json
 from app.outbound import OutboundError, OutboundPolicy, fetch
 from app.proofs.dataintegrity import ResolvedKey
 from app.proofs.errors import ProofError
@@ -63,7 +63,7 @@ class DidResolver:
         url = did_web_url(did, "https")
         try:
             body, _ = fetch(url, self.policy, accept="application/did+json, application/json")
-            doc = json.loads(body)
+            doc = loads_json(body)
         except OutboundError as exc:
             raise ProofError(ProofError.VM_RESOLUTION, f"cannot resolve {did}: {exc}") from None
         except ValueError:

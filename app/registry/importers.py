@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.errors import ProblemError
+from app.limits import loads_json
 from app.registry.schemas import RegistryEntryIn
 
 CSV_COLUMNS = ("did", "legal_name", "country", "org_type", "status", "qa_agency",
@@ -36,7 +36,7 @@ def _entries(raw: list[Any], where: str) -> list[RegistryEntryIn]:
 
 def parse_json(data: bytes) -> list[RegistryEntryIn]:
     try:
-        document = json.loads(data)
+        document = loads_json(data)
     except ValueError as exc:
         raise ProblemError(400, "malformed-json", "Malformed JSON", str(exc)) from None
     if isinstance(document, dict) and isinstance(document.get("credentialSubject"), dict):

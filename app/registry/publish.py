@@ -3,7 +3,6 @@ the entries; a subscriber verifies the proof and that the signer is the one it e
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from app.dids.resolver import DidResolver
 from app.errors import ProblemError
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
+from app.limits import loads_json
 from app.outbound import OutboundError, OutboundPolicy, fetch
 from app.proofs.dataintegrity import RDFC, add_proof, verify_document
 from app.registry import importers, service
@@ -55,7 +55,7 @@ def fetch_subscription(url: str, expected_signer: str, resolver: DidResolver,
     except OutboundError as exc:
         raise SubscriptionError(str(exc)) from None
     try:
-        document = json.loads(body)
+        document = loads_json(body)
     except ValueError:
         raise SubscriptionError(f"{url} is not JSON") from None
     result = verify_document(document, resolver.resolve_key)

@@ -4,7 +4,6 @@ checked is an error ("could not be checked"), never a pass."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.limits import loads_json
 from app.outbound import OutboundError, OutboundPolicy, fetch
 from app.proofs.dataintegrity import KeyResolver, verify_document
 from app.status import bitstring
@@ -52,7 +52,7 @@ class RemoteLists:
                 return hit[1]
         try:
             body, _ = fetch(url, self.policy, accept="application/vc, application/json")
-            document = json.loads(body)
+            document = loads_json(body)
         except OutboundError as exc:
             raise StatusCheckError(f"status list {url} could not be fetched: {exc}") from None
         except ValueError:

@@ -28,6 +28,8 @@ from xml.etree import ElementTree as ET
 from xml.parsers import expat
 from xml.sax.saxutils import escape
 
+from app.limits import loads_json
+
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"openbadgecredential"
@@ -80,7 +82,7 @@ def _normalize_credential(credential_json: str) -> tuple[str, bool]:
     text = credential_json.strip()
     if text.startswith("{"):
         try:
-            obj = json.loads(
+            obj = loads_json(
                 text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
             )
         except json.JSONDecodeError as exc:

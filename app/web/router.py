@@ -16,6 +16,7 @@ from app.credentials import sharing
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.elements.extract import read_elements
 from app.errors import ProblemError
+from app.limits import loads_json
 from app.outbound import OutboundError, fetch, outbound_policy
 from app.verify.context import build_context
 from app.verify.pipeline import verify_credential
@@ -136,10 +137,11 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
     try:
         body, _ = fetch(url, outbound_policy(svc.settings),
                         accept="application/vc, application/ld+json, application/json")
-        document = json.loads(body)
+        document = loads_json(body)
     except (OutboundError, ValueError) as exc:
         slug = "fetch-refused" if isinstance(exc, OutboundError) else "not-json"
-        message = str(exc) if isinstance(exc, OutboundError) else f"{url} did not return JSON"
+        message = str(exc) if isinstance(exc, OutboundError) \
+            else f"{url} did not return usable JSON: {exc}"
         if wants_html(request):
             return page(request, "verify.html", status=422, error=message)
         raise ProblemError(422, slug, "Credential could not be fetched", message) from None
@@ -161,7 +163,7 @@ async def verify_form(request: Request, credential: str = Form(""),
                 else baking.extract(data)
         if not text:
             raise ValueError("paste a credential or choose a file")
-        document = json.loads(text)
+        document = loads_json(text)
     except (ValueError, UnicodeDecodeError) as exc:
         return page(request, "verify.html", status=400, error=str(exc), pasted=credential)
     return _verify_page(request, session, svc, document, rubric or "default", pasted=text)

@@ -112,12 +112,21 @@ def test_json_lines_upload_with_unreadable_line(client: TestClient, api_key: dic
     assert "invalid JSON" in rows[1]["errors"][0]["message"]
 
 
+def test_deeply_nested_json_line_is_a_rejected_row_not_a_crash() -> None:
+    """`mcred issue --jsonl` parses files without the HTTP guard in front."""
+    deep = '{"a":' * 5000 + "1" + "}" * 5000
+    rows = batch.parse_rows(f'{{"name": "x"}}\n{deep}\n'.encode(), "jsonl")
+    assert rows[0] == {"name": "x"}
+    assert "nests deeper than 64 levels" in rows[1]["_error"]
+
+
 @pytest.mark.parametrize(("data", "content_type", "status", "slug"), [
     (b"name,colour\nA,blue\n", "text/csv", 400, "bad-csv-header"),
     (b"", "text/csv", 400, "empty-file"),
     (b"name,awarded_on\n", "text/csv", 400, "empty-file"),
     (b"\xff\xfe\x00garbage", "text/csv", 400, "unreadable-file"),
     (b"a,b", "application/pdf", 415, "unsupported-media-type"),
+    (b'{"a":' * 100 + b"1" + b"}" * 100, "application/x-ndjson", 400, "json-too-deep"),
 ])
 def test_bad_files_are_refused_whole(client: TestClient, api_key: dict, achievement: dict,
                                      svc: Services, data: bytes, content_type: str, status: int,

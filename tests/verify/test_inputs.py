@@ -41,6 +41,22 @@ def test_deeply_nested_json(client: TestClient) -> None:
     assert response.json()["type"] == "urn:mcred:problem:json-too-deep"
 
 
+def test_deeply_nested_json_without_content_type(client: TestClient) -> None:
+    nested = b'{"verifiableCredential": ' + b'{"a":' * 5000 + b"1" + b"}" * 5001
+    response = client.post("/credentials/verify", content=nested)  # FastAPI reads it as JSON
+    assert response.status_code == 400
+    assert response.json()["type"] == "urn:mcred:problem:json-too-deep"
+
+
+def test_two_content_types_are_refused(client: TestClient) -> None:
+    """The guard and the framework must not read different headers (a depth-check bypass)."""
+    nested = b'{"verifiableCredential": ' + b'{"a":' * 500 + b"1" + b"}" * 501
+    response = client.post("/credentials/verify", content=nested, headers=[
+        ("Content-Type", "application/json"), ("Content-Type", "text/plain")])
+    assert response.status_code == 400
+    assert response.json()["type"] == "urn:mcred:problem:ambiguous-headers"
+
+
 def test_brackets_inside_strings_do_not_count(client: TestClient) -> None:
     vc = {**BASE, "name": "[" * 500 + "{" * 500 + '\\"'}
     response = client.post("/credentials/verify", json={"verifiableCredential": vc})

@@ -114,3 +114,13 @@ def test_verify_page_form_and_upload(client: TestClient, shared: dict) -> None:
     junk = client.post("/verify", files={"file": ("x.png", b"not an image", "image/png")},
                        headers={"Accept": "text/html"})
     assert junk.status_code == 400 and 'role="alert"' in junk.text
+
+
+@pytest.mark.parametrize("depth", [100, 5000])
+def test_verify_page_refuses_deeply_nested_json(client: TestClient, depth: int) -> None:
+    nested = '{"a":' * depth + "1" + "}" * depth
+    pasted = client.post("/verify", data={"credential": nested}, headers={"Accept": "text/html"})
+    assert pasted.status_code == 400 and "nests deeper than 64 levels" in pasted.text
+    uploaded = client.post("/verify", files={"file": ("vc.json", nested.encode(), "text/json")},
+                           headers={"Accept": "text/html"})
+    assert uploaded.status_code == 400 and "nests deeper than 64 levels" in uploaded.text
