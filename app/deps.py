@@ -89,3 +89,10 @@ def require_issuer_key_read(credentials: HTTPAuthorizationCredentials | None = D
                             session: Session = DB_READ_SESSION) -> Issuer:
     """``require_issuer_key`` for read-only handlers (those that take ``DB_READ_SESSION``)."""
     return _issuer_for_key(credentials, session)
+
+
+def optional_issuer_key_read(
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+        session: Session = DB_READ_SESSION) -> Issuer | None:
+    """The issuer whose API key was sent, None when none was sent (a wrong key is 403)."""
+    return None if credentials is None else _issuer_for_key(credentials, session)

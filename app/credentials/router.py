@@ -11,8 +11,16 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.credentials import service, sharing, vcapi
-from app.deps import DB_READ_SESSION, DB_SESSION, Services, require_issuer_key, services
+from app.deps import (
+    DB_READ_SESSION,
+    DB_SESSION,
+    Services,
+    optional_issuer_key_read,
+    require_issuer_key,
+    services,
+)
 from app.elements.model import AwardRequest, element_errors
+from app.errors import not_found
 from app.issuers.models import Issuer
 from app.issuers.service import issuer_did
 
@@ -84,6 +92,11 @@ def _bad_request(detail: str) -> JSONResponse:
 
 
 @router.get("/credentials/{credential_id}", summary="A stored credential, exactly as signed")
-def get_credential(credential_id: str, session: Session = DB_READ_SESSION) -> Response:
+def get_credential(credential_id: str, session: Session = DB_READ_SESSION,
+                   issuer: Issuer | None = Depends(optional_issuer_key_read)) -> Response:
+    """Public while the learner shares the credential; once they turn sharing off, only the
+    issuing institution (its API key) still gets it."""
     record = service.get_credential(session, credential_id)
+    if not record.share_enabled and (issuer is None or issuer.id != record.issuer_id):
+        raise not_found("credential")
     return Response(record.document, media_type=VC_MEDIA_TYPE)

@@ -40,7 +40,8 @@ def find(session: Session, token: str, *, enabled_only: bool = True) -> Credenti
 def set_enabled(session: Session, secret: str, token: str, key: str,
                 enabled: bool) -> CredentialRecord:
     record = find(session, token, enabled_only=False)
-    if not hmac.compare_digest(manage_key(secret, token), key):
+    # Compare bytes: compare_digest refuses non-ASCII str (a 500 for a pasted odd key).
+    if not hmac.compare_digest(manage_key(secret, token).encode(), key.encode("utf-8")):
         raise ProblemError(403, "forbidden", "Forbidden", "wrong manage key for this link")
     record.share_enabled = enabled
     audit.record(session, "learner", "share.enable" if enabled else "share.disable", record.id)

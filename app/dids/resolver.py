@@ -6,11 +6,10 @@ HTTP); other did:web hosts go through the guarded outbound client, cached with a
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
+from app.cache import FetchCache
 from app.dids.didkey import resolve_did_key
 from app.dids.didweb import did_web_url
 from app.limits import loads_json
@@ -31,13 +30,12 @@ class DidResolver:
         self.local = local
         self.policy = policy or OutboundPolicy()
         self.ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._lock = threading.Lock()
+        self._cache = FetchCache(ttl_seconds, maxsize=256)
 
     def with_local(self, local: LocalLookup) -> DidResolver:
         """A resolver with its own local lookup that shares this one's remote cache."""
         twin = DidResolver(local, self.policy, self.ttl)
-        twin._cache, twin._lock = self._cache, self._lock
+        twin._cache = self._cache
         return twin
 
     def resolve(self, did: str) -> dict[str, Any]:
@@ -56,10 +54,9 @@ class DidResolver:
             doc = self.local(did)
             if doc is not None:
                 return doc
-        with self._lock:
-            hit = self._cache.get(did)
-            if hit and hit[0] > time.monotonic():
-                return hit[1]
+        cached = self._cache.get(did)
+        if cached is not None:
+            return cached
         url = did_web_url(did, "https")
         try:
             body, _ = fetch(url, self.policy, accept="application/did+json, application/json")
@@ -70,8 +67,7 @@ class DidResolver:
             raise ProofError(ProofError.VM_RESOLUTION, f"{url} is not JSON") from None
         if not isinstance(doc, dict) or doc.get("id") != did:
             raise ProofError(ProofError.VM_RESOLUTION, f"{url} is not the DID document of {did}")
-        with self._lock:
-            self._cache[did] = (time.monotonic() + self.ttl, doc)
+        self._cache.put(did, doc)
         return doc
 
     def resolve_key(self, vm_id: str, purpose: str) -> ResolvedKey:

@@ -4,13 +4,12 @@ checked is an error ("could not be checked"), never a pass."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.cache import FetchCache
 from app.limits import loads_json
 from app.outbound import OutboundError, OutboundPolicy, fetch
 from app.proofs.dataintegrity import KeyResolver, verify_document
@@ -18,6 +17,9 @@ from app.status import bitstring
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 ListFetcher = Callable[[str], dict[str, Any]]
+
+
+MAX_STATUS_ENTRIES = 8
 
 
 class StatusCheckError(Exception):
@@ -42,14 +44,13 @@ class RemoteLists:
     def __init__(self, policy: OutboundPolicy | None = None, ttl: float = 300.0) -> None:
         self.policy = policy or OutboundPolicy(max_bytes=4 * 1024 * 1024)
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._lock = threading.Lock()
+        # Lists are at most 4 MB each: 64 of them bound the cache at 256 MB worst case.
+        self._cache = FetchCache(ttl, maxsize=64)
 
     def __call__(self, url: str) -> dict[str, Any]:
-        with self._lock:
-            hit = self._cache.get(url)
-            if hit and hit[0] > time.monotonic():
-                return hit[1]
+        cached = self._cache.get(url)
+        if cached is not None:
+            return cached
         try:
             body, _ = fetch(url, self.policy, accept="application/vc, application/json")
             document = loads_json(body)
@@ -57,8 +58,7 @@ class RemoteLists:
             raise StatusCheckError(f"status list {url} could not be fetched: {exc}") from None
         except ValueError:
             raise StatusCheckError(f"status list {url} is not JSON") from None
-        with self._lock:
-            self._cache[url] = (time.monotonic() + self.ttl, document)
+        self._cache.put(url, document)
         return document
 
 
@@ -96,6 +96,11 @@ def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_ke
     """One result per BitstringStatusListEntry of ``credential`` (none when it has no status)."""
     entries = credential.get("credentialStatus")
     results = []
+    if isinstance(entries, list) and len(entries) > MAX_STATUS_ENTRIES:
+        # Each entry is a fetch to a URL the submitter chose: no fan-out amplifier.
+        return [StatusResult("unknown", None, None, None,
+                             f"{len(entries)} status entries; at most {MAX_STATUS_ENTRIES}"
+                             " are checked, so this credential cannot be checked")]
     for entry in entries if isinstance(entries, list) else [entries] * (entries is not None):
         if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
             kind = entry.get("type") if isinstance(entry, dict) else type(entry).__name__

@@ -7,6 +7,10 @@ import threading
 import time
 
 
+class ChallengesExhausted(Exception):
+    """As many challenges are open as the store holds; the caller should retry later."""
+
+
 class Challenges:
     def __init__(self, ttl: float = 600.0, limit: int = 100_000) -> None:
         self.ttl, self.limit = ttl, limit
@@ -19,6 +23,8 @@ class Challenges:
             now = time.monotonic()
             if len(self._open) >= self.limit:
                 self._open = {c: t for c, t in self._open.items() if t > now}
+            if len(self._open) >= self.limit:  # a flood of open challenges: refuse, not grow
+                raise ChallengesExhausted
             self._open[challenge] = now + self.ttl
         return challenge
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.deps import DB_READ_SESSION, Services, services
 from app.errors import ProblemError
 from app.proofs.dataintegrity import verify_document
-from app.verify.challenges import CHALLENGES
+from app.verify.challenges import CHALLENGES, ChallengesExhausted
 from app.verify.context import build_context
 from app.verify.pipeline import ProofExpectations, Report, verify_credential
 from app.verify.scoring import RubricError
@@ -80,7 +80,12 @@ def _at(options: dict[str, Any]) -> datetime | None:
 
 @router.post("/challenges", status_code=201, summary="A fresh single-use presentation challenge")
 def new_challenge() -> dict[str, str]:
-    return {"challenge": CHALLENGES.issue()}
+    try:
+        return {"challenge": CHALLENGES.issue()}
+    except ChallengesExhausted:
+        raise ProblemError(429, "too-many-challenges", "Too many open challenges",
+                           "too many challenges are waiting to be used; try again in a few"
+                           " minutes", headers={"Retry-After": "60"}) from None
 
 
 @router.post("/presentations/verify", summary="Verify a presentation and each credential in it")

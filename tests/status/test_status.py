@@ -209,3 +209,23 @@ def test_concurrent_issuers_never_share_an_index(client: TestClient, api_key: di
         pairs = session.execute(select(StatusEntry.list_id, StatusEntry.index)).all()
     assert len(pairs) == 2000
     assert len(set(pairs)) == 2000
+
+
+def test_many_status_entries_are_not_fetched() -> None:
+    from datetime import UTC, datetime
+
+    from app.status.check import MAX_STATUS_ENTRIES, check_status
+
+    fetched: list[str] = []
+
+    def fetch_list(url: str) -> dict[str, Any]:
+        fetched.append(url)
+        raise AssertionError("must not fetch")
+
+    entries = [{"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                "statusListIndex": "1", "statusListCredential": f"https://l{n}.example/s"}
+               for n in range(MAX_STATUS_ENTRIES + 1)]
+    results = check_status({"credentialStatus": entries}, fetch_list,
+                           lambda vm, purpose: None, datetime.now(UTC))  # type: ignore[arg-type,return-value]
+    assert fetched == [] and len(results) == 1
+    assert "at most 8 are checked" in (results[0].error or "")

@@ -68,17 +68,29 @@ def test_linkedin_link_is_filled(client: TestClient, shared: dict) -> None:
     assert query["certUrl"][0].endswith(shared["path"])
 
 
-def test_learner_turns_the_link_off_and_on(client: TestClient, shared: dict) -> None:
+def test_learner_turns_the_link_off_and_on(client: TestClient, shared: dict,
+                                           api_key: dict, admin: dict) -> None:
     path = shared["path"]
-    wrong = client.post(f"{path}/sharing", json={"enabled": False, "manageKey": "0" * 32})
-    assert wrong.status_code == 403
+    by_id = f"/credentials/{shared['credential']['id']}"
+    for wrong_key in ("0" * 32, "ключ-не-тот"):  # non-ASCII too: a 403, never a 500
+        wrong = client.post(f"{path}/sharing", json={"enabled": False, "manageKey": wrong_key})
+        assert wrong.status_code == 403
     off = client.post(f"{path}/sharing", json={"enabled": False,
                                                "manageKey": shared["manageKey"]})
     assert off.json()["enabled"] is False
     assert client.get(path).status_code == 404
     assert client.get(f"{path}/credential.json").status_code == 404
+    # off means off by id too, except for the institution that issued it
+    assert client.get(by_id).status_code == 404
+    assert client.get(by_id, headers=api_key).json() == shared["credential"]
+    other = {"slug": "uni-x", "legal_name": "Uni X", "country": "FR", "url": "https://x.fr",
+             "email": "a@x.fr"}
+    client.post("/admin/issuers", json=other, headers=admin)
+    token = client.post("/admin/issuers/uni-x/api-keys", headers=admin).json()["apiKey"]
+    assert client.get(by_id, headers={"Authorization": f"Bearer {token}"}).status_code == 404
     client.post(f"{path}/sharing", json={"enabled": True, "manageKey": shared["manageKey"]})
     assert client.get(path, headers={"Accept": "application/ld+json"}).status_code == 200
+    assert client.get(by_id).status_code == 200
 
 
 def test_unknown_token_is_404(client: TestClient) -> None:
