@@ -7,3 +7,4 @@ def load_all() -> None:
     from app.issuers import models as issuer_models  # noqa: F401
     from app.registry import models as registry_models  # noqa: F401
     from app.status import models as status_models  # noqa: F401
+    from app.verify import challenges  # noqa: F401

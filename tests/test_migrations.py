@@ -12,7 +12,7 @@ from app.db import make_engine
 
 TABLES = {"issuers", "signing_keys", "api_keys", "credentials", "audit_events", "achievements",
           "status_lists", "status_entries", "registry_entries", "registry_dids",
-          "registry_subscriptions",
+          "registry_subscriptions", "presentation_challenges",
           "awards", "bulk_jobs", "bulk_rows"}
 
 

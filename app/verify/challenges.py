@@ -1,38 +1,47 @@
-"""Fresh, single-use presentation challenges (per process; expire after ten minutes)."""
+"""Fresh, single-use presentation challenges, kept in the database so that any mcred
+instance behind a load balancer can check a challenge another one handed out. They expire
+after ten minutes; a store full of open challenges refuses new ones instead of growing."""
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, delete, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Database, UTCDateTime, utcnow
+
+TTL = timedelta(minutes=10)
+LIMIT = 100_000
+
+
+class Challenge(Base):
+    __tablename__ = "presentation_challenges"
+
+    challenge: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ChallengesExhausted(Exception):
     """As many challenges are open as the store holds; the caller should retry later."""
 
 
-class Challenges:
-    def __init__(self, ttl: float = 600.0, limit: int = 100_000) -> None:
-        self.ttl, self.limit = ttl, limit
-        self._open: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def issue(self) -> str:
-        challenge = secrets.token_urlsafe(24)
-        with self._lock:
-            now = time.monotonic()
-            if len(self._open) >= self.limit:
-                self._open = {c: t for c, t in self._open.items() if t > now}
-            if len(self._open) >= self.limit:  # a flood of open challenges: refuse, not grow
-                raise ChallengesExhausted
-            self._open[challenge] = now + self.ttl
-        return challenge
-
-    def consume(self, challenge: str) -> bool:
-        """True once for a challenge issued here and not expired; False afterwards."""
-        with self._lock:
-            expires = self._open.pop(challenge, None)
-        return expires is not None and expires > time.monotonic()
+def issue(db: Database) -> str:
+    """A new challenge, valid for ``TTL``; ChallengesExhausted when ``LIMIT`` are open."""
+    challenge = secrets.token_urlsafe(24)
+    with db.session() as session:
+        now = utcnow()
+        session.execute(delete(Challenge).where(Challenge.expires_at <= now))
+        if (session.scalar(select(func.count()).select_from(Challenge)) or 0) >= LIMIT:
+            raise ChallengesExhausted
+        session.add(Challenge(challenge=challenge, expires_at=now + TTL))
+    return challenge
 
 
-CHALLENGES = Challenges()
+def consume(db: Database, challenge: str) -> bool:
+    """True once for an open challenge; False for an unknown, used or expired one."""
+    with db.session() as session:
+        result = session.execute(delete(Challenge).where(Challenge.challenge == challenge,
+                                                         Challenge.expires_at > utcnow()))
+        return result.rowcount == 1  # type: ignore[attr-defined]

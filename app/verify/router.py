@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.deps import DB_READ_SESSION, Services, services
 from app.errors import ProblemError
 from app.proofs.dataintegrity import verify_document
-from app.verify.challenges import CHALLENGES, ChallengesExhausted
+from app.verify import challenges
 from app.verify.context import build_context
 from app.verify.pipeline import ProofExpectations, Report, verify_credential
 from app.verify.scoring import RubricError
@@ -79,10 +79,10 @@ def _at(options: dict[str, Any]) -> datetime | None:
 
 
 @router.post("/challenges", status_code=201, summary="A fresh single-use presentation challenge")
-def new_challenge() -> dict[str, str]:
+def new_challenge(svc: Services = Depends(services)) -> dict[str, str]:
     try:
-        return {"challenge": CHALLENGES.issue()}
-    except ChallengesExhausted:
+        return {"challenge": challenges.issue(svc.db)}
+    except challenges.ChallengesExhausted:
         raise ProblemError(429, "too-many-challenges", "Too many open challenges",
                            "too many challenges are waiting to be used; try again in a few"
                            " minutes", headers={"Retry-After": "60"}) from None
@@ -116,7 +116,7 @@ def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_
         signers = {p.key.controller for p in proof.proofs if p.key}
         if holder is not None and signers != {holder}:
             errors.append({"check": "proof", "message": "not signed by the holder"})
-        if not CHALLENGES.consume(challenge):
+        if not challenges.consume(svc.db, challenge):
             errors.append({"check": "challenge", "code": "INVALID_CHALLENGE_ERROR",
                            "message": "the challenge is unknown or was used already"})
     credentials = presentation.get("verifiableCredential") or []
