@@ -252,14 +252,20 @@ def _read(path: str) -> bytes:
 
 
 def cmd_registry(args: argparse.Namespace) -> None:
-    from app.dids.resolver import DidResolver
-    from app.issuers.service import local_did_document
     from app.outbound import outbound_policy
     from app.registry import importers, publish, service
     from app.registry.schemas import RegistryEntryIn
 
     settings = _load_settings()
     svc = _services(settings)
+    if args.action == "refresh":  # its own short transactions, network fetches outside them
+        results = publish.refresh_followed(svc.db, settings.public_base_url,
+                                           outbound_policy(settings), "cli")
+        print(json.dumps(results, indent=2))
+        if any("error" in r for r in results):
+            raise CliError("; ".join(f"{r['url']}: {r['error']}" for r in results
+                                     if "error" in r))
+        return
     with svc.db.session() as session:
         if args.action == "add":
             try:
@@ -286,15 +292,6 @@ def cmd_registry(args: argparse.Namespace) -> None:
         elif args.action == "subscribe":
             publish.subscribe(session, args.url, args.signer, "cli")
             print(f"following {args.url} (signed by {args.signer})")
-        elif args.action == "refresh":
-            policy = outbound_policy(settings)
-            resolver = DidResolver(local=lambda did: local_did_document(
-                session, settings.public_base_url, did), policy=policy)
-            results = publish.refresh_all(session, resolver, policy, "cli")
-            print(json.dumps(results, indent=2))
-            if any("error" in r for r in results):
-                raise CliError("; ".join(f"{r['url']}: {r['error']}" for r in results
-                                         if "error" in r))
 
 
 def cmd_verify(args: argparse.Namespace) -> None:

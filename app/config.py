@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     inprocess_worker: bool = Field(
         True, description="Run a bulk-issue worker thread inside the service."
     )
+    registry_refresh_seconds: int = Field(
+        3600, ge=0, description="Refresh followed registries this often (0: only on demand)."
+    )
     outbound_allow_private: bool = Field(
         False, description="Let outbound fetches reach private/loopback hosts (tests only)."
     )

@@ -46,7 +46,8 @@ def build_services(settings: Settings) -> Services:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the in-process bulk worker (if enabled) and stop it on shutdown."""
+    """Start the in-process bulk worker and the registry refresher (if enabled); stop them
+    on shutdown."""
     from app.credentials.batch import BackgroundWorker
     from app.credentials.service import Issuing
 
@@ -62,9 +63,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if svc.settings.inprocess_worker:
         worker = BackgroundWorker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url))
         worker.start()
+    refresher = None
+    if svc.settings.registry_refresh_seconds:
+        from app.outbound import outbound_policy
+        from app.registry.publish import RegistryRefresher
+
+        refresher = RegistryRefresher(svc.db, svc.settings.public_base_url,
+                                      outbound_policy(svc.settings),
+                                      svc.settings.registry_refresh_seconds)
+        refresher.start()
     yield
     if worker is not None:
         worker.stop()
+    if refresher is not None:
+        refresher.stop()
 
 
 def create_app(settings: Settings | None = None, svc: Services | None = None) -> FastAPI:

@@ -116,6 +116,7 @@ def make_settings(database_url: str, keys_dir: Path, **overrides: object) -> Set
         "database_url": database_url, "keys_dir": keys_dir, "key_secret": KEY_SECRET,
         "admin_token": ADMIN_TOKEN, "public_base_url": BASE_URL,
         "inprocess_worker": False,  # tests drive the bulk worker explicitly
+        "registry_refresh_seconds": 0,  # and registry refreshes
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -3,13 +3,15 @@ the entries; a subscriber verifies the proof and that the signer is the one it e
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.db import utcnow
+from app.db import Database, utcnow
 from app.dids.resolver import DidResolver
 from app.errors import ProblemError
 from app.issuers import service as issuers
@@ -23,6 +25,7 @@ from app.registry.schemas import RegistryEntryIn
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 MCRED_CONTEXT = "https://w3id.org/mcred/v1"
+log = logging.getLogger("mcred.registry")
 
 
 def signed_export(session: Session, keystore: KeyStore, base_url: str) -> dict[str, Any]:
@@ -83,22 +86,64 @@ def subscribe(session: Session, url: str, signer: str, actor: str) -> RegistrySu
     return record
 
 
-def refresh(session: Session, subscription: RegistrySubscription, resolver: DidResolver,
-            policy: OutboundPolicy, actor: str) -> dict[str, Any]:
-    """Fetch, check and import one subscribed registry. A failure imports nothing and is
-    recorded on the subscription (the entries from the last good fetch stay)."""
-    try:
-        entries = fetch_subscription(subscription.url, subscription.signer, resolver, policy)
-    except SubscriptionError as exc:
-        subscription.last_error = str(exc)[:2000]
-        return {"url": subscription.url, "error": subscription.last_error}
-    counts = service.upsert_many(session, entries, actor, f"subscription:{subscription.url}")
-    subscription.refreshed_at, subscription.last_error = utcnow(), None
-    return {"url": subscription.url, **counts}
+def refresh_followed(db: Database, base_url: str, policy: OutboundPolicy,
+                     actor: str) -> list[dict[str, Any]]:
+    """Fetch, check and import every followed registry. Each is fetched and checked outside
+    any write transaction (a slow host must not hold SQLite's write lock), then imported in a
+    short one; a failure imports nothing and is recorded on the subscription (the entries
+    from the last good fetch stay)."""
+    with db.session(read_only=True) as session:
+        followed = [(s.url, s.signer) for s in session.scalars(
+            select(RegistrySubscription).order_by(RegistrySubscription.url))]
+    results = []
+    for url, signer in followed:
+        with db.session(read_only=True) as session:
+            resolver = DidResolver(local=lambda did, s=session: issuers.local_did_document(
+                s, base_url, did), policy=policy)
+            try:
+                entries, error = fetch_subscription(url, signer, resolver, policy), None
+            except SubscriptionError as exc:
+                entries, error = None, str(exc)[:2000]
+        with db.session() as session:
+            record = session.scalar(select(RegistrySubscription)
+                                    .where(RegistrySubscription.url == url))
+            if record is None:  # unsubscribed meanwhile
+                continue
+            if entries is None:
+                record.last_error = error
+                results.append({"url": url, "error": error})
+                continue
+            counts = service.upsert_many(session, entries, actor, f"subscription:{url}")
+            record.refreshed_at, record.last_error = utcnow(), None
+            results.append({"url": url, **counts})
+    return results
 
 
-def refresh_all(session: Session, resolver: DidResolver, policy: OutboundPolicy,
-                actor: str) -> list[dict[str, Any]]:
-    return [refresh(session, s, resolver, policy, actor)
-            for s in session.scalars(select(RegistrySubscription)
-                                     .order_by(RegistrySubscription.url))]
+class RegistryRefresher:
+    """Thread that refreshes followed registries every ``interval`` seconds."""
+
+    def __init__(self, db: Database, base_url: str, policy: OutboundPolicy,
+                 interval: float) -> None:
+        self._args = (db, base_url, policy)
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name="mcred-registry-refresh")
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for result in refresh_followed(*self._args, actor="scheduler"):
+                    if "error" in result:
+                        log.warning("registry %s not refreshed: %s", result["url"],
+                                    result["error"])
+            except Exception:  # keep the service up; try again next round
+                log.exception("registry refresh failed")
+            self._stop.wait(self._interval)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)

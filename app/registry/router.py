@@ -9,8 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, require_admin, services
-from app.dids.resolver import DidResolver
-from app.issuers.service import local_did_document
 from app.outbound import outbound_policy
 from app.registry import importers, publish, service
 from app.registry.publish import signed_export
@@ -84,12 +82,10 @@ def subscribe(body: SubscriptionBody, actor: str = Depends(require_admin),
 
 
 @admin.post("/subscriptions/refresh", summary="Fetch, verify and import followed registries")
-def refresh(actor: str = Depends(require_admin), session: Session = DB_SESSION,
+def refresh(actor: str = Depends(require_admin),
             svc: Services = Depends(services)) -> list[dict[str, Any]]:
-    policy = outbound_policy(svc.settings)
-    resolver = DidResolver(local=lambda did: local_did_document(
-        session, svc.settings.public_base_url, did), policy=policy)
-    return publish.refresh_all(session, resolver, policy, actor)
+    return publish.refresh_followed(svc.db, svc.settings.public_base_url,
+                                    outbound_policy(svc.settings), actor)
 
 
 @public.get("/registry.json", summary="The registry as a list signed by this service's DID")

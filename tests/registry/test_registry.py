@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from app.audit import AuditEvent
 from app.deps import Services
+from tests.conftest import mcred_env
 from tests.credentials.test_award import verify as verify_signed
 
 UT = "did:web:mcred.test:issuers:uni-tartu"
@@ -91,6 +98,9 @@ def test_signed_export_verifies(client: TestClient, admin: dict, svc: Services) 
     assert not verify_signed(svc, exported).verified
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture
 def following(client: TestClient, admin: dict, svc: Services, https_server) -> Any:  # type: ignore[no-untyped-def]
     port, cert, routes = https_server
@@ -113,6 +123,49 @@ def test_subscription_imports_a_verified_list(client: TestClient, admin: dict,
     assert result == [{"url": url, "added": 1, "updated": 0}]
     [entry] = entries(client, admin)
     assert (entry["dids"], entry["source"]) == ([UT], f"subscription:{url}")
+
+
+def test_followed_registry_is_refreshed_on_a_schedule(client: TestClient, admin: dict,
+                                                      svc: Services, following: Any) -> None:
+    """A running service refreshes followed registries by itself (no admin call)."""
+    from app.main import create_app
+
+    url, _ = following
+    client.post("/admin/registry/subscriptions", headers=admin,
+                json={"url": url, "signer": "did:web:mcred.test"})
+    svc.settings = svc.settings.model_copy(update={"registry_refresh_seconds": 1})
+    with TestClient(create_app(svc=svc)) as running:
+        deadline = time.monotonic() + 30
+        while not entries(running, admin) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [entry] = entries(running, admin)
+    assert (entry["dids"], entry["source"]) == ([UT], f"subscription:{url}")
+    with svc.db.session(read_only=True) as session:
+        events = session.scalars(select(AuditEvent.actor)
+                                 .where(AuditEvent.action.like("registry.%"))).all()
+    assert "scheduler" in events
+
+
+def test_cli_refresh(client: TestClient, admin: dict, svc: Services, following: Any) -> None:
+    url, routes = following
+    client.post("/admin/registry/subscriptions", headers=admin,
+                json={"url": url, "signer": "did:web:mcred.test"})
+    env = {**mcred_env(svc.settings), "MCRED_OUTBOUND_ALLOW_PRIVATE": "true",
+           "MCRED_OUTBOUND_CA_FILE": str(svc.settings.outbound_ca_file)}
+
+    def refresh() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app.cli", "registry", "refresh"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    ok = refresh()
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == [{"url": url, "added": 1, "updated": 0}]
+    routes["/registry.json"] = b"{}"
+    failed = refresh()
+    assert failed.returncode == 2
+    assert failed.stderr.startswith(f"mcred: error: {url}: ") and failed.stderr.count("\n") == 1
+    assert len(entries(client, admin)) == 1  # a bad fetch keeps the last good entries
 
 
 def test_subscription_refuses_wrong_signer_and_tampering(client: TestClient, admin: dict,
