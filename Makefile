@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+INTEROP := tests/interop
+
+.PHONY: setup interop run test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -17,11 +19,19 @@ run: setup
 	$(BIN)/mcred init
 	$(BIN)/mcred serve --host 127.0.0.1 --port 8000
 
-test: setup
+# Test-only: Digital Bazaar's Data Integrity libraries (Node.js) to cross-verify proofs.
+interop: $(INTEROP)/node_modules/.installed
+
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
+	@command -v npm >/dev/null || { echo "make: Node.js and npm are needed for the interop tests (apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: setup interop
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check $(wildcard app tests migrations scripts bench)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(INTEROP)/node_modules
