@@ -129,9 +129,14 @@ def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") ->
         for _ in range(policy.max_redirects + 1):
             check_url(url, policy)
             try:
-                if time.monotonic() > deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     raise httpx.TimeoutException("deadline")
-                with client.stream("GET", url, headers=headers) as response:
+                # A connect or read waits at most what was left when this hop began, and the
+                # deadline is checked after every chunk: a fetch ends within 2x the timeout
+                # even against a server that drips bytes and then stalls.
+                with client.stream("GET", url, headers=headers,
+                                   timeout=remaining) as response:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue

@@ -72,3 +72,8 @@ def test_expired_challenges_are_refused_and_pruned(svc: Services) -> None:
     challenges.issue(svc.db)  # prunes what expired
     with svc.db.session(read_only=True) as session:
         assert session.get(challenges.Challenge, challenge) is None
+
+
+@pytest.mark.parametrize("bad", ["a\x00b" * 11, "", "x" * 33, "../../etc/passwd"])
+def test_foreign_challenges_never_reach_the_database(svc: Services, bad: str) -> None:
+    assert challenges.consume(svc.db, bad) is False  # PostgreSQL refuses NUL: no 500

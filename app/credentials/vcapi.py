@@ -26,6 +26,7 @@ from app.proofs import jsonld
 from app.proofs.contexts import UnknownContextError, context_bytes
 from app.proofs.dataintegrity import CRYPTOSUITES, RDFC, add_proof
 from app.proofs.errors import ProofError
+from app.status.check import MAX_STATUS_ENTRIES
 from app.status.service import credential_status
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -82,6 +83,9 @@ def _check_status(credential: dict[str, Any]) -> None:
     statuses = credential.get("credentialStatus")
     if statuses is None:
         return
+    if isinstance(statuses, list) and len(statuses) > MAX_STATUS_ENTRIES:
+        raise _invalid(f"at most {MAX_STATUS_ENTRIES} credentialStatus entries (verifiers check"
+                       " no more)", "credentialStatus")
     for entry in statuses if isinstance(statuses, list) else [statuses]:
         types = entry.get("type") if isinstance(entry, dict) else None
         types = [types] if isinstance(types, str) else types

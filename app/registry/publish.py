@@ -68,7 +68,12 @@ def fetch_subscription(url: str, expected_signer: str, resolver: DidResolver,
     signer = result.proofs[0].key.controller if result.proofs[0].key else None
     if signer != expected_signer or document.get("issuer") != expected_signer:
         raise SubscriptionError(f"the registry is signed by {signer}, not {expected_signer}")
-    return importers.parse_json(body)
+    try:
+        return importers.parse_json(body)
+    except ProblemError as exc:  # signed, but with entries this registry cannot take
+        detail = "; ".join(f"{e.get('field')}: {e.get('message')}"
+                           for e in exc.extra.get("errors", [])[:5]) or exc.detail
+        raise SubscriptionError(f"the registry's entries are invalid: {detail}") from None
 
 
 def subscribe(session: Session, url: str, signer: str, actor: str) -> RegistrySubscription:
@@ -97,26 +102,35 @@ def refresh_followed(db: Database, base_url: str, policy: OutboundPolicy,
             select(RegistrySubscription).order_by(RegistrySubscription.url))]
     results = []
     for url, signer in followed:
-        with db.session(read_only=True) as session:
-            resolver = DidResolver(local=lambda did, s=session: issuers.local_did_document(
-                s, base_url, did), policy=policy)
-            try:
-                entries, error = fetch_subscription(url, signer, resolver, policy), None
-            except SubscriptionError as exc:
-                entries, error = None, str(exc)[:2000]
-        with db.session() as session:
-            record = session.scalar(select(RegistrySubscription)
-                                    .where(RegistrySubscription.url == url))
-            if record is None:  # unsubscribed meanwhile
-                continue
-            if entries is None:
-                record.last_error = error
-                results.append({"url": url, "error": error})
-                continue
-            counts = service.upsert_many(session, entries, actor, f"subscription:{url}")
-            record.refreshed_at, record.last_error = utcnow(), None
-            results.append({"url": url, **counts})
+        try:
+            results.append(_refresh_one(db, base_url, policy, actor, url, signer))
+        except Exception as exc:  # one broken registry must not stop the others
+            log.exception("registry %s: refresh failed", url)
+            results.append({"url": url, "error": f"refresh failed: {type(exc).__name__}"})
     return results
+
+
+def _refresh_one(db: Database, base_url: str, policy: OutboundPolicy, actor: str, url: str,
+                 signer: str) -> dict[str, Any]:
+    with db.session(read_only=True) as session:
+        resolver = DidResolver(local=lambda did: issuers.local_did_document(
+            session, base_url, did), policy=policy)
+        try:
+            entries, error = fetch_subscription(url, signer, resolver, policy), None
+        except SubscriptionError as exc:
+            entries, error = None, str(exc)[:2000]
+    with db.session() as session:
+        record = session.scalar(select(RegistrySubscription)
+                                .where(RegistrySubscription.url == url))
+        if record is None or record.signer != signer:
+            # unsubscribed, or re-subscribed with another signer, while we fetched
+            return {"url": url, "error": "subscription changed during the refresh; skipped"}
+        if entries is None:
+            record.last_error = error
+            return {"url": url, "error": error}
+        counts = service.upsert_many(session, entries, actor, f"subscription:{url}")
+        record.refreshed_at, record.last_error = utcnow(), None
+        return {"url": url, **counts}
 
 
 class RegistryRefresher:

@@ -102,8 +102,8 @@ def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_ke
                              f"{len(entries)} status entries; at most {MAX_STATUS_ENTRIES}"
                              " are checked, so this credential cannot be checked")]
     for entry in entries if isinstance(entries, list) else [entries] * (entries is not None):
-        if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
-            kind = entry.get("type") if isinstance(entry, dict) else type(entry).__name__
+        kind = entry.get("type") if isinstance(entry, dict) else type(entry).__name__
+        if ENTRY_TYPE not in (kind if isinstance(kind, list) else [kind]):
             results.append(StatusResult(str(kind), None, None, None,
                                         f"status method {kind!r} is not supported"))
             continue

@@ -4,6 +4,7 @@ after ten minutes; a store full of open challenges refuses new ones instead of g
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, Database, UTCDateTime, utcnow
 
 TTL = timedelta(minutes=10)
+_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24)
 LIMIT = 100_000
 
 
@@ -41,6 +43,8 @@ def issue(db: Database) -> str:
 
 def consume(db: Database, challenge: str) -> bool:
     """True once for an open challenge; False for an unknown, used or expired one."""
+    if not _SHAPE.fullmatch(challenge):  # not one of ours; and NUL & co. never reach the DB
+        return False
     with db.session() as session:
         result = session.execute(delete(Challenge).where(Challenge.challenge == challenge,
                                                          Challenge.expires_at > utcnow()))

@@ -89,7 +89,7 @@ def new_challenge(svc: Services = Depends(services)) -> dict[str, str]:
 
 
 @router.post("/presentations/verify", summary="Verify a presentation and each credential in it")
-def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_READ_SESSION,
+def verify_presentation(body: dict[str, Any] = Body(...),
                         svc: Services = Depends(services)) -> JSONResponse:
     presentation = body.get("verifiablePresentation")
     options = _options(body)
@@ -100,13 +100,19 @@ def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_
     if not isinstance(challenge, str) or not isinstance(domain, str):
         raise ProblemError(400, "bad-request", "Bad request",
                            "options.challenge and options.domain are required")
-    ctx = _context(session, svc, options)
     errors: list[dict[str, Any]] = []
     if "VerifiablePresentation" not in (presentation.get("type") or []):
         errors.append({"check": "format", "message": "type lacks VerifiablePresentation"})
-    proof = verify_document(presentation, ctx.resolver.resolve_key,
-                            expected_purpose="authentication", domain=domain,
-                            challenge=challenge)
+    # One database connection at a time: the read session closes before the challenge is
+    # consumed in its own short write transaction (holding both could exhaust the pool).
+    with svc.db.session(read_only=True) as session:
+        ctx = _context(session, svc, options)
+        proof = verify_document(presentation, ctx.resolver.resolve_key,
+                                expected_purpose="authentication", domain=domain,
+                                challenge=challenge)
+        credentials = presentation.get("verifiableCredential") or []
+        reports = [verify_credential(c, ctx).to_json()
+                   for c in (credentials if isinstance(credentials, list) else [credentials])]
     if not proof.verified:
         first = proof.errors[0]
         errors.append({"check": "proof", "code": first.code, "message": first.message})
@@ -119,9 +125,6 @@ def verify_presentation(body: dict[str, Any] = Body(...), session: Session = DB_
         if not challenges.consume(svc.db, challenge):
             errors.append({"check": "challenge", "code": "INVALID_CHALLENGE_ERROR",
                            "message": "the challenge is unknown or was used already"})
-    credentials = presentation.get("verifiableCredential") or []
-    reports = [verify_credential(c, ctx).to_json()
-               for c in (credentials if isinstance(credentials, list) else [credentials])]
     verified = not errors and all(r["verified"] for r in reports)
     result = {"verified": verified, "checks": [] if errors else ["proof"], "warnings": [],
               "errors": errors, "credentialResults": reports}

@@ -109,12 +109,20 @@ def test_issue_as_the_did_key_of_the_current_key(client: TestClient, api_key: di
     assert verify(svc, vc).verified
 
 
-def test_status_entry_with_type_array_is_accepted(client: TestClient, api_key: dict) -> None:
-    entry = {"type": ["BitstringStatusListEntry"], "statusPurpose": "revocation",
-             "statusListIndex": "7", "statusListCredential": "https://x.example/status/1"}
+def test_status_entry_with_type_array_is_issued_and_verified(client: TestClient,
+                                                             api_key: dict) -> None:
+    own = issue(client, api_key, copy.deepcopy(MINIMAL)).json()["verifiableCredential"]
+    entry = {**own["credentialStatus"], "type": ["BitstringStatusListEntry"]}
+    entry.pop("id")
     response = issue(client, api_key, {**MINIMAL, "credentialStatus": entry})
     assert response.status_code == 201, response.text
-    assert response.json()["verifiableCredential"]["credentialStatus"] == entry
+    vc = response.json()["verifiableCredential"]
+    assert vc["credentialStatus"] == entry
+    verified = client.post("/credentials/verify", json={"verifiableCredential": vc})
+    assert verified.status_code == 200, verified.text  # the verifier reads array types too
+    nine = [entry] * 9
+    too_many = issue(client, api_key, {**MINIMAL, "credentialStatus": nine})
+    assert too_many.status_code == 422 and "at most 8" in too_many.json()["detail"]
 
 
 def test_other_issuer_did_is_refused(client: TestClient, api_key: dict) -> None:

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from app.audit import AuditEvent
 from app.deps import Services
+from app.issuers import service as issuers
+from app.proofs.dataintegrity import add_proof
 from tests.conftest import mcred_env
 from tests.credentials.test_award import verify as verify_signed
 
@@ -166,6 +168,30 @@ def test_cli_refresh(client: TestClient, admin: dict, svc: Services, following: 
     assert failed.returncode == 2
     assert failed.stderr.startswith(f"mcred: error: {url}: ") and failed.stderr.count("\n") == 1
     assert len(entries(client, admin)) == 1  # a bad fetch keeps the last good entries
+
+
+def test_one_bad_registry_does_not_stop_the_others(client: TestClient, admin: dict,
+                                                   svc: Services, following: Any) -> None:
+    url, routes = following
+    bad_url = url.replace("/registry.json", "/a-invalid.json")  # sorts first
+    # properly signed by the expected signer, but with an entry no registry may hold
+    unsigned = {k: v for k, v in client.get("/registry.json").json().items() if k != "proof"}
+    unsigned["credentialSubject"]["registryEntries"] = [{"legalName": "X"}]
+    with svc.db.session() as session:
+        record = issuers.ensure_service_key(session, svc.keystore)
+        key = svc.keystore.signing_key(record.key_file)
+    signed = add_proof(unsigned, key, f"did:web:mcred.test#{record.fragment}")
+    routes["/a-invalid.json"] = json.dumps(signed).encode()
+    for followed in (bad_url, url):
+        client.post("/admin/registry/subscriptions", headers=admin,
+                    json={"url": followed, "signer": "did:web:mcred.test"})
+    results = client.post("/admin/registry/subscriptions/refresh", headers=admin)
+    assert results.status_code == 200
+    bad, good = results.json()
+    assert bad["url"] == bad_url
+    assert bad["error"].startswith("the registry's entries are invalid"), bad
+    assert good == {"url": url, "added": 1, "updated": 0}
+    assert len(entries(client, admin)) == 1
 
 
 def test_subscription_refuses_wrong_signer_and_tampering(client: TestClient, admin: dict,
