@@ -43,7 +43,15 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
     if "level" in v:
         level = v["level"]
         parts = [f"{t('eqf')} {int(level['eqf'])}"] if level.get("eqf") else []
-        parts += [_label(level[k]) for k in ("qfEhea", "nqf") if level.get(k)]
+        if level.get("qfEhea"):
+            parts.append(_label(level["qfEhea"]))
+        if level.get("nqf"):
+            # NQF levels are national QDR concepts with no label offline: name the framework
+            # and keep the concept's id, so the reader can look it up.
+            nqf = str(level["nqf"])
+            known = vocab.concept_by_uri(nqf)
+            parts.append(known.label if known else
+                         f"{t('nqf')} ({nqf.rstrip('/').rsplit('/', 1)[-1]})")
         out.append(("level", " · ".join(parts)))
     for key in ("assessmentType", "supervisionAndIdentityVerification"):
         if key in v:

@@ -40,7 +40,9 @@ def test_browser_gets_the_page(client: TestClient, shared: dict) -> None:
     for text in ("Data Literacy for Public Administration", "Mari Maasikas",
                  "University of Tartu", "3 ECTS credits (75 hours)", "EQF level 6",
                  "Evaluate the quality of a public dataset", "Basic spreadsheet skills",
-                 '<span class="pill passed">Verified</span>', "Recognisable"):
+                 '<span class="pill passed">Verified</span>', "Recognisable",
+                 "national framework level (c_c392e7a2)",  # not a bare QDR URI
+                 "<code>credentialSubject.<wbr>achievement.<wbr>name</code>"):
         assert text in html, text
     assert 'href="https://' not in html.split("linkedin.com")[0].split("<body>")[0]  # no CDN
     assert "/static/mcred.css" in html
