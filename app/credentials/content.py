@@ -46,6 +46,16 @@ class CredentialContent:
     def country(self) -> str:
         return self.spec.country or self.issuer.country
 
+    def validity_and_status(self) -> dict[str, Any]:
+        """``validUntil`` and ``credentialStatus``, present only when set: the same members
+        in every rendering."""
+        members: dict[str, Any] = {}
+        if self.valid_until:
+            members["validUntil"] = timestamp(self.valid_until)
+        if self.status:
+            members["credentialStatus"] = self.credential_status
+        return members
+
 
 def hashed_identity(value: str, salt: str) -> str:
     """OBv3 IdentityObject hash: ``sha256$`` + hex SHA-256 of value ‖ salt."""

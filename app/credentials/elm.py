@@ -156,8 +156,5 @@ def render_elm(content: CredentialContent) -> dict[str, Any]:
         "validFrom": timestamp(content.issued_at),
         "credentialSubject": subject,
     }
-    if content.valid_until:
-        credential["validUntil"] = timestamp(content.valid_until)
-    if content.status:
-        credential["credentialStatus"] = content.credential_status
+    credential.update(content.validity_and_status())
     return credential

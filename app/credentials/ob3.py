@@ -155,10 +155,7 @@ def render_ob3(content: CredentialContent) -> dict[str, Any]:
         "awardedDate": timestamp(content.awarded_on),
         "credentialSubject": subject,
     }
-    if content.valid_until:
-        credential["validUntil"] = timestamp(content.valid_until)
-    if content.status:
-        credential["credentialStatus"] = content.credential_status
+    credential.update(content.validity_and_status())
     if content.evidence:
         credential["evidence"] = [
             {**({"id": str(e.id)} if e.id else {}), "type": ["Evidence"],
