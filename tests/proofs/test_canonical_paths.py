@@ -124,15 +124,37 @@ def test_reference_and_fast_paths_refuse_the_same_unknown_context() -> None:
 
 
 def test_both_paths_refuse_a_protected_term_conflict_in_an_unused_term() -> None:
-    """OB context 3.0.2's AchievementSubject scope redefines the protected `image`; the
-    document never uses `image`, yet JSON-LD processors must refuse it, pruning or not."""
+    """A type-scoped context redefines a protected `image` (the mistake of an early OB 3.0.2
+    revision); the document never uses `image`, yet JSON-LD processors must refuse it,
+    pruning or not."""
     from app.proofs.errors import ProofError
 
-    document = json.loads(OB3_FILE.read_text())
-    document["@context"] = [V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"]
-    assert "image" not in json.dumps(document)
+    context = {
+        "@protected": True,
+        "image": {"@id": "https://example.org/vocab#image", "@type": "@id"},
+        "Badge": {
+            "@id": "https://example.org/vocab#Badge",
+            "@context": {"@protected": True,
+                         "image": {"@id": "https://example.org/vocab#Image", "@type": "@id"}},
+        },
+    }
+    document = {"@context": [V2, context], "id": "urn:uuid:1", "type": ["VerifiableCredential"],
+                "issuer": "did:example:1", "validFrom": "2024-01-01T00:00:00Z",
+                "credentialSubject": {"id": "did:example:2", "type": "Badge"}}
+    assert "image" not in json.dumps({k: v for k, v in document.items() if k != "@context"})
     for path in (jsonld.canonize, jsonld.canonize_reference):
         with pytest.raises(ProofError) as info:
             path(document)
         assert info.value.code == ProofError.INVALID_JSONLD
         assert "protected" in info.value.message
+
+
+def test_genuine_ob_3_0_2_contexts_have_no_protected_conflict() -> None:
+    """The published 3.0.2 context (the npm copy) defines `image` identically at every level:
+    a DCC credential issued under it canonicalises on both paths."""
+    document = json.loads((OB3_FILE.parent / "realworld" / "dcc" /
+                           "v2__ed25519__didKey__legacy-noStatus-noExpiry-lcwExperience.json"
+                           ).read_text())
+    assert "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json" in document["@context"]
+    document.pop("proof")
+    assert jsonld.canonize(document) == jsonld.canonize_reference(document)
