@@ -78,6 +78,9 @@ PACKAGE_INTEGRITY: dict[str, str] = {
     "@digitalbazaar/vc-status-list-context@3.1.1": (
         "sha512-cMVtd+EV+4KN2kUG4/vsV74JVsGE6dcpod6zRoFB/AJA2W/sZbJqR44KL3G6P262+GcAECNhtnSsKsTnQ6y8+w=="
     ),
+    "@digitalbazaar/citizenship-context@4.1.0": (
+        "sha512-y8HbE29rmEg4uq06VCFDWHgRgbecOUg+aOIZGdoWoQ3uz4Xd1UmIP8ZFeOdAcExosqCI0Pe9imoxWqUtvb0+JA=="
+    ),
 }
 
 # URL -> file mapping taken from each package's own index/constants module.
@@ -134,6 +137,15 @@ PINS: tuple[Pin, ...] = (
         "package/contexts/vc-status-list-v1.jsonld",
         "https://w3id.org/vc/status-list/2021/v1",
         "vc-status-list-2021-v1.jsonld",
+    ),
+    # Citizenship vocabulary v4rc1 (W3C Software and Document License): the package's
+    # lib/index.js maps this URL to contexts/v4rc1.jsonld. The vc-di-eddsa "employ" test
+    # vector (an EmploymentAuthorizationDocumentCredential) uses it.
+    Pin(
+        "@digitalbazaar/citizenship-context@4.1.0",
+        "package/contexts/v4rc1.jsonld",
+        "https://w3id.org/citizenship/v4rc1",
+        "citizenship-v4rc1.jsonld",
     ),
     # Open Badges 3.0.x as the DCC package publishes them (its js/index.js maps the URLs).
     # The package ships CommonJS modules, not JSON files: see Pin.kind. For 3.0.2 the result

@@ -258,8 +258,44 @@ def _check_scoped_context(context_json: str, term: str) -> None:
             ) from None
 
 
+def _string_lists(node: Any, contexts: list[Any], lists: list[frozenset[str]]) -> None:
+    """Collect every @context value and every list holding two or more strings."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                contexts.append(value)
+            elif key != "@value":
+                _string_lists(value, contexts, lists)
+    elif isinstance(node, list):
+        strings = frozenset(item for item in node if isinstance(item, str))
+        if len(strings) > 1:
+            lists.append(strings)
+        for item in node:
+            _string_lists(item, contexts, lists)
+
+
+def _has_several_type_scopes(document: dict[str, Any]) -> bool:
+    """True if some node may carry two types that both have a type-scoped context.
+
+    pyoxigraph 0.5 applies only the lexicographically last of them (JSON-LD 1.1 applies
+    each in turn), so such a node reads differently on the fast path: a missing term at
+    best, silently another IRI at worst. Over-approximates (any list of strings, any
+    context in the document): a false positive only costs the reference path."""
+    contexts: list[Any] = []
+    lists: list[frozenset[str]] = []
+    _string_lists(document, contexts, lists)
+    if not lists:
+        return False
+    scoped: set[str] = set()
+    for context in contexts:
+        scoped |= _inlined(json.dumps(context, sort_keys=True)).scoped
+    return any(len(strings & scoped) > 1 for strings in lists)
+
+
 def _inlined_document_text(document: dict[str, Any]) -> str:
     """The document as JSON text with every @context inlined from contexts/ and pruned."""
+    if _has_several_type_scopes(document):
+        raise _NeedsReferencePath
     names: set[str] = set()
     nested = _document_names(document, names)
     used = frozenset(names)
