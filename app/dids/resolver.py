@@ -1,13 +1,19 @@
-"""Resolve a verification method (DID URL) to its key, checking it is authorised for a purpose.
+"""Resolve a verification method (DID URL or https URL) to its key, checking it is authorised
+for a purpose.
 
 did:key expands locally; did:web documents of our own issuers come from a local lookup (no
-HTTP); other did:web hosts go through the guarded outbound client, cached with a TTL.
+HTTP); other did:web hosts go through the guarded outbound client, cached with a TTL. A
+verification method that is an https URL (``https://uni.example/issuers/1#key-1``) names a
+controller document (W3C Controlled Identifiers) at the URL without its fragment: fetched the
+same guarded, cached way, and bound the same way (the document's id is the URL fetched, the
+method's controller is that id, the method is listed for the purpose).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.cache import FetchCache
 from app.dids.didkey import resolve_did_key
@@ -20,34 +26,70 @@ from app.proofs.multikey import MultibaseError, decode_public_key
 
 LocalLookup = Callable[[str], dict[str, Any] | None]
 KEY_TYPES = ("Multikey", "Ed25519VerificationKey2020")
+CONTROLLER_ACCEPT = "application/cid, application/ld+json, application/json"
 
 
 class DidResolver:
-    """Resolves DIDs and verification methods; thread-safe TTL cache for remote did:web."""
+    """Resolves DIDs, controller documents and verification methods; thread-safe TTL cache for
+    remote did:web and controller documents.
+
+    ``local`` answers did:web DIDs and ``controllers`` https controller URLs without any HTTP
+    (None: not held locally, fetch it)."""
 
     def __init__(self, local: LocalLookup | None = None, policy: OutboundPolicy | None = None,
-                 ttl_seconds: float = 300.0) -> None:
+                 ttl_seconds: float = 300.0, controllers: LocalLookup | None = None) -> None:
         self.local = local
+        self.controllers = controllers
         self.policy = policy or OutboundPolicy()
         self.ttl = ttl_seconds
         self._cache = FetchCache(ttl_seconds, maxsize=256)
 
     def with_local(self, local: LocalLookup) -> DidResolver:
         """A resolver with its own local lookup that shares this one's remote cache."""
-        twin = DidResolver(local, self.policy, self.ttl)
+        twin = DidResolver(local, self.policy, self.ttl, self.controllers)
         twin._cache = self._cache
         return twin
 
     def resolve(self, did: str) -> dict[str, Any]:
-        """The DID document for ``did``; raises ProofError(VM_RESOLUTION)."""
+        """The DID document for ``did``, or the controller document at an https URL; raises
+        ProofError(VM_RESOLUTION)."""
         try:
             if did.startswith("did:key:"):
                 return resolve_did_key(did)
             if did.startswith("did:web:"):
                 return self._resolve_web(did)
+            if did.startswith("https://"):
+                return self._resolve_controller(did)
         except (ValueError, MultibaseError) as exc:
             raise ProofError(ProofError.VM_RESOLUTION, f"cannot resolve {did}: {exc}") from None
+        if urlsplit(did).scheme.lower() in ("http", "https"):
+            raise ProofError(ProofError.VM_RESOLUTION,
+                             f"controller document {did!r} is not an https URL; only https"
+                             " controller documents are fetched")
         raise ProofError(ProofError.VM_RESOLUTION, f"DID method of {did!r} is not supported")
+
+    def _resolve_controller(self, url: str) -> dict[str, Any]:
+        if "#" in url or not urlsplit(url).hostname:
+            raise ProofError(ProofError.VM_RESOLUTION, f"{url!r} is not a controller document URL")
+        if self.controllers is not None:
+            doc = self.controllers(url)
+            if doc is not None:
+                _check_controller_document(doc, url)
+                return doc
+        cached = self._cache.get(url)
+        if cached is not None:
+            return cached
+        try:
+            body, _ = fetch(url, self.policy, accept=CONTROLLER_ACCEPT)
+            doc = loads_json(body)
+        except OutboundError as exc:
+            raise ProofError(ProofError.VM_RESOLUTION,
+                             f"cannot fetch the controller document {url}: {exc}") from None
+        except ValueError:
+            raise ProofError(ProofError.VM_RESOLUTION, f"{url} is not JSON") from None
+        _check_controller_document(doc, url)
+        self._cache.put(url, doc)
+        return doc
 
     def _resolve_web(self, did: str) -> dict[str, Any]:
         if self.local is not None:
@@ -71,10 +113,11 @@ class DidResolver:
         return doc
 
     def resolve_key(self, vm_id: str, purpose: str) -> ResolvedKey:
-        """The key behind ``vm_id`` if its DID document authorises it for ``purpose``."""
+        """The key behind ``vm_id`` if its DID (or controller) document authorises it for
+        ``purpose``."""
         if not isinstance(vm_id, str) or "#" not in vm_id:
-            raise ProofError(ProofError.VM_RESOLUTION,
-                             f"verificationMethod {vm_id!r} is not a DID URL with a fragment")
+            raise ProofError(ProofError.VM_RESOLUTION, f"verificationMethod {vm_id!r} is not a"
+                             " DID URL or https URL with a fragment")
         did = vm_id.split("#", 1)[0]
         doc = self.resolve(did)
         method = _find_method(doc, vm_id, did)
@@ -97,6 +140,16 @@ class DidResolver:
         except MultibaseError as exc:
             raise ProofError(ProofError.MALFORMED_MULTIBASE, f"{vm_id}: {exc}") from None
         return ResolvedKey(id=vm_id, controller=did, public_key=public)
+
+
+def _check_controller_document(doc: Any, url: str) -> None:
+    # The binding that makes an https issuer id mean something: the document at the URL
+    # speaks for exactly that URL (CID 1.0: its id must be the URL it was retrieved from).
+    if not isinstance(doc, dict):
+        raise ProofError(ProofError.VM_RESOLUTION, f"{url} is not a controller document")
+    if doc.get("id") != url:
+        raise ProofError(ProofError.VM_RESOLUTION, f"the controller document at {url} has id"
+                         f" {doc.get('id')!r}, not {url}")
 
 
 def _as_list(value: Any) -> list[Any]:
