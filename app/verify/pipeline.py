@@ -88,7 +88,10 @@ class Report:
             "checks": [c.name for c in self.checks if c.status == "passed"],
             "warnings": [{"check": c.name, "message": c.message} for c in self.checks
                          if c.status == "warning" or (c.status == "failed"
-                                                      and c.name not in self.DECIDING)],
+                                                      and c.name not in self.DECIDING)]
+            # caveats of a check that still passed (e.g. a date-time read as UTC)
+            + [{"check": c.name, "message": w} for c in self.checks
+               for w in c.details.get("warnings", [])],
             "errors": [{"check": c.name, "message": c.message, **c.details}
                        for c in self.checks if c.status == "failed" and c.name in self.DECIDING],
             "report": {"profile": self.profile, "trusted": self.trusted,
@@ -108,10 +111,27 @@ def _issuer_id(doc: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# VC 1.1 issuers sometimes leave the zone off ("2010-01-01T19:23:24"); such a value is read as
+# UTC, with a warning, rather than refused.
+_ZONELESS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
+
+
+def _read_time(value: Any) -> tuple[datetime | None, bool]:
+    """(the moment, whether its zone was missing and UTC assumed); None if not a date-time."""
+    if not isinstance(value, str):
+        return None, False
+    zoneless = bool(_ZONELESS.match(value))
+    if not zoneless and not _DATETIME.match(value):
+        return None, False
+    try:  # the pattern admits month 13 or hour 25; fromisoformat does not
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None, False
+    return (moment.replace(tzinfo=UTC), True) if zoneless else (moment, False)
+
+
 def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not _DATETIME.match(value):
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return _read_time(value)[0]
 
 
 def _format(doc: Any) -> Check:
@@ -206,19 +226,24 @@ def _validity(doc: dict[str, Any], now: datetime) -> Check:
     start_key, end_key = ("validFrom", "validUntil") if "validFrom" in doc or \
         "issuanceDate" not in doc else ("issuanceDate", "expirationDate")
     start, end = doc.get(start_key), doc.get(end_key)
-    problems = []
-    for key, value in ((start_key, start), (end_key, end)):
-        if value is not None and _parse_time(value) is None:
-            problems.append(f"{key} is not a valid date-time")
+    (begins, start_zoneless), (ends, end_zoneless) = _read_time(start), _read_time(end)
+    problems = [f"{key} is not a valid date-time" for key, value, moment in
+                ((start_key, start, begins), (end_key, end, ends))
+                if value is not None and moment is None]
     if problems:
         return Check("validity", "failed", "; ".join(problems))
-    begins, ends = _parse_time(start), _parse_time(end)
+    # Not a check status of its own: "warning" would make a sound credential unverified.
+    warnings = [f"{key} {value} has no time zone; it was read as UTC" for key, value, zoneless
+                in ((start_key, start, start_zoneless), (end_key, end, end_zoneless)) if zoneless]
+    details: dict[str, Any] = {"warnings": warnings} if warnings else {}
+    note = f" ({'; '.join(warnings)})" if warnings else ""
     when = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if begins and begins > now:
-        return Check("validity", "failed", f"not yet valid: valid from {start} (checked at {when})")
+        return Check("validity", "failed",
+                     f"not yet valid: valid from {start} (checked at {when}){note}", details)
     if ends and ends < now:
-        return Check("validity", "failed", f"expired at {end} (checked at {when})")
-    return Check("validity", "passed", f"valid at {when}")
+        return Check("validity", "failed", f"expired at {end} (checked at {when}){note}", details)
+    return Check("validity", "passed", f"valid at {when}{note}", details)
 
 
 def _facts(doc: dict[str, Any], found: dict[str, Found], proof: Check, registry: Lookup,
