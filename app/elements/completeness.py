@@ -40,8 +40,11 @@ def _problem(element: str, value: Any) -> str | None:
     elif element == "learningOutcomes" and not [s for s in value if str(s).strip()]:
         return "no learning outcome statement"
     elif element == "workload":
-        if not isinstance(value.get("ects"), float) or value["ects"] <= 0:
-            return "ECTS must be a positive number"
+        amounts = [value.get(k) for k in ("ects", "credits", "hours")]
+        if all(a is None for a in amounts):
+            return "no ECTS credits, credits or hours"
+        if any(a is not None and a <= 0 for a in amounts):
+            return "the workload must be a positive number"
     elif element == "level":
         eqf = value.get("eqf")
         if eqf is not None and (not isinstance(eqf, int | float) or not 1 <= eqf <= 8):
@@ -53,22 +56,25 @@ def _problem(element: str, value: Any) -> str | None:
             return "not a concept URI"
     elif element == "participationForm" and not value:
         return "empty"
-    elif element == "qualityAssurance" and not [q for q in value if q.get("type")]:
-        return "no quality assurance type"
+    elif element == "qualityAssurance" and not [
+            q for q in value if q.get("type") or q.get("name") or q.get("report")]:
+        return "no quality assurance type, name or report"
     return None
 
 
-def check(found: dict[str, Found]) -> list[ElementCheck]:
-    """One check per Annex I element (mandatory first), in the Recommendation's order."""
+def check(found: dict[str, Found], unread: str | None = None) -> list[ElementCheck]:
+    """One check per Annex I element (mandatory first), in the Recommendation's order.
+    ``unread``: why the credential could not be read at all (every element says so)."""
     checks = []
     for element in MANDATORY_ELEMENTS + OPTIONAL_ELEMENTS:
         mandatory = element in MANDATORY_ELEMENTS
         item = found.get(element)
         if item is None:
             checks.append(ElementCheck(element, mandatory, "missing",
-                                       reason="not found in the credential"))
+                                       reason=f"could not be read: {unread}" if unread
+                                       else "not found in the credential"))
             continue
-        reason = _problem(element, item.value)
+        reason = item.problem or _problem(element, item.value)
         checks.append(ElementCheck(element, mandatory, "malformed" if reason else "present",
                                    item.path, reason))
     return checks

@@ -1,298 +1,567 @@
-"""Read the EU standard elements back out of a credential: OBv3 (with or without our extension
-terms) or our ELM rendering. Tolerant of any issuer's document: never raises on odd shapes;
-an element it cannot find is simply absent. Each element comes with the JSON path it was read
-from, for completeness reports.
+"""Read the EU standard elements out of any issuer's credential by its JSON-LD meaning.
+
+The credential is turned into RDF (app/proofs/jsonld.read_quads: offline contexts, lenient)
+and read with the declarative mappings in app/elements/encodings/*.json, one per encoding
+(W3C VC, Open Badges 3.0, mcred's extension, Edubadges, ELM/EDC, CLR 2.0): which IRIs carry
+which element and how each value is normalised. This module knows no encoding; it knows what
+the elements mean (ECTS, EQF levels, countries...). Never raises on odd input: an element is
+present with a value, present but unusable (with the reason), or absent.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from app.elements import vocabularies as vocab
+import pycountry
+import pyoxigraph
 
-_EQF_URI = re.compile(r"^https?://data\.europa\.eu/snb/eqf/([1-8])$")
+from app.elements import vocabularies as vocab
+from app.elements.graph import UNRESOLVED, Graph, parse_path, walk
+from app.elements.graph import Path as GraphPath
+from app.proofs.errors import ProofError
+from app.proofs.jsonld import read_quads
+
+ENCODINGS_DIR = Path(__file__).resolve().parent / "encodings"
+ANNEX_ELEMENTS = (
+    "learner", "title", "country", "awardingBody", "dateOfIssuing", "learningOutcomes",
+    "workload", "level", "assessmentType", "participationForm", "qualityAssurance",
+    "prerequisites", "supervisionAndIdentityVerification", "grade", "integrationStackability",
+    "furtherInformation",
+)
+# What else a reading reports, for pages and scoring (not Annex I elements themselves).
+EXTRA_ELEMENTS = ("description", "criteria", "language", "identityChecked", "components",
+                  "associations", "assessmentDescription", "learningOutcomeAlignments")
+_EQF_IRI = re.compile(r"^https?://data\.europa\.eu/snb/eqf/([1-8])$")
+_DURATION = re.compile(r"^PT(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?$")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
 @dataclass(frozen=True)
 class Found:
-    """An element's normalised value and where in the document it was found."""
+    """An element as read: its normalised value (None when unusable), where it was read
+    (the mapping path), why it is unusable, and the encoding that carried it."""
 
     value: Any
     path: str
+    problem: str | None = None
+    encoding: str | None = None
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else ([] if value is None else [value])
+@dataclass
+class Reading:
+    profile: str  # ob3 | elm | clr | vc | unknown
+    encodings: list[str]
+    found: dict[str, Found]
+    notes: list[str] = field(default_factory=list)
+    failed: str | None = None  # why nothing could be read by meaning
 
 
-def _types(node: Any) -> list[str]:
-    return [t for t in _list(node.get("type")) if isinstance(t, str)] if isinstance(node, dict) \
-        else []
+# --- normalisers: term(s) -> (value, problem) ----------------------------------------------
+
+Result = tuple[Any, str | None]
 
 
-def _text(value: Any) -> str | None:
-    """A plain string, or the English (else first) entry of a language map."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        if "en" in value and isinstance(value["en"], str):
-            return value["en"]
-        for item in value.values():
-            if isinstance(item, str):
-                return item
+def _is_literal(term: Any) -> bool:
+    return isinstance(term, pyoxigraph.Literal)
+
+
+def _unresolved(term: Any) -> bool:
+    return _is_literal(term) and term.datatype.value == UNRESOLVED
+
+
+def _preferred(terms: list[Any]) -> list[Any]:
+    """Literals in English or without language first (a language map is one value)."""
+    def rank(term: Any) -> int:
+        lang = term.language if _is_literal(term) else None
+        return 0 if lang in (None, "en") or (lang or "").startswith("en-") else 1
+    return sorted(terms, key=rank)
+
+
+def _text(terms: list[Any], _values: dict[str, Any]) -> Result:
+    texts = [t for t in _preferred(terms) if _is_literal(t) and t.value.strip()]
+    return (texts[0].value.strip(), None) if texts else (None, None)
+
+
+def _texts(terms: list[Any], _values: dict[str, Any]) -> Result:
+    out = list(dict.fromkeys(t.value.strip() for t in terms if _is_literal(t) and t.value.strip()))
+    return (out, None) if out else (None, None)
+
+
+def _iri_of(term: Any) -> str | None:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return term.value
+    if _is_literal(term) and not _unresolved(term) and _URI.match(term.value.strip()):
+        return term.value.strip()
     return None
 
 
-def _id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
+def _iri(terms: list[Any], _values: dict[str, Any]) -> Result:
+    iris = [i for i in map(_iri_of, terms) if i]
+    if iris:
+        return iris[0], None
+    words = [t.value for t in terms if _is_literal(t)]
+    return (None, f"{words[0]!r} is not a URI") if words else (None, None)
 
 
-def _date(value: Any) -> str | None:
-    return value[:10] if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}", value) else None
+def _iris(terms: list[Any], _values: dict[str, Any]) -> Result:
+    iris = list(dict.fromkeys(i for i in map(_iri_of, terms) if i))
+    return (iris, None) if iris else (None, None)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+def _mapped(iri: str, values: dict[str, Any]) -> list[str]:
+    target = values.get(iri, iri)
+    return list(target) if isinstance(target, list) else [target]
 
 
-def _hours(duration: Any) -> float | None:
-    match = re.match(r"^PT(\d+(?:\.\d+)?)H$", duration) if isinstance(duration, str) else None
-    return float(match.group(1)) if match else None
+def _concept_terms(terms: list[Any], values: dict[str, Any]) -> tuple[list[str], str | None]:
+    concepts: list[str] = []
+    problem = None
+    for term in terms:
+        iri = _iri_of(term)
+        if iri:
+            concepts.extend(_mapped(iri, values))
+        elif _unresolved(term):
+            problem = f"{term.value!r} is not a term of the vocabulary its context defines"
+        elif _is_literal(term):
+            problem = f"{term.value!r} is text, not a concept of a vocabulary"
+    return list(dict.fromkeys(concepts)), problem
 
 
-def _alpha2(country_uri_or_code: Any) -> str | None:
-    if not isinstance(country_uri_or_code, str):
-        return None
-    code = country_uri_or_code.rsplit("/", 1)[-1].upper()
-    try:
-        if len(code) == 3:
-            import pycountry
-
-            found = pycountry.countries.get(alpha_3=code)
-            code = found.alpha_2 if found else ""
-        return vocab.country(code)[0]
-    except (ValueError, LookupError):
-        return None
+def _concept(terms: list[Any], values: dict[str, Any]) -> Result:
+    concepts, problem = _concept_terms(terms, values)
+    return (concepts[0], None) if concepts else (None, problem)
 
 
-def read_ob3(doc: dict[str, Any]) -> dict[str, Found]:
-    """Elements of an Open Badges 3.0 credential."""
-    found: dict[str, Found] = {}
-    issuer = doc.get("issuer")
-    subject = next((s for s in _list(doc.get("credentialSubject")) if isinstance(s, dict)), {})
-    ach = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+def _concepts(terms: list[Any], values: dict[str, Any]) -> Result:
+    concepts, problem = _concept_terms(terms, values)
+    return (sorted(concepts), None) if concepts else (None, problem)
 
-    identifiers = [i for i in _list(subject.get("identifier")) if isinstance(i, dict)]
-    name = next((i.get("identityHash") for i in identifiers
-                 if i.get("identityType") == "name" and i.get("hashed") is False), None)
-    if identifiers or subject.get("id"):
-        found["learner"] = Found({"name": name, "id": subject.get("id"),
-                                  "identifiers": sorted(str(i.get("identityType"))
-                                                        for i in identifiers
-                                                        if i.get("identityType") != "name")},
-                                 "credentialSubject.identifier")
-    if isinstance(ach.get("name"), str):
-        found["title"] = Found(ach["name"], "credentialSubject.achievement.name")
-    if isinstance(issuer, dict):
-        address = issuer.get("address") if isinstance(issuer.get("address"), dict) else {}
-        code = _alpha2(address.get("addressCountryCode"))
-        if code:
-            found["country"] = Found(code, "issuer.address.addressCountryCode")
-    issuer_id = _id(issuer)
-    if issuer_id:
-        found["awardingBody"] = Found(
-            {"id": issuer_id, "name": issuer.get("name") if isinstance(issuer, dict) else None},
-            "issuer")
-    for key in ("awardedDate", "validFrom", "issuanceDate"):
-        if _date(doc.get(key)):
-            found["dateOfIssuing"] = Found(_date(doc[key]), key)
-            break
-    outcomes = [o.get("statement") for o in _list(ach.get("learningOutcome"))
-                if isinstance(o, dict) and isinstance(o.get("statement"), str)]
-    if outcomes:
-        found["learningOutcomes"] = Found(outcomes, "credentialSubject.achievement.learningOutcome")
-    ects = _number(ach.get("creditsAvailable"))
-    if ects is not None:
-        found["workload"] = Found({"ects": ects, "hours": _hours(ach.get("volumeOfLearning"))},
-                                  "credentialSubject.achievement.creditsAvailable")
-    level: dict[str, Any] = {}
-    for align in _list(ach.get("alignment")):
-        if not isinstance(align, dict):
+
+def _number(terms: list[Any], _values: dict[str, Any]) -> Result:
+    for term in terms:
+        if not _is_literal(term) or term.datatype.value == _XSD + "boolean":
             continue
-        url, kind = align.get("targetUrl"), align.get("targetType")
-        match = _EQF_URI.match(url) if isinstance(url, str) else None
-        if match or kind == "ext:EQFLevel":
-            level["eqf"] = int(match.group(1)) if match else _number(align.get("targetCode"))
-        elif kind == "ext:QFEHEACycle":
-            level["qfEhea"] = url
-        elif kind == "ext:NQFLevel":
-            level["nqf"] = url
-    if level:
-        found["level"] = Found({"eqf": level.get("eqf"), "qfEhea": level.get("qfEhea"),
-                                "nqf": level.get("nqf")}, "credentialSubject.achievement.alignment")
-    if isinstance(ach.get("assessmentType"), str):
-        found["assessmentType"] = Found(ach["assessmentType"],
-                                        "credentialSubject.achievement.assessmentType")
-    modes = [m for m in _list(ach.get("participationMode")) if isinstance(m, str)]
-    if modes:
-        found["participationForm"] = Found(sorted(modes),
-                                           "credentialSubject.achievement.participationMode")
-    qa = [{"type": q.get("qaType"), "agency": q.get("qaAgency"), "report": q.get("deqarReport")}
-          for q in _list(ach.get("qualityAssurance")) if isinstance(q, dict)]
-    if qa:
-        found["qualityAssurance"] = Found(qa, "credentialSubject.achievement.qualityAssurance")
-    _optional(found, "prerequisites", ach.get("entryRequirement"),
-              "credentialSubject.achievement.entryRequirement")
-    _optional(found, "supervisionAndIdentityVerification", ach.get("supervisionVerification"),
-              "credentialSubject.achievement.supervisionVerification")
-    grade = next((r.get("value") for r in _list(subject.get("result"))
-                  if isinstance(r, dict) and isinstance(r.get("value"), str)), None)
-    _optional(found, "grade", grade, "credentialSubject.result")
-    stack = ach.get("integrationStackability")
-    if isinstance(stack, dict):
-        found["integrationStackability"] = Found(
-            {"mode": stack.get("stackabilityMode"),
-             "towards": sorted(_list(stack.get("stackableTowards")))},
-            "credentialSubject.achievement.integrationStackability")
-    _optional(found, "furtherInformation", ach.get("furtherInformation"),
-              "credentialSubject.achievement.furtherInformation")
-    return found
+        try:
+            number = float(term.value)
+        except ValueError:
+            return None, f"{term.value!r} is not a number"
+        if math.isfinite(number):
+            return number, None
+        return None, f"{term.value!r} is not a finite number"
+    return None, None
 
 
-def _optional(found: dict[str, Found], element: str, value: Any, path: str) -> None:
-    if isinstance(value, str) and value:
-        found[element] = Found(value, path)
+def _boolean(terms: list[Any], _values: dict[str, Any]) -> Result:
+    for term in terms:
+        if _is_literal(term):
+            word = term.value.strip().lower()
+            if word in ("true", "1"):
+                return True, None
+            if word in ("false", "0"):
+                return False, None
+            return None, f"{term.value!r} is not true or false"
+    return None, None
 
 
-def read_elm(doc: dict[str, Any]) -> dict[str, Found]:
-    """Elements of an ELM-shaped credential (our rendering, or a compatible EDC document)."""
+def _date(terms: list[Any], _values: dict[str, Any]) -> Result:
+    for term in terms:
+        if _is_literal(term):
+            if re.match(r"^\d{4}-\d{2}-\d{2}", term.value):
+                return term.value[:10], None
+            return None, f"{term.value!r} is not a date"
+    return None, None
+
+
+def _hours(terms: list[Any], _values: dict[str, Any]) -> Result:
+    for term in terms:
+        if not _is_literal(term):
+            continue
+        match = _DURATION.match(term.value.strip())
+        if match:
+            return float(match.group(1) or 0) + float(match.group(2) or 0) / 60, None
+        try:
+            return float(term.value), None
+        except ValueError:
+            return None, (f"{term.value!r} is not a number of hours (an xsd:duration of hours"
+                          " and minutes, such as PT60H)")
+    return None, None
+
+
+def _eqf(terms: list[Any], _values: dict[str, Any]) -> Result:
+    for term in terms:
+        iri = _iri_of(term)
+        match = _EQF_IRI.match(iri) if iri else None
+        if match:
+            return int(match.group(1)), None
+        if _is_literal(term):
+            found = re.fullmatch(r"\s*(?:EQF\s*(?:level)?\s*)?(\d+)(?:\.0+)?\s*", term.value,
+                                 re.IGNORECASE)
+            if found and 1 <= int(found.group(1)) <= 8:
+                return int(found.group(1)), None
+        return None, f"{term.value!r} is not an EQF level (1-8)"
+    return None, None
+
+
+def _eqf_iri(terms: list[Any], values: dict[str, Any]) -> Result:
+    """An EQF level only where a URL is an EQF concept; other URLs are not about EQF."""
+    for term in terms:
+        iri = _iri_of(term)
+        match = _EQF_IRI.match(iri) if iri else None
+        if match:
+            return int(match.group(1)), None
+    return None, None
+
+
+def _country(terms: list[Any], _values: dict[str, Any]) -> Result:
+    for term in terms:
+        raw = _iri_of(term) or (term.value if _is_literal(term) else None)
+        if raw is None:
+            continue
+        code = raw.rstrip("/").rsplit("/", 1)[-1].strip().upper()
+        if len(code) == 3:
+            found = pycountry.countries.get(alpha_3=code)
+            code = found.alpha_2 if found else code
+        try:
+            return vocab.country(code)[0], None
+        except (ValueError, LookupError):
+            return None, f"{raw!r} is not an ISO 3166-1 country code"
+    return None, None
+
+
+NORMALISERS: dict[str, Callable[[list[Any], dict[str, Any]], Result]] = {
+    "text": _text, "texts": _texts, "iri": _iri, "iris": _iris, "concept": _concept,
+    "concepts": _concepts, "number": _number, "boolean": _boolean, "date": _date,
+    "hours": _hours, "eqf": _eqf, "eqfIri": _eqf_iri, "country": _country,
+}
+
+
+# --- mappings ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ValueReading:
+    path: GraphPath
+    normaliser: str
+    constant: Any = None  # for "constant": the value a reached node stands for
+
+
+@dataclass(frozen=True)
+class ElementSpec:
+    kind: str  # "value" | "fields" | "each"
+    readings: tuple[ValueReading, ...] = ()
+    fields: tuple[tuple[str, tuple[ValueReading, ...]], ...] = ()
+    each: tuple[tuple[GraphPath, tuple[tuple[str, tuple[ValueReading, ...]], ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class Encoding:
+    name: str
+    label: str
+    priority: int
+    types: frozenset[str]
+    namespaces: tuple[str, ...]
+    always: bool
+    nodes: tuple[tuple[str, GraphPath], ...]
+    elements: tuple[tuple[str, ElementSpec], ...]
+    values: dict[str, Any]
+    substitutes: dict[str, dict[str, Any]]
+
+    def applies(self, graph: Graph) -> bool:
+        if self.always:
+            return True
+        if self.types & graph.all_types():
+            return True
+        return any(p.startswith(self.namespaces) for p in graph.predicates()) \
+            if self.namespaces else False
+
+
+Parse = Callable[[str], GraphPath]
+
+
+def _readings(items: list[dict[str, Any]], parse: Parse) -> tuple[ValueReading, ...]:
+    out = []
+    for item in items:
+        if item["as"] not in NORMALISERS and item["as"] != "constant":
+            raise ValueError(f"unknown normaliser {item['as']!r}")
+        out.append(ValueReading(parse(item["path"]), item["as"], item.get("value")))
+    return tuple(out)
+
+
+def _fields(spec: dict[str, Any], parse: Parse
+            ) -> tuple[tuple[str, tuple[ValueReading, ...]], ...]:
+    return tuple((name, _readings(items, parse)) for name, items in spec.items())
+
+
+def _element(spec: Any, parse: Parse) -> ElementSpec:
+    if isinstance(spec, list):
+        return ElementSpec("value", readings=_readings(spec, parse))
+    if "fields" in spec:
+        return ElementSpec("fields", fields=_fields(spec["fields"], parse))
+    return ElementSpec("each", each=tuple((parse(e["path"]), _fields(e["fields"], parse))
+                                          for e in spec["each"]))
+
+
+def _display(text: str, nodes: dict[str, str]) -> str:
+    """A path as people read it: node names resolved, the first alternative of each step."""
+    steps = [s.strip() for s in text.split(" / ")] if text.strip() else []
+    if steps and steps[0].startswith("$"):
+        steps = [*_display(nodes.get(steps[0][1:], ""), nodes).split(" / "), *steps[1:]]
+    return " / ".join(_first_alternative(s) for s in steps if s)
+
+
+def _first_alternative(step: str) -> str:
+    head, bracket, filters = step.partition("[")
+    return head.split("|")[0] + bracket + filters
+
+
+def _load(path: Path, common: dict[str, str]) -> Encoding:
+    data = json.loads(path.read_text("utf-8"))
+    prefixes = {**common, **data.get("prefixes", {})}
+    node_texts = data.get("nodes", {})
+
+    def parse(text: str) -> GraphPath:
+        return replace(parse_path(text, prefixes), text=_display(text, node_texts))
+
+    applies = data["appliesWhen"]
+    unknown = set(data["elements"]) - set(ANNEX_ELEMENTS) - set(EXTRA_ELEMENTS)
+    if unknown:
+        raise ValueError(f"{path.name}: unknown elements {sorted(unknown)}")
+    return Encoding(
+        name=data["encoding"], label=data["label"], priority=data["priority"],
+        types=frozenset(parse_path(t, prefixes).steps[0].predicates[0]
+                        for t in applies.get("types", [])),
+        namespaces=tuple(prefixes[n] for n in applies.get("namespaces", [])),
+        always=bool(applies.get("always")),
+        nodes=tuple((name, parse_path(text, prefixes)) for name, text in node_texts.items()),
+        elements=tuple((name, _element(spec, parse))
+                       for name, spec in data["elements"].items()),
+        values={k: v for k, v in data.get("values", {}).items() if not k.startswith("_")},
+        substitutes=data.get("substituteContexts", {}),
+    )
+
+
+@cache
+def encodings() -> tuple[Encoding, ...]:
+    """Every mapping in app/elements/encodings/, most specific (lowest priority) first."""
+    common = {k: v for k, v in json.loads((ENCODINGS_DIR / "prefixes.json").read_text()).items()
+              if not k.startswith("_")}
+    loaded = [_load(p, common) for p in sorted(ENCODINGS_DIR.glob("*.json"))
+              if p.name != "prefixes.json"]
+    return tuple(sorted(loaded, key=lambda e: e.priority))
+
+
+@cache
+def _substitutes() -> tuple[dict[str, Any], dict[str, str]]:
+    contexts, problems = {}, {}
+    for encoding in encodings():
+        for url, item in encoding.substitutes.items():
+            contexts[url] = item["context"]["@context"]
+            problems[url] = item["problem"]
+    return contexts, problems
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+def _evaluate(graph: Graph, starts: list[Any], readings: tuple[ValueReading, ...],
+              nodes: dict[str, list[Any]], values: dict[str, Any]) -> tuple[Any, str | None, str]:
+    problem, where = None, ""
+    for reading in readings:
+        origin = nodes.get(reading.path.start, []) if reading.path.start else starts
+        terms = walk(graph, origin, reading.path)
+        if not terms:
+            continue
+        if reading.normaliser == "constant":
+            return reading.constant, None, reading.path.text
+        value, why = NORMALISERS[reading.normaliser](terms, values)
+        if value is not None:
+            return value, None, reading.path.text
+        if why and problem is None:
+            problem, where = why, reading.path.text
+    return None, problem, where
+
+
+def _read_fields(graph: Graph, starts: list[Any], fields: tuple[tuple[str, tuple], ...],
+                 nodes: dict[str, list[Any]], values: dict[str, Any]
+                 ) -> tuple[dict[str, Any], list[tuple[str, str]], str]:
+    out: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    first = ""
+    for name, readings in fields:
+        value, problem, where = _evaluate(graph, starts, readings, nodes, values)
+        out[name] = value
+        if value is not None and not first:
+            first = where
+        if problem:
+            problems.append((where, f"{name}: {problem}"))
+    return out, problems, first
+
+
+def _read_encoding(graph: Graph, encoding: Encoding) -> dict[str, Found]:
+    nodes: dict[str, list[Any]] = {}
+    for name, path in encoding.nodes:
+        origin = nodes.get(path.start, []) if path.start else [graph.root]
+        nodes[name] = walk(graph, origin, path)
+    root = [graph.root]
     found: dict[str, Found] = {}
-    issuer = doc.get("issuer")
-    subject = next((s for s in _list(doc.get("credentialSubject")) if isinstance(s, dict)), {})
-    claim = next((c for c in _list(subject.get("hasClaim")) if isinstance(c, dict)), {})
-    spec = claim.get("specifiedBy") if isinstance(claim.get("specifiedBy"), dict) else {}
-    assessment = next((a for a in _list(claim.get("provenBy")) if isinstance(a, dict)), {})
-    a_spec = assessment.get("specifiedBy") if isinstance(assessment.get("specifiedBy"), dict) \
-        else {}
-    base = "credentialSubject.hasClaim[0]"
-
-    identifiers = [i for i in _list(subject.get("identifier")) if isinstance(i, dict)]
-    name = _text(subject.get("fullName"))
-    if name or identifiers or subject.get("id"):
-        found["learner"] = Found({"name": name, "id": subject.get("id"),
-                                  "identifiers": sorted(str(i.get("identifierSchemeName"))
-                                                        for i in identifiers)},
-                                 "credentialSubject")
-    title = _text(claim.get("title")) or _text(spec.get("title"))
-    if title:
-        found["title"] = Found(title, f"{base}.title")
-    if isinstance(issuer, dict):
-        location = issuer.get("location") if isinstance(issuer.get("location"), dict) else {}
-        address = location.get("address") if isinstance(location.get("address"), dict) else {}
-        country = address.get("countryCode")
-        code = _alpha2(country.get("notation") if isinstance(country, dict) and
-                       country.get("notation") else _id(country))
-        if code:
-            found["country"] = Found(code, "issuer.location.address.countryCode")
-    issuer_id = _id(issuer)
-    if issuer_id:
-        found["awardingBody"] = Found(
-            {"id": issuer_id, "name": _text(issuer.get("legalName"))
-             if isinstance(issuer, dict) else None}, "issuer")
-    awarded = claim.get("awardedBy") if isinstance(claim.get("awardedBy"), dict) else {}
-    for value, path in ((awarded.get("awardingDate"), f"{base}.awardedBy.awardingDate"),
-                        (doc.get("issued"), "issued"), (doc.get("validFrom"), "validFrom")):
-        if _date(value):
-            found["dateOfIssuing"] = Found(_date(value), path)
-            break
-    outcomes = [_text(o.get("title")) for o in _list(spec.get("learningOutcome"))
-                if isinstance(o, dict) and _text(o.get("title"))]
-    if outcomes:
-        found["learningOutcomes"] = Found(outcomes, f"{base}.specifiedBy.learningOutcome")
-    credit = next((c for c in _list(spec.get("creditPoint")) if isinstance(c, dict)), None)
-    if credit is not None and _number(credit.get("point")) is not None:
-        found["workload"] = Found({"ects": _number(credit.get("point")),
-                                   "hours": _hours(spec.get("volumeOfLearning"))},
-                                  f"{base}.specifiedBy.creditPoint")
-    eqf_uri = _id(spec.get("eqfLevel"))
-    eqf_match = _EQF_URI.match(eqf_uri) if eqf_uri else None
-    level = {"eqf": int(eqf_match.group(1)) if eqf_match else None,
-             "qfEhea": _id(spec.get("qfEheaLevel")), "nqf": _id(spec.get("nqfLevel"))}
-    if any(v is not None for v in level.values()):
-        found["level"] = Found(level, f"{base}.specifiedBy.eqfLevel")
-    assessment_type = _id(a_spec.get("dcType"))
-    if assessment_type:
-        found["assessmentType"] = Found(assessment_type,
-                                        f"{base}.provenBy[0].specifiedBy.dcType")
-    modes = [_id(m) for m in _list(spec.get("mode")) if _id(m)]
-    if modes:
-        found["participationForm"] = Found(sorted(modes), f"{base}.specifiedBy.mode")
-    qa = [{"type": _id(a.get("dcType")),
-           "agency": _text(a.get("accreditingAgent", {}).get("legalName"))
-           if isinstance(a.get("accreditingAgent"), dict) else None,
-           "report": a.get("report")}
-          for a in _list(spec.get("accreditation")) if isinstance(a, dict)]
-    if qa:
-        found["qualityAssurance"] = Found(qa, f"{base}.specifiedBy.accreditation")
-    entry = spec.get("entryRequirement")
-    _optional(found, "prerequisites", _text(entry.get("noteLiteral"))
-              if isinstance(entry, dict) else None, f"{base}.specifiedBy.entryRequirement")
-    _optional(found, "supervisionAndIdentityVerification", _id(assessment.get("idVerification")),
-              f"{base}.provenBy[0].idVerification")
-    grade = assessment.get("grade")
-    _optional(found, "grade", _text(grade.get("noteLiteral")) if isinstance(grade, dict) else None,
-              f"{base}.provenBy[0].grade")
-    if isinstance(spec.get("stackabilityMode"), str):
-        found["integrationStackability"] = Found(
-            {"mode": spec["stackabilityMode"], "towards": sorted(_list(spec.get("isPartOf")))},
-            f"{base}.specifiedBy.stackabilityMode")
-    notes = [n for n in _list(spec.get("additionalNote")) if isinstance(n, dict)]
-    if notes and _text(notes[0].get("noteLiteral")):
-        found["furtherInformation"] = Found(_text(notes[0].get("noteLiteral")),
-                                            f"{base}.specifiedBy.additionalNote")
+    for element, spec in encoding.elements:
+        if spec.kind == "value":
+            value, problem, where = _evaluate(graph, root, spec.readings, nodes, encoding.values)
+            if value is not None or problem:
+                found[element] = Found(value, where, problem, encoding.name)
+        elif spec.kind == "fields":
+            value, problems, where = _read_fields(graph, root, spec.fields, nodes,
+                                                  encoding.values)
+            if any(v is not None for v in value.values()):
+                found[element] = Found(value, where, None, encoding.name)
+            elif problems:
+                found[element] = Found(None, problems[0][0], problems[0][1], encoding.name)
+        else:
+            items: list[dict[str, Any]] = []
+            where = ""
+            for path, fields in spec.each:
+                origin = nodes.get(path.start, []) if path.start else root
+                for node in walk(graph, origin, path):
+                    item, _, _ = _read_fields(graph, [node], fields, nodes, encoding.values)
+                    item = {k: v for k, v in item.items() if v is not None}
+                    if item:
+                        items.append(item)
+                        where = where or path.text
+            if items:
+                found[element] = Found(items, where, None, encoding.name)
     return found
 
 
-def read_generic(doc: dict[str, Any]) -> dict[str, Found]:
-    """What any verifiable credential says of the elements: issuer, date, subject id."""
-    found: dict[str, Found] = {}
-    issuer = doc.get("issuer")
-    if _id(issuer):
-        found["awardingBody"] = Found({"id": _id(issuer), "name": issuer.get("name")
-                                       if isinstance(issuer, dict) else None}, "issuer")
-    for key in ("validFrom", "issuanceDate"):
-        if _date(doc.get(key)):
-            found["dateOfIssuing"] = Found(_date(doc[key]), key)
-            break
-    subject = next((s for s in _list(doc.get("credentialSubject")) if isinstance(s, dict)), {})
-    if isinstance(subject.get("id"), str):
-        found["learner"] = Found({"name": None, "id": subject["id"], "identifiers": []},
-                                 "credentialSubject.id")
-    return found
+def _merge(readings: list[dict[str, Found]]) -> dict[str, Found]:
+    """Most specific encoding first: a value beats a problem; fields fill in field by field;
+    lists of items (outcomes, QA, components) are joined without repeats."""
+    merged: dict[str, Found] = {}
+    for found in readings:
+        for element, item in found.items():
+            have = merged.get(element)
+            if have is None or (have.value is None and item.value is not None):
+                merged[element] = item
+            elif isinstance(have.value, dict) and isinstance(item.value, dict):
+                filled = {**{k: v for k, v in item.value.items() if v is not None},
+                          **{k: v for k, v in have.value.items() if v is not None}}
+                merged[element] = Found({**item.value, **have.value, **filled}, have.path,
+                                        None, have.encoding)
+            elif isinstance(have.value, list) and isinstance(item.value, list) and \
+                    have.value and isinstance(have.value[0], dict):
+                joined = have.value + [i for i in item.value if i not in have.value]
+                merged[element] = Found(joined, have.path, None, have.encoding)
+    return merged
+
+
+# --- what the elements mean (independent of encodings) ------------------------------------
+
+def _finish(found: dict[str, Found]) -> dict[str, Found]:
+    out = dict(found)
+
+    def put(element: str, value: Any) -> None:
+        item = out[element]
+        out[element] = Found(value, item.path, None, item.encoding)
+
+    learner = out.get("learner")
+    if learner and learner.value is not None:
+        value = {"name": None, "id": None, "identifiers": [], **learner.value}
+        value["identifiers"] = sorted(set(value["identifiers"] or []))
+        put("learner", value)
+    body = out.get("awardingBody")
+    if body and body.value is not None:
+        put("awardingBody", {"id": None, "name": None, **body.value})
+    work = out.get("workload")
+    if work and work.value is not None:
+        value = {"ects": None, "credits": None, "creditSystem": None, "hours": None,
+                 **work.value}
+        if value["ects"] is None and value["credits"] is not None and \
+                value["creditSystem"] == vocab.ECTS.uri:
+            value["ects"] = value["credits"]
+        put("workload", value)
+    level = out.get("level")
+    if level and level.value is not None:
+        put("level", {"eqf": None, "qfEhea": None, "nqf": None, **level.value})
+    outcomes = out.get("learningOutcomes")
+    if outcomes and outcomes.value is not None:
+        statements: list[str] = []
+        frameworks: list[str] = []
+        for item in outcomes.value:
+            statement, linked = item.get("statement"), item.get("framework") or []
+            # An alignment repeating a skill an outcome statement already names is the same
+            # outcome (mcred writes both), not another one.
+            if not statement or (statement in statements) or \
+                    (linked and set(linked) <= set(frameworks) and statements):
+                continue
+            statements.append(statement)
+            frameworks.extend(f for f in linked if f not in frameworks)
+        if statements:
+            put("learningOutcomes", statements)
+            if frameworks:
+                out["learningOutcomeAlignments"] = Found(frameworks, outcomes.path, None,
+                                                         outcomes.encoding)
+        else:
+            del out["learningOutcomes"]
+    stack = out.get("integrationStackability")
+    if stack and stack.value is not None:
+        value = {"mode": None, "towards": [], "partial": None, **stack.value}
+        partial = value.pop("partial")
+        value["towards"] = sorted(value["towards"] or [])
+        if value["mode"] is None and partial is not None:
+            # ELM says only whether it is a partial qualification (i.e. builds towards more).
+            value["mode"] = "stackable" if partial else "standalone"
+        put("integrationStackability", value)
+    return out
+
+
+def _profile(graph_types: set[str], applied: list[str]) -> str:
+    for name in ("elm", "clr", "ob3"):
+        if name in applied:
+            return name
+    return "vc"
+
+
+def _compact_profile(doc: dict[str, Any]) -> str:
+    types = doc.get("type") if isinstance(doc.get("type"), list) else [doc.get("type")]
+    if "EuropeanDigitalCredential" in types:
+        return "elm"
+    if "ClrCredential" in types:
+        return "clr"
+    if {"OpenBadgeCredential", "AchievementCredential"} & set(types):
+        return "ob3"
+    return "vc"
+
+
+def read(doc: Any) -> Reading:
+    """Every element of ``doc`` that any known encoding carries, by meaning."""
+    if not isinstance(doc, dict):
+        return Reading("unknown", [], {}, [], "a credential must be a JSON object")
+    contexts, problems = _substitutes()
+    try:
+        quads = read_quads(doc, contexts)
+    except ProofError as exc:
+        return Reading(_compact_profile(doc), [], {}, [],
+                       f"its JSON-LD cannot be processed ({exc.message})")
+    notes = [f"The issuer's context {url} could not be used as published: {problems[url]}."
+             " mcred read the elements with a corrected copy." for url in quads.substituted]
+    notes += [f"The context {url} is not known to mcred (contexts are never fetched): the"
+              " terms it defines were not read." for url in quads.unavailable]
+    if quads.undefined:
+        shown = ", ".join(quads.undefined[:10]) + (" …" if len(quads.undefined) > 10 else "")
+        notes.append(f"Terms or values no context defines were ignored: {shown}.")
+    graph = Graph(quads.quads)
+    applied = [e for e in encodings() if e.applies(graph)]
+    found = _finish(_merge([_read_encoding(graph, e) for e in applied]))
+    names = [e.name for e in applied]
+    return Reading(_profile(graph.all_types(), names), names, found, notes)
 
 
 def read_elements(doc: Any) -> tuple[str, dict[str, Found]]:
-    """(profile, elements) of any credential: ``ob3``, ``elm`` or ``vc`` (generic)."""
-    if not isinstance(doc, dict):
-        return "unknown", {}
-    types = _types(doc)
-    if "EuropeanDigitalCredential" in types:
-        return "elm", read_elm(doc)
-    if {"OpenBadgeCredential", "AchievementCredential"} & set(types):
-        return "ob3", read_ob3(doc)
-    return "vc", read_generic(doc)
+    """(profile, elements) of any credential: ``ob3``, ``elm``, ``clr`` or ``vc``."""
+    reading = read(doc)
+    return reading.profile, reading.found

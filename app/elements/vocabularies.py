@@ -155,6 +155,16 @@ SUPERVISION: dict[str, Concept] = _table(
 )
 
 
+# What each supervision concept says, for scoring: (supervised, identity verified).
+SUPERVISION_MEANING: dict[str, tuple[bool, bool]] = {
+    "unsupervised-no-id": (False, False),
+    "supervised-no-id": (True, False),
+    "supervised-online-id": (True, True),
+    "supervised-onsite-id": (True, True),
+}
+EXTERNAL_QA_KEYS = ("external-institutional", "external-programme")
+
+
 # --- Type of quality assurance --------------------------------------------------------------
 # Our proposal (elements-mapping.md §1 M11). External QA uses the ELM accreditation type
 # vocabulary: european-commission-empl/European-Learning-Model:

@@ -17,7 +17,12 @@ from typing import Any
 import pyoxigraph
 from pyld import jsonld
 
-from app.proofs.contexts import UnknownContextError, context_document, document_loader
+from app.proofs.contexts import (
+    UnknownContextError,
+    context_document,
+    document_loader,
+    manifest,
+)
 from app.proofs.errors import ProofError
 
 # Never let pyld fall back to its network loaders, whatever calls it.
@@ -400,3 +405,102 @@ def canonize_reference(document: dict[str, Any]) -> str:
     return jsonld.normalize(
         expanded, {**_OPTIONS, "algorithm": "URDNA2015", "format": "application/n-quads"}
     )
+
+
+# Datatype of a value no context defines, kept by read_quads (e.g. a word given to a
+# @vocab-typed term that its context does not list).
+UNDEFINED_VALUE = "urn:mcred:undefined-term"
+_UNDEFINED = pyoxigraph.NamedNode(UNDEFINED_VALUE)
+
+
+@dataclass(frozen=True)
+class ReadingQuads:
+    """The RDF of a document read for its meaning (not for a proof), and what was left out."""
+
+    quads: list[pyoxigraph.Quad]
+    substituted: tuple[str, ...]  # context URLs replaced by a corrected copy
+    unavailable: tuple[str, ...]  # context URLs not held offline, left out
+    undefined: tuple[str, ...]  # keys and values no context defines (dropped)
+
+
+def _reading_context(value: Any, substitutes: dict[str, Any], substituted: list[str],
+                     unavailable: list[str]) -> Any:
+    """A @context value with broken published contexts replaced and unknown ones removed."""
+    if isinstance(value, list):
+        out = [_reading_context(v, substitutes, substituted, unavailable) for v in value]
+        return [v for v in out if v is not _LEFT_OUT]
+    if isinstance(value, str):
+        if value in substitutes:
+            substituted.append(value)
+            return substitutes[value]
+        if value not in manifest():
+            unavailable.append(value)
+            return _LEFT_OUT
+    return value
+
+
+_LEFT_OUT = object()
+
+
+def _with_reading_contexts(node: Any, substitutes: dict[str, Any], substituted: list[str],
+                           unavailable: list[str]) -> Any:
+    if isinstance(node, list):
+        return [_with_reading_contexts(n, substitutes, substituted, unavailable) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "@context":
+            context = _reading_context(value, substitutes, substituted, unavailable)
+            if context is not _LEFT_OUT:  # (null would reset the active context instead)
+                out[key] = context
+        elif key == "@value":
+            out[key] = value
+        else:
+            out[key] = _with_reading_contexts(value, substitutes, substituted, unavailable)
+    return out
+
+
+def read_quads(document: dict[str, Any], substitutes: dict[str, Any] | None = None
+               ) -> ReadingQuads:
+    """Quads of ``document`` for reading what it says, leniently: a context we do not hold is
+    left out (its terms then read as undefined), a context in ``substitutes`` (a published
+    context known to be invalid JSON-LD) is replaced by its corrected copy, and undefined
+    terms are dropped and listed instead of refused. Raises ProofError when the JSON-LD
+    cannot be processed at all. Never used for proofs: those stay strict."""
+    substituted: list[str] = []
+    unavailable: list[str] = []
+    prepared = _with_reading_contexts(document, substitutes or {}, substituted, unavailable)
+    try:
+        text = _inlined_document_text(prepared)
+    except UnknownContextError as exc:  # a scoped context URL we do not hold
+        raise ProofError(ProofError.CONTEXT_NOT_ALLOWED, str(exc)) from None
+    except _NeedsReferencePath:
+        text = None
+    try:
+        if text is not None:
+            parsed = list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.JSON_LD, lenient=True))
+        else:
+            nquads = jsonld.to_rdf(prepared, {**_OPTIONS, "format": "application/n-quads"})
+            parsed = list(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
+    except (SyntaxError, ValueError) as exc:
+        raise ProofError(ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {exc}") from None
+    except jsonld.JsonLdError as exc:
+        raise ProofError(ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {exc}") from None
+    kept: list[pyoxigraph.Quad] = []
+    undefined: set[str] = set()
+    for quad in parsed:
+        bad = [t.value for t in (quad.subject, quad.predicate)
+               if isinstance(t, pyoxigraph.NamedNode) and not _ABSOLUTE_IRI.match(t.value)]
+        if bad:
+            undefined.update(bad)
+            continue
+        obj = quad.object
+        if isinstance(obj, pyoxigraph.NamedNode) and not _ABSOLUTE_IRI.match(obj.value):
+            undefined.add(obj.value)
+            quad = pyoxigraph.Quad(quad.subject, quad.predicate,
+                                   pyoxigraph.Literal(obj.value, datatype=_UNDEFINED),
+                                   quad.graph_name)
+        kept.append(quad)
+    return ReadingQuads(kept, tuple(dict.fromkeys(substituted)), tuple(dict.fromkeys(unavailable)),
+                        tuple(sorted(undefined)))

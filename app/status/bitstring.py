@@ -42,9 +42,10 @@ def encode(bitstring: bytes) -> str:
     return "u" + base64.urlsafe_b64encode(compressed).decode("ascii").rstrip("=")
 
 
-def decode(encoded: str, max_bytes: int = 16 * 1024 * 1024) -> bytes:
-    """The bitstring of an ``encodedList``; refuses lists shorter than the spec minimum and
-    decompression bombs."""
+def decode(encoded: str, max_bytes: int = 16 * 1024 * 1024, min_bits: int = MIN_BITS) -> bytes:
+    """The bitstring of an ``encodedList``; refuses lists shorter than ``min_bits`` (by default
+    the spec minimum) and decompression bombs. A verifier reading another issuer's list passes
+    a lower minimum: a short list still says which credentials are revoked."""
     if not isinstance(encoded, str) or not encoded.startswith("u"):
         raise BitstringError("encodedList must be multibase base64url (starting with 'u')")
     body = encoded[1:]
@@ -59,6 +60,6 @@ def decode(encoded: str, max_bytes: int = 16 * 1024 * 1024) -> bytes:
         raise BitstringError(f"encodedList is not GZIP data: {exc}") from None
     if len(data) > max_bytes:
         raise BitstringError(f"encodedList expands beyond {max_bytes} bytes")
-    if len(data) * 8 < MIN_BITS:
-        raise BitstringError(f"the list has {len(data) * 8} entries; at least {MIN_BITS} needed")
+    if len(data) * 8 < min_bits:
+        raise BitstringError(f"the list has {len(data) * 8} entries; at least {min_bits} needed")
     return data

@@ -1,12 +1,14 @@
 """Verifier side of Bitstring Status List: fetch each referenced list credential, verify its
-proof and purpose, and read the credential's bit. A list that cannot be fetched or
-checked is an error ("could not be checked"), never a pass."""
+proof, expiry and purpose, and read the credential's bit. A list that cannot be
+fetched or checked, and a status entry of any other type, is an error ("could not be
+checked"), never a pass. A list shorter than the specification's minimum is still read, with
+a warning: its bits are as authoritative as a long list's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from app.cache import FetchCache
@@ -33,6 +35,7 @@ class StatusResult:
     list_url: str | None
     set: bool | None  # None when the status could not be checked
     error: str | None = None
+    warning: str | None = None  # read, but something about the list is off
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -62,6 +65,26 @@ class RemoteLists:
         return document
 
 
+def _moment(document: dict[str, Any], key: str) -> datetime | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise StatusCheckError(f"the status list's {key} {value!r} is not a date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _check_expiry(document: dict[str, Any], now: datetime) -> None:
+    # Compared as instants, not as strings: "…T10:00:00+02:00" is before "…T09:00:00Z".
+    # (validFrom is not held against ``now``: a list says what holds today, and ``now`` may
+    # be a past moment the verifier asked about.)
+    ends = _moment(document, "validUntil")
+    if ends is not None and ends < now:
+        raise StatusCheckError(f"the status list expired at {document['validUntil']}")
+
+
 def _read_entry(credential: dict[str, Any], entry: dict[str, Any], fetch_list: ListFetcher,
                 resolve_key: KeyResolver, now: datetime) -> StatusResult:
     purpose = str(entry.get("statusPurpose"))
@@ -69,31 +92,39 @@ def _read_entry(credential: dict[str, Any], entry: dict[str, Any], fetch_list: L
     if not isinstance(url, str) or not isinstance(raw_index, str) or not raw_index.isdigit():
         return StatusResult(purpose, None, None, None, "malformed status entry")
     index = int(raw_index)
+    if entry.get("statusSize", 1) not in (1, "1"):
+        # Multi-bit entries (status messages) are not read as one bit: that would misread.
+        return StatusResult(purpose, index, url, None,
+                            f"statusSize {entry.get('statusSize')!r} is not supported")
     try:
         document = fetch_list(url)
-        if not isinstance(document, dict) or "BitstringStatusListCredential" not in (
-                document.get("type") or []):
+        kinds = document.get("type") if isinstance(document, dict) else None
+        if "BitstringStatusListCredential" not in (kinds if isinstance(kinds, list) else [kinds]):
             raise StatusCheckError(f"{url} is not a BitstringStatusListCredential")
         result = verify_document(document, resolve_key)
         if not result.verified:
             first = result.errors[0]
             raise StatusCheckError(f"the status list's proof fails: {first.code}: {first.message}")
-        valid_until = document.get("validUntil")
-        if isinstance(valid_until, str) and valid_until < now.isoformat().replace("+00:00", "Z"):
-            raise StatusCheckError(f"the status list expired at {valid_until}")
+        _check_expiry(document, now)
         subject = document.get("credentialSubject") or {}
+        if not isinstance(subject, dict):
+            raise StatusCheckError(f"{url} has no BitstringStatusList subject")
         purposes = subject.get("statusPurpose")
         if purpose not in (purposes if isinstance(purposes, list) else [purposes]):
             raise StatusCheckError(f"the status list's purpose is {purposes!r}, not {purpose!r}")
-        bits = bitstring.decode(subject.get("encodedList", ""))
-        return StatusResult(purpose, index, url, bitstring.get_bit(bits, index))
+        bits = bitstring.decode(subject.get("encodedList", ""), min_bits=0)
+        size = len(bits) * 8
+        warning = (f"the status list has {size} entries, fewer than the {bitstring.MIN_BITS}"
+                   " the specification requires") if size < bitstring.MIN_BITS else None
+        return StatusResult(purpose, index, url, bitstring.get_bit(bits, index), warning=warning)
     except (StatusCheckError, bitstring.BitstringError) as exc:
         return StatusResult(purpose, index, url, None, str(exc))
 
 
 def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_key: KeyResolver,
                  now: datetime) -> list[StatusResult]:
-    """One result per BitstringStatusListEntry of ``credential`` (none when it has no status)."""
+    """One result per status entry of ``credential`` (none when it has no status); an entry
+    that is not a BitstringStatusListEntry is a result that could not be checked."""
     entries = credential.get("credentialStatus")
     results = []
     if isinstance(entries, list) and len(entries) > MAX_STATUS_ENTRIES:
@@ -102,7 +133,11 @@ def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_ke
                              f"{len(entries)} status entries; at most {MAX_STATUS_ENTRIES}"
                              " are checked, so this credential cannot be checked")]
     for entry in entries if isinstance(entries, list) else [entries] * (entries is not None):
-        kind = entry.get("type") if isinstance(entry, dict) else type(entry).__name__
+        if not isinstance(entry, dict):
+            results.append(StatusResult("unknown", None, None, None,
+                                        "a status entry must be a JSON object"))
+            continue
+        kind = entry.get("type")
         if ENTRY_TYPE not in (kind if isinstance(kind, list) else [kind]):
             results.append(StatusResult(str(kind), None, None, None,
                                         f"status method {kind!r} is not supported"))

@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app.dids.resolver import DidResolver
+from app.elements import vocabularies as vocab
+from app.elements.completeness import ElementCheck
 from app.elements.completeness import check as completeness_check
-from app.elements.extract import Found, read_elements
+from app.elements.extract import Found, Reading, read
 from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.registry.service import Lookup
 from app.status.check import ListFetcher, StatusResult, check_status
@@ -56,6 +58,7 @@ class Report:
     registry: dict[str, Any] | None = None
     completeness: list[dict[str, Any]] | None = None
     score: dict[str, Any] | None = None
+    encodings: list[str] | None = None
 
     # These checks decide `verified`; registry, completeness and score inform recognition.
     DECIDING = ("format", "proof", "status", "validity")
@@ -94,7 +97,8 @@ class Report:
                for w in c.details.get("warnings", [])],
             "errors": [{"check": c.name, "message": c.message, **c.details}
                        for c in self.checks if c.status == "failed" and c.name in self.DECIDING],
-            "report": {"profile": self.profile, "trusted": self.trusted,
+            "report": {"profile": self.profile, "encodings": self.encodings or [],
+                       "trusted": self.trusted,
                        "headline": self.headline, "credential": self.summary,
                        "checks": [c.to_json() for c in self.checks], "registry": self.registry,
                        "completeness": self.completeness, "score": self.score},
@@ -206,20 +210,25 @@ def _registry(doc: dict[str, Any], ctx: VerifyContext) -> tuple[Check, Lookup]:
 
 def _status(doc: dict[str, Any], ctx: VerifyContext,
             now: datetime) -> tuple[Check, list[StatusResult]]:
-    if doc.get("credentialStatus") is None:
+    if not _list(doc.get("credentialStatus")):  # absent, null or []: nothing to check
         return Check("status", "skipped", "the credential has no status entry"), []
     results = check_status(doc, ctx.fetch_status_list, ctx.resolver.resolve_key, now)
-    details = {"entries": [r.to_json() for r in results]}
-    unchecked = [r for r in results if r.set is None]
-    if unchecked:
-        return Check("status", "failed", "status could not be checked: " + "; ".join(
-            str(r.error) for r in unchecked), details), results
-    flagged = [r.purpose for r in results if r.set]
-    if flagged:
-        words = {"revocation": "revoked", "suspension": "suspended"}
-        return Check("status", "failed", " and ".join(words.get(p, f"{p} flag set")
-                                                      for p in flagged), details), results
-    return Check("status", "passed", "not revoked or suspended", details), results
+    details: dict[str, Any] = {"entries": [r.to_json() for r in results]}
+    warnings = list(dict.fromkeys(r.warning for r in results if r.warning))
+    if warnings:
+        details["warnings"] = warnings
+    note = f" ({'; '.join(warnings)})" if warnings else ""
+    words = {"revocation": "revoked", "suspension": "suspended"}
+    flagged = [words.get(r.purpose, f"{r.purpose} flag set") for r in results if r.set]
+    unchecked = [str(r.error) for r in results if r.set is None]
+    if flagged or unchecked:
+        # A known revocation is said even when another entry could not be checked.
+        said = [" and ".join(flagged)] if flagged else []
+        said += ["status could not be checked: " + "; ".join(unchecked)] if unchecked else []
+        return Check("status", "failed", "; ".join(said) + note, details), results
+    if not results:  # never "not revoked" without having read a bit
+        return Check("status", "failed", "status could not be checked", details), results
+    return Check("status", "passed", "not revoked or suspended" + note, details), results
 
 
 def _validity(doc: dict[str, Any], now: datetime) -> Check:
@@ -246,15 +255,23 @@ def _validity(doc: dict[str, Any], now: datetime) -> Check:
     return Check("validity", "passed", f"valid at {when}{note}", details)
 
 
-def _facts(doc: dict[str, Any], found: dict[str, Found], proof: Check, registry: Lookup,
+def _usable(found: dict[str, Found], elements: list[ElementCheck]) -> dict[str, Any]:
+    """Element values that are present and well formed (a malformed element earns nothing)."""
+    bad = {e.element for e in elements if e.status != "present"}
+    return {k: f.value for k, f in found.items() if f.value is not None and k not in bad}
+
+
+def _facts(usable: dict[str, Any], proof: Check, registry: Lookup,
            status: Check) -> dict[str, bool]:
-    qa = found.get("qualityAssurance")
-    level = found.get("level")
-    workload = found.get("workload")
-    learner = found.get("learner")
-    supervision = str(found["supervisionAndIdentityVerification"].value) \
-        if "supervisionAndIdentityVerification" in found else ""
-    identifiers = learner.value.get("identifiers", []) if learner else []
+    qa = usable.get("qualityAssurance") or []
+    level = usable.get("level") or {}
+    work = usable.get("workload") or {}
+    learner = usable.get("learner") or {}
+    concept = vocab.concept_by_uri(str(usable.get("supervisionAndIdentityVerification", "")))
+    supervised, with_id = vocab.SUPERVISION_MEANING.get(concept.key, (False, False)) \
+        if concept and concept in vocab.SUPERVISION.values() else (False, False)
+    checked = usable.get("identityChecked") is True
+    external = {vocab.QA_TYPES[k].uri for k in vocab.EXTERNAL_QA_KEYS}
     esg = any(q.get("esgAligned") for q in (registry.qa_current or []))
     return {
         "proof.verified": proof.status == "passed",
@@ -262,29 +279,53 @@ def _facts(doc: dict[str, Any], found: dict[str, Found], proof: Check, registry:
         "registry.qaValidOnIssuance": registry.qa_valid,
         "registry.esgAligned": esg,
         "status.checked": status.status == "passed",
-        "credential.qaDeclared": bool(qa and qa.value),
-        "credential.qaExternal": bool(qa and any("external" in str(q.get("type")) or
-                                                 "bb4618238e" in str(q.get("type")) or
-                                                 "820101cba6" in str(q.get("type"))
-                                                 for q in qa.value)),
-        "level.eqf": bool(level and level.value.get("eqf")),
-        "level.secondFramework": bool(level and (level.value.get("qfEhea")
-                                                 or level.value.get("nqf"))),
+        "credential.qaDeclared": bool(qa),
+        "credential.qaExternal": any(q.get("type") in external for q in qa),
+        "level.eqf": bool(level.get("eqf")),
+        "level.secondFramework": bool(level.get("qfEhea") or level.get("nqf")),
         "level.any": bool(level),
-        "outcomes.statements": "learningOutcomes" in found,
-        "outcomes.aligned": "esco/skill" in str(doc.get("credentialSubject")),
-        "outcomes.description": "title" in found,
-        "workload.ects": bool(workload and workload.value.get("ects")),
-        "workload.credits": bool(workload and workload.value.get("ects")),
-        "workload.hours": bool(workload and workload.value.get("hours")),
-        "assessment.type": "assessmentType" in found,
-        "assessment.graded": "grade" in found,
-        "assessment.supervised": "-supervised-" in supervision or (
-            bool(supervision) and "c598449d64" not in supervision),
-        "identity.supervisedWithId": supervision.endswith(("online-id", "onsite-id")),
-        "identity.idVerified": supervision.endswith("-id") and "no-id" not in supervision,
-        "identity.bound": bool(identifiers or (learner and learner.value.get("id"))),
+        "outcomes.statements": bool(usable.get("learningOutcomes")),
+        "outcomes.aligned": bool(usable.get("learningOutcomes")
+                                 and usable.get("learningOutcomeAlignments")),
+        "outcomes.description": bool(usable.get("description") or usable.get("criteria")
+                                     or usable.get("learningOutcomes")),
+        "workload.ects": work.get("ects") is not None,
+        "workload.credits": work.get("ects") is not None or work.get("credits") is not None,
+        "workload.hours": bool(work),
+        "assessment.type": "assessmentType" in usable,
+        "assessment.graded": "grade" in usable,
+        "assessment.supervised": supervised,
+        "identity.supervisedWithId": supervised and (with_id or checked),
+        "identity.idVerified": with_id or checked,
+        "identity.bound": bool(learner.get("identifiers") or learner.get("id")),
     }
+
+
+def _reading_check(reading: Reading) -> Check:
+    if reading.failed:
+        return Check("reading", "failed", f"the EU elements could not be read: {reading.failed}")
+    names = {"ob3": "Open Badges 3.0", "mcred": "mcred extension", "edubadges":
+             "Edubadges extension", "elm": "European Learning Model (EDC)", "clr": "CLR 2.0",
+             "vc": "Verifiable Credential"}
+    read_as = " + ".join(names.get(e, e) for e in reading.encodings if e != "vc") or names["vc"]
+    details: dict[str, Any] = {"encodings": reading.encodings}
+    if reading.notes:
+        details["notes"] = reading.notes
+        return Check("reading", "warning", f"read as {read_as}; " + " ".join(reading.notes),
+                     details)
+    return Check("reading", "passed", f"read as {read_as}", details)
+
+
+def _explain_broken_context(proof: Check, reading: Reading) -> Check:
+    """Say what a broken issuer context means for the signature, in place of 'not offline'."""
+    broken = [n for n in reading.notes if "could not be used as published" in n]
+    if proof.status == "failed" and broken and proof.details.get("code") in (
+            "CONTEXT_NOT_ALLOWED", "INVALID_JSONLD"):
+        return Check("proof", "failed", "the signature cannot be checked: the issuer's JSON-LD"
+                     " context is not valid JSON-LD, so no conforming processor can compute"
+                     " what was signed (the elements were read with a corrected copy)",
+                     proof.details)
+    return proof
 
 
 def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
@@ -294,24 +335,26 @@ def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
     fmt = _format(doc)
     if fmt.status == "failed":
         return Report([fmt], "unknown", {})
-    profile, found = read_elements(doc)
+    reading = read(doc)
+    profile, found = reading.profile, reading.found
     summary = {"id": doc.get("id"), "issuer": _issuer_id(doc),
                "title": found["title"].value if "title" in found else doc.get("name"),
                "types": _list(doc.get("type"))}
     proof, _ = _proof(doc, ctx, expect or ProofExpectations())
+    proof = _explain_broken_context(proof, reading)
     registry_check, lookup = _registry(doc, ctx)
     status_check, _ = _status(doc, ctx, now)
     validity = _validity(doc, now)
-    elements = completeness_check(found)
+    elements = completeness_check(found, reading.failed)
     failures = [e.element for e in elements if e.mandatory and e.status != "present"]
     completeness = Check("completeness", "failed" if failures else "passed",
                          f"missing or malformed: {', '.join(failures)}" if failures
                          else "all 11 mandatory EU elements present and well formed")
     onsite_only = "participationForm" in found and found["participationForm"].value == [ONSITE]
-    facts = _facts(doc, found, proof, lookup, status_check)
+    facts = _facts(_usable(found, elements), proof, lookup, status_check)
     result = score(facts, ctx.rubric, onsite_only)
     score_check = Check("score", "passed" if result["trafficLight"] == "green" else "warning",
                         f"{result['outcome']}: {result['because']}")
-    return Report([fmt, proof, registry_check, status_check, validity, completeness,
-                   score_check], profile, summary, lookup.to_json(),
-                  [e.to_json() for e in elements], result)
+    return Report([fmt, _reading_check(reading), proof, registry_check, status_check, validity,
+                   completeness, score_check], profile, summary, lookup.to_json(),
+                  [e.to_json() for e in elements], result, reading.encodings)

@@ -36,9 +36,13 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
         out.append(("learningOutcomes", list(v["learningOutcomes"])))
     if "workload" in v:
         work = v["workload"]
-        text = f"{work['ects']:g} {t('ects')}"
-        if work.get("hours"):
-            text += f" ({work['hours']:g} {t('hours')})"
+        hours = f"{work['hours']:g} {t('hours')}" if work.get("hours") else ""
+        if work.get("ects") is not None:
+            text = f"{work['ects']:g} {t('ects')}" + (f" ({hours})" if hours else "")
+        elif work.get("credits") is not None:
+            text = f"{work['credits']:g} {t('credits')}" + (f" ({hours})" if hours else "")
+        else:
+            text = hours
         out.append(("workload", text))
     if "level" in v:
         level = v["level"]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.credentials.models import AwardRecord, CredentialRecord
 from app.deps import Services
 from app.dids.resolver import DidResolver
-from app.elements.extract import read_elm, read_ob3
+from app.elements.extract import ANNEX_ELEMENTS, read
 from app.issuers.service import local_did_document
 from app.proofs.dataintegrity import verify_document
 from tests.conftest import SHARED
@@ -68,7 +68,8 @@ EXPECTED = {
     "awardingBody": {"id": "did:web:mcred.test:issuers:uni-tartu", "name": "University of Tartu"},
     "dateOfIssuing": "2026-06-30",
     "learningOutcomes": [o["statement"] for o in FULL_SPEC["learningOutcomes"]],
-    "workload": {"ects": 3.0, "hours": 75.0},
+    "workload": {"ects": 3.0, "credits": 3.0, "hours": 75.0,
+                 "creditSystem": "http://data.europa.eu/snb/education-credit/6fcec5c5af"},
     "level": {"eqf": 6, "qfEhea": "https://w3id.org/mcred/vocab#qf-ehea-first",
               "nqf": "http://data.europa.eu/snb/qdr/c_c392e7a2"},
     "assessmentType": "http://data.europa.eu/snb/assessment/795dac4096",
@@ -76,7 +77,8 @@ EXPECTED = {
                           "http://data.europa.eu/snb/learning-assessment/e92d221e4d"],
     "qualityAssurance": [{"type": "http://data.europa.eu/snb/accreditation/bb4618238e",
                           "agency": "EKKA",
-                          "report": "https://www.eqar.eu/qa-results/report/12345"}],
+                          "report": "https://www.eqar.eu/qa-results/report/12345",
+                          "description": "Institutional accreditation, valid until 2029"}],
     "prerequisites": "Basic spreadsheet skills",
     "grade": "B",
     "integrationStackability": {"mode": "stackable",
@@ -89,8 +91,12 @@ EXPECTED = {
 
 @pytest.mark.parametrize("profile", ["ob3", "elm"])
 def test_rendering_carries_every_element(issued: dict, profile: str) -> None:
-    reader = read_ob3 if profile == "ob3" else read_elm
-    found = {k: v.value for k, v in reader(issued["credentials"][profile]).items()}
+    reading = read(issued["credentials"][profile])
+    assert reading.profile == profile
+    assert {"mcred", "ob3"} <= set(reading.encodings) if profile == "ob3" else \
+        "elm" in reading.encodings
+    assert reading.notes == []
+    found = {k: v.value for k, v in reading.found.items() if k in ANNEX_ELEMENTS}
     supervision = found.pop("supervisionAndIdentityVerification")
     assert supervision.endswith("supervision-supervised-online-id")
     assert found == EXPECTED

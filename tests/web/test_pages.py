@@ -42,7 +42,8 @@ def test_browser_gets_the_page(client: TestClient, shared: dict) -> None:
                  "Evaluate the quality of a public dataset", "Basic spreadsheet skills",
                  '<span class="pill passed">Verified</span>', "Recognisable",
                  "national framework level (c_c392e7a2)",  # not a bare QDR URI
-                 "<code>credentialSubject.<wbr>achievement.<wbr>name</code>"):
+                 # where each element was read, by meaning (IRIs, not JSON keys)
+                 "<code>cred:credentialSubject /<wbr> ob:achievement /<wbr> schema:name</code>"):
         assert text in html, text
     assert 'href="https://' not in html.split("linkedin.com")[0].split("<body>")[0]  # no CDN
     assert "/static/mcred.css" in html
