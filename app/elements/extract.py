@@ -23,7 +23,7 @@ import pycountry
 import pyoxigraph
 
 from app.elements import vocabularies as vocab
-from app.elements.graph import UNRESOLVED, Graph, parse_path, walk
+from app.elements.graph import UNRESOLVED, VC_TYPE, Graph, parse_path, walk
 from app.elements.graph import Path as GraphPath
 from app.proofs.errors import ProofError
 from app.proofs.jsonld import read_quads
@@ -93,6 +93,12 @@ def _text(terms: list[Any], _values: dict[str, Any]) -> Result:
 def _texts(terms: list[Any], _values: dict[str, Any]) -> Result:
     out = list(dict.fromkeys(t.value.strip() for t in terms if _is_literal(t) and t.value.strip()))
     return (out, None) if out else (None, None)
+
+
+def _joined(terms: list[Any], _values: dict[str, Any]) -> Result:
+    """Texts joined with spaces, in path order (given, additional and family names)."""
+    words, _ = _texts(terms, _values)
+    return (" ".join(words), None) if words else (None, None)
 
 
 def _iri_of(term: Any) -> str | None:
@@ -237,9 +243,9 @@ def _country(terms: list[Any], _values: dict[str, Any]) -> Result:
 
 
 NORMALISERS: dict[str, Callable[[list[Any], dict[str, Any]], Result]] = {
-    "text": _text, "texts": _texts, "iri": _iri, "iris": _iris, "concept": _concept,
-    "concepts": _concepts, "number": _number, "boolean": _boolean, "date": _date,
-    "hours": _hours, "eqf": _eqf, "eqfIri": _eqf_iri, "country": _country,
+    "text": _text, "texts": _texts, "joined": _joined, "iri": _iri, "iris": _iris,
+    "concept": _concept, "concepts": _concepts, "number": _number, "boolean": _boolean,
+    "date": _date, "hours": _hours, "eqf": _eqf, "eqfIri": _eqf_iri, "country": _country,
 }
 
 
@@ -488,6 +494,7 @@ def _finish(found: dict[str, Found]) -> dict[str, Found]:
     if level and level.value is not None:
         put("level", {"eqf": None, "qfEhea": None, "nqf": None, **level.value})
     outcomes = out.get("learningOutcomes")
+    title = out["title"].value if "title" in out else None
     if outcomes and outcomes.value is not None:
         statements: list[str] = []
         frameworks: list[str] = []
@@ -495,7 +502,9 @@ def _finish(found: dict[str, Found]) -> dict[str, Found]:
             statement, linked = item.get("statement"), item.get("framework") or []
             # An alignment repeating a skill an outcome statement already names is the same
             # outcome (mcred writes both), not another one.
-            if not statement or (statement in statements) or \
+            # An alignment named like the achievement points at the achievement itself (a
+            # catalogue entry), not at an outcome of it.
+            if not statement or statement in statements or statement == title or \
                     (linked and set(linked) <= set(frameworks) and statements):
                 continue
             statements.append(statement)
@@ -523,7 +532,7 @@ def _profile(graph_types: set[str], applied: list[str]) -> str:
     for name in ("elm", "clr", "ob3"):
         if name in applied:
             return name
-    return "vc"
+    return "vc" if VC_TYPE in graph_types else "unknown"
 
 
 def _compact_profile(doc: dict[str, Any]) -> str:

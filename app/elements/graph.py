@@ -4,8 +4,9 @@ mappings (app/elements/encodings/*.json) use to say where an element lives.
 A path is steps separated by ``/``. A step is one or more predicate IRIs (prefixed names,
 alternatives separated by ``|``), optionally followed by filters on the nodes it reaches:
 ``[p=a|b]`` (an object of ``p`` has the lexical value or IRI ``a`` or ``b``), ``[p!=a|b]``
-(no object of ``p`` does) and ``[p~regex]`` (an object of ``p`` matches). A path may start
-with ``$name``, a node set the mapping defines, and the empty path is the start node itself.
+(no object of ``p`` does) and ``[p~regex]`` (an object of ``p`` matches). Alternatives are
+tried in the order written. A path may start with ``$name``, a node set the mapping
+defines, and the empty path is the start node itself.
 Only the default graph is read: proofs live in their own named graphs.
 """
 
@@ -140,7 +141,8 @@ def walk(graph: Graph, starts: list[Any], path: Path) -> list[Term]:
         for node in current:
             if isinstance(node, pyoxigraph.Literal):
                 continue
-            for obj in graph.objects(node, step.predicates):
+            # Alternatives in the order written: the first is preferred where several match.
+            for obj in (o for p in step.predicates for o in graph.objects(node, (p,))):
                 if obj in seen:
                     continue
                 if step.filters and not all(f.accepts(graph, obj) for f in step.filters):

@@ -411,6 +411,7 @@ def canonize_reference(document: dict[str, Any]) -> str:
 # @vocab-typed term that its context does not list).
 UNDEFINED_VALUE = "urn:mcred:undefined-term"
 _UNDEFINED = pyoxigraph.NamedNode(UNDEFINED_VALUE)
+_READING_BASE = "https://undefined.mcred.invalid/"
 
 
 @dataclass(frozen=True)
@@ -461,6 +462,24 @@ def _with_reading_contexts(node: Any, substitutes: dict[str, Any], substituted: 
     return out
 
 
+def _undefined_iri(value: str) -> bool:
+    return value.startswith(_READING_BASE) or not _ABSOLUTE_IRI.match(value)
+
+
+def _mark_undefined_references(node: Any) -> Any:
+    """Expanded JSON-LD with each reference to a relative IRI (a word no context defines,
+    given to a @vocab-typed term) turned into a literal of UNDEFINED_VALUE, so that RDF
+    conversion keeps it for the reader to report instead of dropping it silently."""
+    if isinstance(node, list):
+        return [_mark_undefined_references(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("@id") if set(node) == {"@id"} else None
+    if isinstance(ref, str) and (ref.startswith(_READING_BASE) or not _is_absolute_iri(ref)):
+        return {"@value": ref.removeprefix(_READING_BASE), "@type": UNDEFINED_VALUE}
+    return {k: v if k == "@value" else _mark_undefined_references(v) for k, v in node.items()}
+
+
 def read_quads(document: dict[str, Any], substitutes: dict[str, Any] | None = None
                ) -> ReadingQuads:
     """Quads of ``document`` for reading what it says, leniently: a context we do not hold is
@@ -477,29 +496,39 @@ def read_quads(document: dict[str, Any], substitutes: dict[str, Any] | None = No
         raise ProofError(ProofError.CONTEXT_NOT_ALLOWED, str(exc)) from None
     except _NeedsReferencePath:
         text = None
+    dropped: list[str | None] = []
     try:
         if text is not None:
             parsed = list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.JSON_LD, lenient=True))
         else:
-            nquads = jsonld.to_rdf(prepared, {**_OPTIONS, "format": "application/n-quads"})
+            processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+            # A base of our own: pyld would otherwise resolve undefined words against its
+            # default http://example.org/base/ and make them look defined.
+            expanded = _mark_undefined_references(
+                processor.expand(prepared, {**_OPTIONS, "base": _READING_BASE}))
+            nquads = jsonld.to_rdf(expanded, {**_OPTIONS, "format": "application/n-quads"})
             parsed = list(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
-    except (SyntaxError, ValueError) as exc:
-        raise ProofError(ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {exc}") from None
     except jsonld.JsonLdError as exc:
-        raise ProofError(ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {exc}") from None
+        message = getattr(exc, "message", None) or str(exc)
+        raise ProofError(ProofError.INVALID_JSONLD,
+                         f"JSON-LD processing failed: {message}") from None
+    except (SyntaxError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ProofError(ProofError.INVALID_JSONLD,
+                         f"JSON-LD processing failed: {exc or type(exc).__name__}") from None
     kept: list[pyoxigraph.Quad] = []
-    undefined: set[str] = set()
+    undefined: set[str] = {str(d) for d in dropped if d}
     for quad in parsed:
         bad = [t.value for t in (quad.subject, quad.predicate)
-               if isinstance(t, pyoxigraph.NamedNode) and not _ABSOLUTE_IRI.match(t.value)]
+               if isinstance(t, pyoxigraph.NamedNode) and _undefined_iri(t.value)]
         if bad:
             undefined.update(bad)
             continue
         obj = quad.object
-        if isinstance(obj, pyoxigraph.NamedNode) and not _ABSOLUTE_IRI.match(obj.value):
-            undefined.add(obj.value)
+        if isinstance(obj, pyoxigraph.NamedNode) and _undefined_iri(obj.value):
+            word = obj.value.removeprefix(_READING_BASE)
+            undefined.add(word)
             quad = pyoxigraph.Quad(quad.subject, quad.predicate,
-                                   pyoxigraph.Literal(obj.value, datatype=_UNDEFINED),
+                                   pyoxigraph.Literal(word, datatype=_UNDEFINED),
                                    quad.graph_name)
         kept.append(quad)
     return ReadingQuads(kept, tuple(dict.fromkeys(substituted)), tuple(dict.fromkeys(unavailable)),
