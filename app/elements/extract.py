@@ -270,6 +270,7 @@ class ElementSpec:
 class Encoding:
     name: str
     label: str
+    short_label: str
     priority: int
     types: frozenset[str]
     namespaces: tuple[str, ...]
@@ -340,7 +341,8 @@ def _load(path: Path, common: dict[str, str]) -> Encoding:
     if unknown:
         raise ValueError(f"{path.name}: unknown elements {sorted(unknown)}")
     return Encoding(
-        name=data["encoding"], label=data["label"], priority=data["priority"],
+        name=data["encoding"], label=data["label"], short_label=data["shortLabel"],
+        priority=data["priority"],
         types=frozenset(parse_path(t, prefixes).steps[0].predicates[0]
                         for t in applies.get("types", [])),
         namespaces=tuple(prefixes[n] for n in applies.get("namespaces", [])),
@@ -361,6 +363,11 @@ def encodings() -> tuple[Encoding, ...]:
     loaded = [_load(p, common) for p in sorted(ENCODINGS_DIR.glob("*.json"))
               if p.name != "prefixes.json"]
     return tuple(sorted(loaded, key=lambda e: e.priority))
+
+
+def encoding_label(name: str) -> str:
+    """The mapping's own short name for an encoding, for reports."""
+    return next((e.short_label for e in encodings() if e.name == name), name)
 
 
 @cache

@@ -15,7 +15,7 @@ from app.dids.resolver import DidResolver
 from app.elements import vocabularies as vocab
 from app.elements.completeness import ElementCheck
 from app.elements.completeness import check as completeness_check
-from app.elements.extract import Found, Reading, read
+from app.elements.extract import Found, Reading, encoding_label, read
 from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.registry.service import Lookup
 from app.status.check import ListFetcher, StatusResult, check_status
@@ -304,10 +304,8 @@ def _facts(usable: dict[str, Any], proof: Check, registry: Lookup,
 def _reading_check(reading: Reading) -> Check:
     if reading.failed:
         return Check("reading", "failed", f"the EU elements could not be read: {reading.failed}")
-    names = {"ob3": "Open Badges 3.0", "mcred": "mcred extension", "edubadges":
-             "Edubadges extension", "elm": "European Learning Model (EDC)", "clr": "CLR 2.0",
-             "vc": "Verifiable Credential"}
-    read_as = " + ".join(names.get(e, e) for e in reading.encodings if e != "vc") or names["vc"]
+    read_as = " + ".join(encoding_label(e) for e in reading.encodings if e != "vc") or \
+        encoding_label("vc")
     details: dict[str, Any] = {"encodings": reading.encodings}
     if reading.notes:
         details["notes"] = reading.notes

@@ -64,7 +64,9 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
         out.append(("participationForm", ", ".join(_label(m) for m in v["participationForm"])))
     if "qualityAssurance" in v:
         out.append(("qualityAssurance", [
-            " — ".join(x for x in (_label(q.get("type")), q.get("agency"), q.get("report")) if x)
+            " — ".join(str(x) for x in (_label(q["type"]) if q.get("type") else None,
+                                        q.get("name"), q.get("agency"), q.get("code"),
+                                        q.get("report")) if x)
             for q in v["qualityAssurance"]]))
     for key in ("grade", "prerequisites", "furtherInformation"):
         if key in v:
