@@ -45,7 +45,18 @@ def _unknown_context(exc: BaseException) -> UnknownContextError | None:
     return None
 
 
+_STRICT_BASE = "https://relative.mcred.invalid/"
+# BCP 47 well-formed language tag (RFC 5646 §2.1, without the grandfathered irregular tags).
+_LANGUAGE_TAG = re.compile(
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?"
+    r"(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-(?:[A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*"
+    r"(?:-[\dA-WY-Za-wy-z](?:-[A-Za-z\d]{2,8})+)*(?:-[Xx](?:-[A-Za-z\d]{1,8})+)?$"
+    r"|^[Xx](?:-[A-Za-z\d]{1,8})+$")
+
+
 def _is_absolute_iri(value: str) -> bool:
+    if value.startswith(_STRICT_BASE):
+        return False
     return value.startswith("_:") or (":" in value and not value.startswith(":"))
 
 
@@ -57,14 +68,20 @@ def _check_iris(node: Any) -> None:
         return
     if not isinstance(node, dict):
         return
+    language = node.get("@language")
+    if "@value" in node and isinstance(language, str) and not _LANGUAGE_TAG.match(language):
+        raise ProofError(ProofError.INVALID_JSONLD,
+                         f"language tag {language!r} is not a well-formed BCP 47 tag")
     for key, value in node.items():
         if key == "@id" and isinstance(value, str) and not _is_absolute_iri(value):
-            raise ProofError(ProofError.DATA_LOSS, f"relative IRI {value!r} used as an @id")
+            shown = value.removeprefix(_STRICT_BASE)
+            raise ProofError(ProofError.DATA_LOSS, f"relative IRI {shown!r} used as an @id")
         if key == "@type" and "@value" not in node:
             for type_iri in value if isinstance(value, list) else [value]:
                 if isinstance(type_iri, str) and not _is_absolute_iri(type_iri):
+                    shown = type_iri.removeprefix(_STRICT_BASE)
                     raise ProofError(
-                        ProofError.DATA_LOSS, f"type {type_iri!r} is not defined by any context"
+                        ProofError.DATA_LOSS, f"type {shown!r} is not defined by any context"
                     )
         elif key != "@value" and isinstance(value, list | dict):
             _check_iris(value)
@@ -75,7 +92,9 @@ def expand(document: dict[str, Any]) -> list[Any]:
     dropped: list[str | None] = []
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
     try:
-        expanded = processor.expand(document, dict(_OPTIONS))
+        # pyld resolves relative IRIs against http://example.org/base/ unless told otherwise;
+        # with our own base they stay recognisable and are refused below as data loss.
+        expanded = processor.expand(document, {**_OPTIONS, "base": _STRICT_BASE})
     except jsonld.JsonLdError as exc:
         unknown = _unknown_context(exc)
         if unknown is not None:
@@ -85,11 +104,12 @@ def expand(document: dict[str, Any]) -> list[Any]:
         raise ProofError(
             ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {message} {code}".strip()
         ) from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         # pyld trips over some hostile contexts (e.g. {"@vocab": null}) with a raw Python
         # error instead of a JsonLdError: still bad input, never a 500.
         raise ProofError(ProofError.INVALID_JSONLD,
-                         f"JSON-LD processing failed on this @context ({type(exc).__name__})"
+                         "JSON-LD processing failed: the @context cannot be processed (an"
+                         " unsupported or invalid combination, such as a null @vocab)"
                          ) from None
     if dropped:
         names = sorted({str(d) for d in dropped})
@@ -336,13 +356,17 @@ def _rdf_quads(document: dict[str, Any]) -> list[pyoxigraph.Quad]:
         text = _inlined_document_text(document)
     except UnknownContextError as exc:
         raise ProofError(ProofError.CONTEXT_NOT_ALLOWED, str(exc)) from None
+    except ProofError as exc:
+        if exc.code == ProofError.INVALID_JSONLD:  # pyoxigraph refused a scoped context
+            raise _FastPathCannot from None
+        raise
     try:
         # lenient: undefined terms come out as relative IRIs instead of vanishing, so
         # they can be reported as data loss below.
         quads = list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.JSON_LD, lenient=True))
-    except (SyntaxError, ValueError) as exc:
-        raise ProofError(ProofError.INVALID_JSONLD, f"JSON-LD processing failed: {exc}") from None
-    return [_checked(q) for q in quads]
+        return [_checked(q) for q in quads]
+    except (SyntaxError, ValueError):  # e.g. a language tag pyoxigraph will not build
+        raise _FastPathCannot from None
 
 
 _GOOD_IRIS: set[str] = set()  # IRIs already validated (vocabulary terms repeat across documents)
@@ -391,12 +415,27 @@ def canonical_nquads(quads: list[pyoxigraph.Quad]) -> str:
 
 
 def canonize(document: dict[str, Any]) -> str:
-    """RDFC-1.0 canonical N-Quads of a compact JSON-LD document (the fast path)."""
+    """RDFC-1.0 canonical N-Quads of a compact JSON-LD document (the fast path).
+
+    The fast path must never be stricter or looser than the reference: where pyoxigraph cannot
+    process a document (a shape it does not support, such as a context object nested in a
+    context array), the reference decides; where it could be wrong, so does the reference:
+    datasets with named graphs (embedded proofs of endorsements) are canonicalised by pyld,
+    because pyoxigraph 0.5's RDFC-1.0 gave other N-Quads than pyld and jsonld.js on one.
+    """
     try:
         quads = _rdf_quads(document)
     except _NeedsReferencePath:
         return canonize_reference(document)
+    except _FastPathCannot:
+        return canonize_reference(document)
+    if any(not isinstance(q.graph_name, pyoxigraph.DefaultGraph) for q in quads):
+        return canonize_reference(document)
     return canonical_nquads(quads)
+
+
+class _FastPathCannot(Exception):
+    """pyoxigraph refused a document; the reference processor decides."""
 
 
 def canonize_reference(document: dict[str, Any]) -> str:
