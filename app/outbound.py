@@ -9,6 +9,7 @@ response size and time capped.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -57,17 +58,47 @@ def _address_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
 
 def vet_host(host: str, port: int, policy: OutboundPolicy) -> list[str]:
     """Resolve ``host``; return its addresses if every one is allowed, else OutboundError."""
+    # One message whether the name does not resolve or resolves to an address we refuse:
+    # telling them apart (or naming the address) would let anyone map internal host names.
+    refusal = OutboundError(f"{host} has no public address we may connect to (non-public or"
+                            " unresolvable); refusing to connect")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise OutboundError(f"cannot resolve {host}: {exc.strerror}") from None
+    except (socket.gaierror, UnicodeError):
+        raise refusal from None
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     refused = [a for a in addresses if not _address_allowed(a, policy)]
     if refused or not addresses:
-        # The address itself stays out of the message: callers see it, and naming it would
-        # let anyone map internal host names.
-        raise OutboundError(f"{host} resolves to a non-public address; refusing to connect")
+        raise refusal
     return list(dict.fromkeys(str(a) for a in addresses))
+
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+
+
+def _check_host_name(host: str) -> None:
+    """Refuse host names that are neither a DNS name nor a canonical IP literal.
+
+    Legacy IPv4 spellings (octal 0177.0.0.1, zero-padded 127.000.000.001, hex 0x7f.1, a bare
+    integer, or digits written with other Unicode characters such as ①②⑦.0.0.1) are read by
+    some resolvers as loopback and refused by others: they are never legitimate, so refuse
+    them all, with the same message, before any library sees them."""
+    refusal = OutboundError(f"{host!r} is not a valid host name")
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise refusal from None
+    labels = ascii_host.rstrip(".").lower().split(".")
+    if not all(_LABEL.match(label) for label in labels) or len(ascii_host) > 253:
+        raise refusal
+    if all(_NUMERIC_LABEL.match(label) for label in labels):
+        try:
+            ipaddress.IPv4Address(ascii_host)  # canonical dotted quads only
+        except ValueError:
+            raise refusal from None
+        if ascii_host != host:
+            raise refusal
 
 
 class _GuardedBackend(httpcore.SyncBackend):
@@ -112,6 +143,7 @@ def check_url(url: str, policy: OutboundPolicy) -> None:
     try:
         literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
+        _check_host_name(parts.hostname)
         return
     if not _address_allowed(literal, policy):
         raise OutboundError(f"{parts.hostname} is a non-public address; refusing to connect")
@@ -158,6 +190,8 @@ def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") ->
                     return bytes(body), response.headers.get("content-type", "")
             except OutboundError:
                 raise
+            except httpx.InvalidURL:
+                raise OutboundError(f"{url!r} is not a valid URL") from None
             except httpx.TimeoutException:
                 raise OutboundError(f"{url} did not answer within {policy.timeout} s") from None
             except httpx.HTTPError as exc:
