@@ -7,7 +7,6 @@ awards it to one learner. Validation errors name the EU element each field belon
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
 
@@ -23,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+
+from app.elements.text import CONTROL, text_problem
 
 ParticipationKey = Literal["online", "onsite", "blended", "hybrid", "work-based", "volunteering"]
 AssessmentKey = Literal["exam", "skill-application", "portfolio", "prior-learning", "project",
@@ -53,7 +54,7 @@ ELEMENT_OF_FIELD = {
     "furtherInformation": "furtherInformation",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL  # kept for importers; the rule lives in app/elements/text.py
 
 
 class _Model(BaseModel):
@@ -63,11 +64,13 @@ class _Model(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_control_characters(cls, value: object) -> object:
-        # Control characters have no place in a credential and canonicalise differently
-        # across RDF libraries; refuse them at the door.
+        # Control and invisible formatting characters have no place in a credential (see
+        # app/elements/text.py); refuse them at the door.
         texts = value if isinstance(value, list) else [value]
-        if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
-            raise ValueError("must not contain control characters")
+        for text in texts:
+            problem = text_problem(text) if isinstance(text, str) else None
+            if problem:
+                raise ValueError(problem)
         return value
 
 

@@ -9,6 +9,7 @@ import pycountry
 
 from app.elements import vocabularies as vocab
 from app.elements.extract import Found
+from app.elements.text import displayable
 
 
 def _label(uri: Any) -> str:
@@ -16,15 +17,20 @@ def _label(uri: Any) -> str:
     return concept.label if concept else str(uri)
 
 
+def _shown(text: Any) -> str | None:
+    """A text from a (possibly foreign) credential, safe to show: no invisible or bidi tricks."""
+    return displayable(str(text)) if text is not None else None
+
+
 def summary(found: dict[str, Found], t: Any) -> dict[str, str | None]:
     value = {k: v.value for k, v in found.items()}
     country = value.get("country")
     name = pycountry.countries.get(alpha_2=country).name if country else None
-    return {"title": value.get("title"),
-            "learner": (value.get("learner") or {}).get("name") or
-            (value.get("learner") or {}).get("id"),
-            "awardingBody": (value.get("awardingBody") or {}).get("name") or
-            (value.get("awardingBody") or {}).get("id"),
+    return {"title": _shown(value.get("title")),
+            "learner": _shown((value.get("learner") or {}).get("name") or
+                              (value.get("learner") or {}).get("id")),
+            "awardingBody": _shown((value.get("awardingBody") or {}).get("name") or
+                                   (value.get("awardingBody") or {}).get("id")),
             "country": name, "dateOfIssuing": value.get("dateOfIssuing")}
 
 

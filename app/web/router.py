@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.credentials import sharing
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.elements.extract import read_elements
+from app.elements.text import displayable
 from app.errors import ProblemError
 from app.limits import loads_json
 from app.outbound import OutboundError, fetch, outbound_policy
@@ -121,7 +122,12 @@ def _verify_page(request: Request, session: Session, svc: Services, document: An
     report = verify_credential(document, context)
     status = 200 if report.verified else 422
     if wants_html(request):
-        return page(request, "verify.html", status=status, report=report.to_json(),
+        shown = report.to_json()
+        credential = shown["report"].get("credential") or {}
+        for key in ("title", "issuer"):  # another issuer's texts: no invisible/bidi tricks
+            if isinstance(credential.get(key), str):
+                credential[key] = displayable(credential[key])
+        return page(request, "verify.html", status=status, report=shown,
                     pasted=pasted, source=source)
     return JSONResponse(report.to_json(), status_code=status)
 
