@@ -43,6 +43,12 @@ def set_enabled(session: Session, secret: str, token: str, key: str,
     # Compare bytes: compare_digest refuses non-ASCII str (a 500 for a pasted odd key).
     if not hmac.compare_digest(manage_key(secret, token).encode(), key.encode("utf-8")):
         raise ProblemError(403, "forbidden", "Forbidden", "wrong manage key for this link")
-    record.share_enabled = enabled
-    audit.record(session, "learner", "share.enable" if enabled else "share.disable", record.id)
+    # The learner's choice is about the award, not one rendering of it: every credential of
+    # the same award (its OBv3 and ELM renderings) is shared or not together.
+    siblings = [record] if record.award_id is None else list(session.scalars(
+        select(CredentialRecord).where(CredentialRecord.award_id == record.award_id)))
+    for credential in siblings:
+        credential.share_enabled = enabled
+        audit.record(session, "learner", "share.enable" if enabled else "share.disable",
+                     credential.id)
     return record
