@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 INTEROP := tests/interop
 
-.PHONY: setup interop run test lint bench clean
+.PHONY: setup interop run test-prerequisites test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -23,11 +23,17 @@ run: setup
 interop: $(INTEROP)/node_modules/.installed
 
 $(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
-	@command -v npm >/dev/null || { echo "make: Node.js and npm are needed for the interop tests (apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "make: Node.js and npm are needed for the interop tests: apt-get install nodejs npm" >&2; exit 1; }
 	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: setup interop
+# System packages the tests need (Chromium, Node.js, npm): one line and exit 1 if one is missing.
+test-prerequisites:
+	@PYTHON=$(PYTHON) VENV=$(VENV) sh scripts/check_test_prerequisites.sh
+
+# The check runs before anything is installed, also under `make -j`.
+test: test-prerequisites
+	@$(MAKE) --no-print-directory setup interop
 	$(BIN)/pytest
 
 lint: setup

@@ -36,7 +36,10 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 KEY_SECRET = "test-key-secret-0123456789"
 BASE_URL = "https://mcred.test"
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# Published test data, vendored byte for byte; each folder's manifest.json names the sources.
+VECTORS_DIR = ROOT / "tests" / "vectors"
+SCHEMAS_DIR = ROOT / "tests" / "schemas"
+VC_DI_EDDSA = VECTORS_DIR / "vc-di-eddsa"
 
 
 def _postgres_server_url() -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import VC_DI_EDDSA
 
 CONTEXTS_DIR = Path(__file__).resolve().parents[2] / "contexts"
 MANIFEST = CONTEXTS_DIR / "manifest.json"
@@ -48,7 +48,7 @@ OWN_SOURCE = re.compile(r"^mcred:contexts/[a-z0-9.-]+ \(authored in this reposit
 GITHUB_SOURCE = re.compile(r"^github:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}:\S+$")
 
 EXAMPLES_VOCAB = "https://www.w3.org/ns/credentials/examples#"
-VC_DI_EDDSA_CANON = SHARED / "vectors" / "vc-di-eddsa" / "eddsa-rdfc-2022" / "canonDocDataInt.txt"
+VC_DI_EDDSA_CANON = VC_DI_EDDSA / "eddsa-rdfc-2022" / "canonDocDataInt.txt"
 
 
 def _entries() -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The W3C vc-di-eddsa test vectors (shared/vectors/vc-di-eddsa), reproduced byte for byte."""
+"""The W3C vc-di-eddsa test vectors (tests/vectors/vc-di-eddsa), reproduced byte for byte."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from app.dids.resolver import DidResolver
 from app.proofs import jsonld
 from app.proofs.dataintegrity import JCS, RDFC, add_proof, hash_data, verify_document
 from app.proofs.multikey import decode_base58btc, decode_private_key
-from tests.conftest import SHARED
+from tests.conftest import VC_DI_EDDSA
 
-VECTORS = SHARED / "vectors" / "vc-di-eddsa"
+VECTORS = VC_DI_EDDSA
 KEYS = json.loads((VECTORS / "keyPair.json").read_text())
 SIGNING_KEY = SigningKey(decode_private_key(KEYS["privateKeyMultibase"]))
 

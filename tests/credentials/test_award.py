@@ -17,10 +17,10 @@ from app.dids.resolver import DidResolver
 from app.elements.extract import ANNEX_ELEMENTS, read
 from app.issuers.service import local_did_document
 from app.proofs.dataintegrity import verify_document
-from tests.conftest import SHARED
+from tests.conftest import SCHEMAS_DIR
 from tests.samples import FULL_SPEC, award_body
 
-SCHEMA = json.loads((SHARED / "schemas" / "ob_v3p0_achievementcredential_schema.json").read_text())
+SCHEMA = json.loads((SCHEMAS_DIR / "ob_v3p0_achievementcredential_schema.json").read_text())
 
 
 def issue(client: TestClient, api_key: dict, body: dict[str, Any]) -> Any:

@@ -9,9 +9,9 @@ import pytest
 from app.dids.didkey import did_key_for, did_key_verification_method, resolve_did_key
 from app.dids.didweb import did_web_for, did_web_url
 from app.proofs.multikey import MultibaseError, decode_private_key, decode_public_key
-from tests.conftest import SHARED
+from tests.conftest import VC_DI_EDDSA
 
-VECTOR_KEYS = json.loads((SHARED / "vectors/vc-di-eddsa/keyPair.json").read_text())
+VECTOR_KEYS = json.loads((VC_DI_EDDSA / "keyPair.json").read_text())
 
 
 def test_did_web_encodes_port_and_path() -> None:
@@ -41,8 +41,7 @@ def test_did_key_of_the_w3c_vector_key() -> None:
     public = VECTOR_KEYS["publicKeyMultibase"]
     assert did_key_for(public) == f"did:key:{public}"
     # The verification method the W3C vectors sign with.
-    signed = json.loads((SHARED / "vectors/vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json")
-                        .read_text())
+    signed = json.loads((VC_DI_EDDSA / "eddsa-rdfc-2022/signedDataInt.json").read_text())
     assert did_key_verification_method(public) == signed["proof"]["verificationMethod"]
 
 

@@ -20,11 +20,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from app import migrate
 from tests.conftest import ADMIN_TOKEN, KEY_SECRET
+from tests.e2e.conftest import CHROMIUM
 from tests.samples import FULL_SPEC, award_body
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = os.environ.get("MCRED_CHROMIUM", "/usr/bin/chromium")
 # Flags for a sandboxed, offline machine (see the machine notes): no background networking.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",

@@ -11,9 +11,9 @@ import pytest
 
 from app.dids.document import VerificationMethod, did_document
 from app.proofs import jsonld
-from tests.conftest import SHARED
+from tests.conftest import VC_DI_EDDSA
 
-VECTORS = SHARED / "vectors" / "vc-di-eddsa"
+VECTORS = VC_DI_EDDSA
 V2 = "https://www.w3.org/ns/credentials/v2"
 OB3_FILE = Path(__file__).resolve().parents[1] / "data" / "ob3_credential.json"
 VOCAB = {"@vocab": "https://vocab.example/#"}

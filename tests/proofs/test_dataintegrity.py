@@ -15,9 +15,9 @@ from app.dids.resolver import DidResolver
 from app.proofs.dataintegrity import JCS, RDFC, add_proof, verify_document
 from app.proofs.errors import ProofError
 from app.proofs.multikey import encode_public_key
-from tests.conftest import SHARED
+from tests.conftest import VC_DI_EDDSA
 
-UNSIGNED = json.loads((SHARED / "vectors/vc-di-eddsa/unsigned.json").read_text())
+UNSIGNED = json.loads((VC_DI_EDDSA / "unsigned.json").read_text())
 KEY = SigningKey(b"\x01" * 32)
 PUBLIC = encode_public_key(bytes(KEY.verify_key))
 VM = did_key_verification_method(PUBLIC)
