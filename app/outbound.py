@@ -12,8 +12,10 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +28,44 @@ from app.config import Settings
 
 class OutboundError(Exception):
     """A URL that may not be fetched, or a fetch that failed; the message says which."""
+
+
+class OutboundBusy(OutboundError):
+    """Too many outbound fetches are in progress (overall or to that host): try again later.
+    Callers answer 503 with Retry-After instead of queueing behind a slow host."""
+
+    retry_after = 5
+
+
+# Bounds on fetches in flight in this process. A host that never answers can hold at most
+# PER_HOST slots (each for at most 2x the policy timeout); everything else, including
+# fetches to other hosts and requests that need no fetch, keeps going. Waiting for a slot is
+# short: a full queue is refused at once rather than piling up threads.
+MAX_IN_FLIGHT = 32
+PER_HOST = 4
+SLOT_WAIT_SECONDS = 0.25
+_slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+_host_slots: dict[str, threading.BoundedSemaphore] = {}
+_host_lock = threading.Lock()
+
+
+@contextmanager
+def _slot(host: str) -> Iterator[None]:
+    with _host_lock:
+        if host not in _host_slots and len(_host_slots) > 10_000:
+            _host_slots.clear()  # bounded memory; in-flight holders keep their own object
+        per_host = _host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
+    if not per_host.acquire(timeout=SLOT_WAIT_SECONDS):
+        raise OutboundBusy(f"too many fetches to {host} are in progress; try again shortly")
+    try:
+        if not _slots.acquire(timeout=SLOT_WAIT_SECONDS):
+            raise OutboundBusy("too many outbound fetches are in progress; try again shortly")
+        try:
+            yield
+        finally:
+            _slots.release()
+    finally:
+        per_host.release()
 
 
 @dataclass(frozen=True)
@@ -155,6 +195,12 @@ def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") ->
     ``policy.timeout`` bounds the whole fetch (redirects and a slow drip of bytes included),
     not only each read; bodies are asked for uncompressed so the size cap counts what the
     server sends, not what a small gzip bomb would inflate to."""
+    check_url(url, policy)
+    with _slot(urlsplit(url).hostname or ""):
+        return _fetch(url, policy, accept)
+
+
+def _fetch(url: str, policy: OutboundPolicy, accept: str) -> tuple[bytes, str]:
     deadline = time.monotonic() + policy.timeout
     headers = {"Accept": accept, "Accept-Encoding": "identity"}
     with _client(policy) as client:

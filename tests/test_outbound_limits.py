@@ -1,0 +1,73 @@
+"""A host that never answers cannot take every outbound slot: fetches to it beyond the
+per-host bound are refused at once (OutboundBusy, for a 503), fetches elsewhere go on."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from app import outbound
+from app.outbound import OutboundBusy, OutboundError, OutboundPolicy, fetch
+
+
+@pytest.fixture
+def black_hole() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(128)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_silent_host_gets_its_bound_and_no_more(black_hole: int, https_server) -> None:  # type: ignore[no-untyped-def]
+    port, cert, routes = https_server
+    routes["/doc.json"] = b'{"ok": true}'
+    policy = OutboundPolicy(allow_private=True, ca_file=str(cert), timeout=2.0)
+    silent = f"https://127.0.0.1:{black_hole}/never"
+
+    def attempt(_: int) -> tuple[str, float]:
+        began = time.monotonic()
+        try:
+            fetch(silent, policy)
+            return "answered", time.monotonic() - began
+        except OutboundBusy:
+            return "busy", time.monotonic() - began
+        except OutboundError:
+            return "timeout", time.monotonic() - began
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        futures = [pool.submit(attempt, i) for i in range(20)]
+        time.sleep(0.6)  # the silent fetches hold their slots now
+        began = time.monotonic()
+        body, _ = fetch(f"https://localhost:{port}/doc.json", policy)  # another host
+        unrelated = time.monotonic() - began
+        results = [f.result() for f in futures]
+    assert body == b'{"ok": true}'
+    assert unrelated < 1.0
+    outcomes = [r for r, _ in results]
+    assert outcomes.count("timeout") == outbound.PER_HOST
+    assert outcomes.count("busy") == 20 - outbound.PER_HOST
+    assert max(t for r, t in results if r == "busy") < 1.0  # refused quickly, not queued
