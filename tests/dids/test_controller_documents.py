@@ -108,8 +108,8 @@ def test_without_a_local_copy_the_url_is_fetched_under_the_outbound_policy() -> 
     # example.edu is not served here; a loopback name shows the guard is in the way
     assert code_of(DidResolver(), "https://localhost/issuers/1#key-1") == (
         "VERIFICATION_METHOD_UNRESOLVABLE: cannot fetch the controller document"
-        " https://localhost/issuers/1: localhost resolves to a non-public address; refusing to"
-        " connect")
+        " https://localhost/issuers/1: localhost has no public address we may connect to"
+        " (non-public or unresolvable); refusing to connect")
 
 
 def test_controller_document_served_over_https(client: TestClient, svc: Services,
@@ -138,7 +138,7 @@ def test_controller_document_served_over_https(client: TestClient, svc: Services
 
     refused = proof_check()  # the default policy refuses a loopback host
     assert refused["status"] == "failed"
-    assert "non-public address" in refused["message"]
+    assert "no public address we may connect to" in refused["message"]
     svc.settings = svc.settings.model_copy(update={"outbound_allow_private": True,
                                                    "outbound_ca_file": cert})
     assert proof_check() == {"name": "proof", "status": "passed",
