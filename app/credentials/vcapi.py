@@ -1,13 +1,15 @@
 """VC-API issuing (``{credential, options}``): check a caller's credential, bind it to the
-issuer behind the API key, sign it. Refuses what the W3C interop suites expect refused."""
+issuer behind the API key, sign it. Refuses what the W3C interop suites expect refused.
+
+VC Data Model 2.0 credentials are the default; a credential whose first @context is the VC 1.1
+one is signed as VC 1.1 (issuanceDate / expirationDate, never validFrom). Both go through the
+data model's structure rules in app.vcdm, which the verifier applies too."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,15 +25,22 @@ from app.errors import ProblemError
 from app.issuers import service as issuers
 from app.issuers.models import Issuer
 from app.proofs import jsonld
-from app.proofs.contexts import UnknownContextError, context_bytes
 from app.proofs.dataintegrity import CRYPTOSUITES, RDFC, add_proof
 from app.proofs.errors import ProofError
 from app.status.check import MAX_STATUS_ENTRIES
 from app.status.service import credential_status
+from app.vcdm import structure
+from app.vcdm.structure import V1, V2, is_url
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
+# The VC 1.1 context does not map DataIntegrityProof and its terms; Data Integrity 1.0 §2.4:
+# "When securing a document, if ... the Data Integrity terms used in the document are not
+# mapped by existing values in the @context property, implementations MUST inject or add an
+# @context property with a value of https://w3id.org/security/data-integrity/v2."
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+# VC 1.1 dates are XML Schema dateTime, whose zone is optional (read as UTC, as the verifier does)
+_DATETIME_ZONE_OPTIONAL = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
 def _invalid(detail: str, field: str) -> ProblemError:
@@ -39,47 +48,30 @@ def _invalid(detail: str, field: str) -> ProblemError:
                         errors=[{"field": field, "message": detail}])
 
 
-def _parse_time(value: Any, field: str) -> datetime:
-    if not isinstance(value, str) or not _DATETIME.match(value):
-        raise _invalid(f"{field} must be an XML Schema dateTimeStamp", field)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _nonconforming(problems: list[structure.Problem], version: str) -> ProblemError:
+    """422 naming every structure rule the credential breaks (``errors[]``: field, message,
+    code), under the same problem type as any other credential that cannot be issued."""
+    return ProblemError(422, "invalid-credential", "Invalid credential",
+                        f"not a conforming VC Data Model {version} credential: "
+                        + "; ".join(p.message for p in problems),
+                        errors=[p.to_json() for p in problems])
 
 
-def _check_related_resources(credential: dict[str, Any]) -> None:
-    """A relatedResource naming one of our contexts must carry that context's real digest."""
-    resources = credential.get("relatedResource")
-    for resource in resources if isinstance(resources, list) else [resources] * bool(resources):
-        if not isinstance(resource, dict) or not isinstance(resource.get("id"), str):
-            raise _invalid("each relatedResource needs an id", "relatedResource")
-        try:
-            data = context_bytes(resource["id"])
-        except UnknownContextError:
-            continue  # not a context we hold; nothing to compare
-        sri = resource.get("digestSRI")
-        if isinstance(sri, str):
-            algorithm, _, digest = sri.partition("-")
-            if algorithm not in ("sha256", "sha384", "sha512"):
-                raise _invalid(f"unsupported digestSRI algorithm {algorithm!r}", "relatedResource")
-            actual = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
-            if actual != digest:
-                raise _invalid(f"digestSRI of {resource['id']} does not match its content",
-                               "relatedResource")
-        multibase = resource.get("digestMultibase")
-        if isinstance(multibase, str):
-            from app.proofs.multikey import MultibaseError, decode_base58btc
-
-            try:
-                digest_bytes = (base64.urlsafe_b64decode(multibase[1:] + "==")
-                                if multibase.startswith("u") else decode_base58btc(multibase))
-            except (MultibaseError, ValueError):
-                raise _invalid("malformed digestMultibase", "relatedResource") from None
-            # multihash sha2-256: 0x12 0x20 + 32 bytes
-            if digest_bytes[2:] != hashlib.sha256(data).digest():
-                raise _invalid(f"digestMultibase of {resource['id']} does not match its content",
-                               "relatedResource")
+def _parse_time(value: Any, field: str, zone_optional: bool = False) -> datetime:
+    pattern = _DATETIME_ZONE_OPTIONAL if zone_optional else _DATETIME
+    kind = "an XML Schema dateTime" if zone_optional else "an XML Schema dateTimeStamp"
+    if not isinstance(value, str) or not pattern.match(value):
+        raise _invalid(f"{field} must be {kind}", field)
+    try:  # the pattern admits month 13 or hour 25; fromisoformat does not
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid(f"{field} must be {kind}", field) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _check_status(credential: dict[str, Any]) -> None:
+    """What the status entries must hold beyond the data model's type/id rules (checked in
+    app.vcdm): a bounded number, and a well-formed BitstringStatusListEntry."""
     statuses = credential.get("credentialStatus")
     if statuses is None:
         return
@@ -88,13 +80,7 @@ def _check_status(credential: dict[str, Any]) -> None:
                        " no more)", "credentialStatus")
     for entry in statuses if isinstance(statuses, list) else [statuses]:
         types = entry.get("type") if isinstance(entry, dict) else None
-        types = [types] if isinstance(types, str) else types
-        if not (isinstance(types, list) and types and all(isinstance(t, str) for t in types)):
-            raise _invalid("each credentialStatus entry must be an object with a type",
-                           "credentialStatus")
-        if "id" in entry and not (isinstance(entry["id"], str) and _IRI.match(entry["id"])):
-            raise _invalid("credentialStatus.id must be a URL", "credentialStatus")
-        if "BitstringStatusListEntry" in types:
+        if "BitstringStatusListEntry" in ([types] if isinstance(types, str) else types or []):
             index = entry.get("statusListIndex")
             if not isinstance(index, str) or not index.isdigit():
                 raise _invalid("statusListIndex must be a base-10 integer string",
@@ -102,7 +88,7 @@ def _check_status(credential: dict[str, Any]) -> None:
             if not isinstance(entry.get("statusPurpose"), str):
                 raise _invalid("statusPurpose is required", "credentialStatus")
             url = entry.get("statusListCredential")
-            if not isinstance(url, str) or not _IRI.match(url):
+            if not is_url(url):
                 raise _invalid("statusListCredential must be a URL", "credentialStatus")
 
 
@@ -113,25 +99,41 @@ def requested_issuer(credential: Any) -> str | None:
     return given if isinstance(given, str) else None
 
 
+def _dates(out: dict[str, Any], version: str) -> None:
+    """Default the start date to now and refuse an end before it: validFrom / validUntil for
+    VC 2.0, issuanceDate (which VC 1.1 requires) / expirationDate for VC 1.1."""
+    start, end = ("validFrom", "validUntil") if version == "2.0" else ("issuanceDate",
+                                                                       "expirationDate")
+    zone_optional = version == "1.1"
+    begins = _parse_time(out.setdefault(start, utcnow().isoformat().replace("+00:00", "Z")),
+                         start, zone_optional)
+    # 2.0 §4.9: "the validUntil value MUST express a point in time that is temporally the same
+    # or later than the point in time expressed by the validFrom value" (equal is allowed).
+    if end in out and _parse_time(out[end], end, zone_optional) < begins:
+        raise _invalid(f"{end} must not be before {start}", end)
+
+
 def prepare(credential: Any, issuer_did: str) -> dict[str, Any]:
     """The credential to sign, bound to ``issuer_did``; 422 problems for invalid input."""
     if not isinstance(credential, dict):
         raise _invalid("credential must be a JSON object", "credential")
     contexts = credential.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != VC_V2:
-        raise _invalid(f"@context must be an array starting with {VC_V2}", "@context")
+    version = structure.data_model(credential)
+    if not isinstance(contexts, list) or version is None:
+        raise _invalid(f"@context must be an array starting with {V2} (or, for a VC 1.1"
+                       f" credential, {V1})", "@context")
     types = credential.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
         raise _invalid("type must be an array including VerifiableCredential", "type")
-    if "id" in credential and not (isinstance(credential["id"], str)
-                                   and _IRI.match(credential["id"])):
+    if "id" in credential and not is_url(credential["id"]):
         raise _invalid("id must be a single URL", "id")
     if "proof" in credential:
         raise _invalid("the credential to issue must not carry a proof", "proof")
-    subject = credential.get("credentialSubject")
-    if not isinstance(subject, dict | list) or not subject:
-        raise _invalid("credentialSubject is required", "credentialSubject")
     issuer = credential.get("issuer")
+    if "issuer" in credential:  # absent: we name ourselves; present: it must be well formed
+        problems = structure.issuer_problems(issuer, version)
+        if problems:
+            raise _nonconforming(problems, version)
     given = issuer.get("id") if isinstance(issuer, dict) else issuer
     if given is not None and given != issuer_did:
         raise ProblemError(403, "wrong-issuer", "Wrong issuer",
@@ -140,12 +142,13 @@ def prepare(credential: Any, issuer_did: str) -> dict[str, Any]:
     out = dict(credential)
     out["issuer"] = {**issuer, "id": issuer_did} if isinstance(issuer, dict) else issuer_did
     out.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
-    valid_from = _parse_time(out.setdefault(
-        "validFrom", utcnow().isoformat().replace("+00:00", "Z")), "validFrom")
-    if "validUntil" in out and _parse_time(out["validUntil"], "validUntil") <= valid_from:
-        raise _invalid("validUntil must be after validFrom", "validUntil")
-    _check_related_resources(out)
+    problems = structure.structure_problems(out, version)
+    if problems:
+        raise _nonconforming(problems, version)
+    _dates(out, version)
     _check_status(out)
+    if version == "1.1" and DATA_INTEGRITY_V2 not in contexts:
+        out["@context"] = [*contexts, DATA_INTEGRITY_V2]
     try:
         jsonld.expand(out)  # strict: protected-term redefinitions, dropped terms, relative IRIs
     except ProofError as exc:
@@ -173,7 +176,10 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     if session.get(CredentialRecord, document["id"]) is not None:
         raise ProblemError(409, "credential-exists", "Credential exists",
                            f"a credential with id {document['id']} was issued already")
-    if "credentialStatus" not in document and options.get("credentialStatus", True) is not False:
+    # Our status entries are BitstringStatusListEntry, a term of the VC 2.0 context only: a
+    # VC 1.1 credential gets none (the 1.1 context would leave its terms undefined).
+    if "credentialStatus" not in document and options.get("credentialStatus", True) is not False \
+            and structure.data_model(document) == "2.0":
         entries = credential_status(session, issuing.base_url, issuer, document["id"])
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     signing_key, vm = issuers.signer_for(session, issuing.keystore, issuing.base_url, issuer,

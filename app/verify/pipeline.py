@@ -19,6 +19,7 @@ from app.elements.extract import Found, Reading, encoding_label, read
 from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.registry.service import Lookup
 from app.status.check import ListFetcher, StatusResult, check_status
+from app.vcdm.structure import Problem, structure_problems
 from app.verify.scoring import Rubric, score
 
 V1 = "https://www.w3.org/2018/credentials/v1"
@@ -139,21 +140,23 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def _format(doc: Any) -> Check:
+    """The credential's shape: the VC context first, VerifiableCredential among its types, and
+    the data model's structure rules (app.vcdm, the same the issuer applies), each problem
+    named by its field in ``details.errors``."""
     if not isinstance(doc, dict):
         return Check("format", "failed", "a credential must be a JSON object")
     contexts = _list(doc.get("@context"))
     if not contexts or contexts[0] not in (V1, V2):
         return Check("format", "failed", "@context must start with the VC 2.0 (or 1.1) context")
-    problems = []
-    if "VerifiableCredential" not in _list(doc.get("type")):
-        problems.append("type lacks VerifiableCredential")
-    if _issuer_id(doc) is None:
-        problems.append("no issuer id")
-    if not isinstance(doc.get("credentialSubject"), dict | list):
-        problems.append("no credentialSubject")
-    if problems:
-        return Check("format", "failed", "; ".join(problems))
     version = "2.0" if contexts[0] == V2 else "1.1"
+    problems = [] if "VerifiableCredential" in _list(doc.get("type")) else [Problem(
+        "type", "type lacks VerifiableCredential", "type-required")]
+    # Status entries are the status check's to read: one it cannot read is "could not be
+    # checked" there, which fails the credential as surely and names the entry.
+    problems += structure_problems(doc, version, with_status=False)
+    if problems:
+        return Check("format", "failed", "; ".join(p.message for p in problems),
+                     {"errors": [p.to_json() for p in problems]})
     return Check("format", "passed", f"a VC Data Model {version} credential",
                  {"dataModel": version})
 
@@ -241,6 +244,10 @@ def _validity(doc: dict[str, Any], now: datetime) -> Check:
                 if value is not None and moment is None]
     if problems:
         return Check("validity", "failed", "; ".join(problems))
+    if begins and ends and ends < begins:
+        # 2.0 §4.9: validUntil "MUST express a point in time that is temporally the same or
+        # later than" validFrom; a 1.1 expirationDate before its issuanceDate is as void.
+        return Check("validity", "failed", f"{end_key} {end} is before {start_key} {start}")
     # Not a check status of its own: "warning" would make a sound credential unverified.
     warnings = [f"{key} {value} has no time zone; it was read as UTC" for key, value, zoneless
                 in ((start_key, start, start_zoneless), (end_key, end, end_zoneless)) if zoneless]

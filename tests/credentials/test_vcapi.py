@@ -70,7 +70,9 @@ INVALID = {
         "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
         "statusListIndex": "-1", "statusListCredential": "https://x.example/status/1"}},
     "status entry without type": {**MINIMAL, "credentialStatus": {"id": "https://x.example/1"}},
-    "no v2 context": {**MINIMAL, "@context": ["https://www.w3.org/2018/credentials/v1"]},
+    "VC 1.1 context without the term 'name'": {
+        **MINIMAL, "@context": ["https://www.w3.org/2018/credentials/v1"]},
+    "neither VC context first": {**MINIMAL, "@context": ["https://www.w3.org/ns/did/v1", V2]},
     "no VerifiableCredential type": {**MINIMAL, "type": ["Thing"]},
     "no subject": {k: v for k, v in MINIMAL.items() if k != "credentialSubject"},
     "bad validFrom": {**MINIMAL, "validFrom": "yesterday"},
