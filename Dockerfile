@@ -1,4 +1,6 @@
 # mcred service image: slim Python, non-root, migrations then uvicorn.
+# keys/ and data/ (the SQLite file holds learner names and e-mails) are 0700, the service's
+# user only; mcred creates the database files 0600 itself.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -7,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 
 RUN useradd --system --uid 10001 --home-dir /srv/mcred mcred \
  && mkdir -p /srv/mcred /var/lib/mcred/data /var/lib/mcred/keys \
- && chown -R mcred:mcred /var/lib/mcred && chmod 700 /var/lib/mcred/keys
+ && chown -R mcred:mcred /var/lib/mcred && chmod 700 /var/lib/mcred/keys /var/lib/mcred/data
 WORKDIR /srv/mcred
 
 COPY pyproject.toml README.md ./

@@ -82,8 +82,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = _load_settings()
     app = create_app(settings, _services(settings))
+    # access_log=False: uvicorn's access log prints raw paths, and share links carry their
+    # token in the path; the app's own `mcred.access` log names the route template instead.
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                proxy_headers=True)
+                proxy_headers=True, access_log=False)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

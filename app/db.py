@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,14 +54,42 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+# SQLite's own files besides the database (write-ahead log, shared memory, rollback journal).
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+# PostgreSQL: fail a connection attempt to an unreachable server after this many seconds (503)
+# rather than after the operating system's TCP timeout of minutes.
+PG_CONNECT_TIMEOUT = 10
+
+
+def _private_sqlite_files(database: Path) -> None:
+    """The folder (when we create it) 0700, the database and its side files 0600: they hold
+    learner names and e-mails. SQLite gives -wal/-shm the database file's mode, so creating
+    the file 0600 first is enough for new databases; older, wider files are tightened."""
+    folder = database.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)  # an existing folder is the operator's
+        folder.chmod(0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in [database, *(Path(f"{database}{suffix}") for suffix in SQLITE_SIDE_FILES)]:
+        try:
+            info = path.stat()
+            if (stat.S_ISREG(info.st_mode) and info.st_mode & 0o077
+                    and info.st_uid == os.geteuid()):
+                path.chmod(0o600)
+        except FileNotFoundError:
+            pass
+
+
 def make_engine(url: str) -> Engine:
-    """Engine for ``url``; SQLite gets its folder created, foreign keys and WAL on."""
+    """Engine for ``url``; SQLite gets a private folder and files, foreign keys and WAL on.
+    Errors never carry SQL parameters (learner data) into messages or logs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        if database and database != ":memory:" and not parsed.query.get("uri"):
+            _private_sqlite_files(Path(database))
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +113,10 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    connect_args = {} if "connect_timeout" in parsed.query \
+        else {"connect_timeout": PG_CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         hide_parameters=True, connect_args=connect_args)
 
 
 class Database:

@@ -1,13 +1,22 @@
-"""ASGI middleware that refuses request bodies over a size limit before they are read whole."""
+"""ASGI middleware at the edge of every request: the body-size and JSON-depth guard, the security
+headers, and the access log (which names routes, never paths)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import logging
+import re
+import time
+from collections.abc import Iterable
 from typing import Any
 
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, ProblemError
+from app.errors import ProblemError, negotiated, route_template
 
 MAX_JSON_DEPTH = 64
 
@@ -71,7 +80,7 @@ class BodySizeLimit:
             # request must not be two different things to different layers.
             problem = ProblemError(400, "ambiguous-headers", "Ambiguous request headers",
                                    "send Content-Type and Content-Length at most once each")
-            await self._send(send, problem, scope)
+            await self._send(scope, receive, send, problem)
             return
         headers = dict(raw_headers)
         declared = headers.get(b"content-length")
@@ -81,7 +90,7 @@ class BodySizeLimit:
             except ValueError:
                 too_big = True
             if too_big:
-                await self._refuse(scope, send, limit)
+                await self._refuse(scope, receive, send, limit)
                 return
 
         received = 0
@@ -111,24 +120,22 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not response_started:
-                await self._refuse(scope, send, limit)
+                await self._refuse(scope, receive, send, limit)
         except _TooDeep:
             if not response_started:
                 problem = ProblemError(400, "json-too-deep", "JSON nested too deeply",
                                        f"JSON may nest at most {MAX_JSON_DEPTH} levels")
-                await self._send(send, problem, scope)
+                await self._send(scope, receive, send, problem)
 
-    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         problem = ProblemError(413, "payload-too-large", "Request body too large",
                                f"the limit is {limit} bytes")
-        await self._send(send, problem, scope)
+        await self._send(scope, receive, send, problem)
 
-    async def _send(self, send: Send, problem: ProblemError, scope: Scope) -> None:
-        body = json.dumps(problem.body(scope.get("path"))).encode("utf-8")
-        await send({"type": "http.response.start", "status": problem.status,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+    @staticmethod
+    async def _send(scope: Scope, receive: Receive, send: Send, problem: ProblemError) -> None:
+        # Negotiated like every other error: a browser's oversized upload gets the error page.
+        await negotiated(Request(scope, receive), problem)(scope, receive, send)
 
 
 class _TooLarge(BaseException):
@@ -137,3 +144,81 @@ class _TooLarge(BaseException):
 
 class _TooDeep(BaseException):
     """Raised inside receive() to abort a JSON body nested too deeply."""
+
+
+# What a response other than an HTML page may do when a browser opens it (an SVG badge, JSON):
+# nothing. No scripts, styles from elsewhere, plug-ins or framing; a unique origin (sandbox).
+NOTHING_RUNS = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The contents of the inline ``<script>`` elements of an HTML text (not ``src=`` ones)."""
+    return _INLINE_SCRIPT.findall(html)
+
+
+def script_hashes(scripts: Iterable[str]) -> list[str]:
+    """CSP source expressions ('sha256-…') allowing exactly these inline scripts."""
+    return sorted({"'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest())
+                   .decode("ascii") + "'" for s in scripts})
+
+
+class SecurityHeaders:
+    """Security headers on every response: a Content-Security-Policy (``page_policy`` for HTML,
+    ``NOTHING_RUNS`` for anything else, unless the route set its own), nosniff, no framing,
+    no Referer (share links carry their token in the path)."""
+
+    def __init__(self, app: ASGIApp, page_policy: str, other_policy: str = NOTHING_RUNS) -> None:
+        self.app = app
+        self.page_policy = page_policy
+        self.other_policy = other_policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                html = headers.get("content-type", "").startswith("text/html")
+                headers.setdefault("Content-Security-Policy",
+                                   self.page_policy if html else self.other_policy)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+access_log = logging.getLogger("mcred.access")
+
+
+class AccessLog:
+    """One line per request on the ``mcred.access`` logger: method, route template (never the
+    path or query: share tokens and credential ids stay out of logs), status, duration."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the response never starts
+
+        async def capture_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture_status)
+        finally:
+            access_log.info("%s %s %d %.1f ms", scope.get("method", "-"), route_template(scope),
+                            status, (time.perf_counter() - started) * 1000)

@@ -19,11 +19,12 @@ from app.deps import Services
 from app.errors import install_handlers
 from app.issuers import router as issuers_router
 from app.issuers.keys import KeyStore
-from app.limits import BodySizeLimit
+from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.verify import router as verify_router
 from app.web import router as web_router
+from app.web.render import error_page, page_policy
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
@@ -85,11 +86,13 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     svc = svc or build_services(settings)
+    # docs_url/redoc_url: app.system serves both pages itself, under their own CSP.
     app = FastAPI(title="mcred", version="0.1.0", lifespan=_lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Issue, share and verify EU micro-credentials as W3C Verifiable "
                               "Credentials (Open Badges 3.0 and ELM renderings).")
     app.state.services = svc
-    install_handlers(app)
+    install_handlers(app, page=error_page)
     app.include_router(system.router)
     app.include_router(issuers_router.public)
     app.include_router(issuers_router.admin)
@@ -102,6 +105,10 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(status_router.admin)
     app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)
+    # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
+    # guard or a 500 from the error boundary (installed by install_handlers) carries them.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={bulk_router.BULK_PATH: settings.max_upload_bytes})
+    app.add_middleware(AccessLog)
+    app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url))
     return app

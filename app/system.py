@@ -1,17 +1,20 @@
-"""HTTP: service health, and the JSON-LD contexts mcred authors (served byte-exact)."""
+"""HTTP: service health, the JSON-LD contexts mcred authors (served byte-exact), and the API
+documentation pages."""
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import Services, services
-from app.errors import PROBLEM_JSON, ProblemError
+from app.errors import DATABASE_RETRY_AFTER, PROBLEM_JSON, ProblemError
 from app.issuers.models import SigningKeyRecord
+from app.limits import inline_scripts, script_hashes
 from app.proofs.contexts import context_bytes
 
 # Our contexts' canonical URLs (w3id.org redirects there) and the paths we serve them at.
@@ -41,7 +44,43 @@ def health(svc: Services = Depends(services)) -> JSONResponse:
     problem = ProblemError(503, "unhealthy", "Service unhealthy",
                            "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"),
                            checks=checks)
-    return JSONResponse(problem.body("/health"), status_code=503, media_type=PROBLEM_JSON)
+    # A database outage usually passes; unreadable key files need the operator.
+    retry = {"Retry-After": DATABASE_RETRY_AFTER} if checks["database"] != "ok" else None
+    return JSONResponse(problem.body("/health"), status_code=503, media_type=PROBLEM_JSON,
+                        headers=retry)
+
+
+# The documentation pages load Swagger UI / ReDoc from their CDN (as FastAPI's defaults do);
+# their policy allows that CDN and their own inline script by hash, and fetches only from us.
+CDN = "https://cdn.jsdelivr.net"
+
+
+def _docs_page(page: HTMLResponse, styles: tuple[str, ...] = (),
+               fonts: tuple[str, ...] = ("'none'",)) -> HTMLResponse:
+    html = bytes(page.body).decode("utf-8")
+    directives = {
+        "default-src": ["'none'"], "script-src": [CDN, *script_hashes(inline_scripts(html))],
+        "style-src": [CDN, *styles], "img-src": ["'self'", "data:", "https://fastapi.tiangolo.com"],
+        "font-src": list(fonts), "connect-src": ["'self'"], "worker-src": ["blob:"],
+        "base-uri": ["'none'"], "form-action": ["'none'"], "frame-ancestors": ["'none'"]}
+    policy = "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+
+@router.get("/docs", include_in_schema=False)
+def swagger_ui(request: Request) -> HTMLResponse:
+    openapi = request.scope.get("root_path", "") + request.app.openapi_url
+    return _docs_page(get_swagger_ui_html(openapi_url=openapi,
+                                          title=f"{request.app.title} - Swagger UI"))
+
+
+@router.get("/redoc", include_in_schema=False)
+def redoc(request: Request) -> HTMLResponse:
+    openapi = request.scope.get("root_path", "") + request.app.openapi_url
+    # ReDoc styles its page with inline <style> elements and Google Fonts.
+    return _docs_page(get_redoc_html(openapi_url=openapi, title=f"{request.app.title} - ReDoc"),
+                      styles=("'unsafe-inline'", "https://fonts.googleapis.com"),
+                      fonts=("https://fonts.gstatic.com",))
 
 
 def _context_route(path: str, url: str) -> None:
