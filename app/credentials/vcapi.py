@@ -180,7 +180,8 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     # VC 1.1 credential gets none (the 1.1 context would leave its terms undefined).
     if "credentialStatus" not in document and options.get("credentialStatus", True) is not False \
             and structure.data_model(document) == "2.0":
-        entries = credential_status(session, issuing.base_url, issuer, document["id"])
+        entries = credential_status(session, issuing.base_url, issuer, document["id"],
+                                    issued_as=did)
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     signing_key, vm = issuers.signer_for(session, issuing.keystore, issuing.base_url, issuer,
                                          as_did=did)

@@ -2,7 +2,11 @@
 proof, expiry and purpose, and read the credential's bit. A list that cannot be
 fetched or checked, and a status entry of any other type, is an error ("could not be
 checked"), never a pass. A list shorter than the specification's minimum is still read, with
-a warning: its bits are as authoritative as a long list's."""
+a warning: its bits are as authoritative as a long list's. So is a list issued by another
+DID than the credential, or whose ``id`` is not the URL it was fetched from: Bitstring Status
+List v1.0 allows both (§2.2: the issuers "MAY be different"; the list "MAY express an id" that
+matches the entry's URL) and leaves trusting the list's issuer to the verifier (§3.2, "Issuer
+validation is use case dependent"), so the warning says whom the answer comes from."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ ListFetcher = Callable[[str], dict[str, Any]]
 
 
 MAX_STATUS_ENTRIES = 8
+ACCEPT = "application/vc, application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.8"
 
 
 class StatusCheckError(Exception):
@@ -55,7 +60,7 @@ class RemoteLists:
         if cached is not None:
             return cached
         try:
-            body, _ = fetch(url, self.policy, accept="application/vc, application/json")
+            body, _ = fetch(url, self.policy, accept=ACCEPT)
             document = loads_json(body)
         except OutboundError as exc:
             raise StatusCheckError(f"status list {url} could not be fetched: {exc}") from None
@@ -83,6 +88,24 @@ def _check_expiry(document: dict[str, Any], now: datetime) -> None:
     ends = _moment(document, "validUntil")
     if ends is not None and ends < now:
         raise StatusCheckError(f"the status list expired at {document['validUntil']}")
+
+
+def _id_of(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _provenance(credential: dict[str, Any], document: dict[str, Any], url: str) -> list[str]:
+    """Warnings when the list is not plainly the credential issuer's list at ``url``."""
+    warnings = []
+    issuer, list_issuer = _id_of(credential.get("issuer")), _id_of(document.get("issuer"))
+    if list_issuer != issuer:
+        warnings.append(f"the status list is issued by {list_issuer!r}, not by the credential's"
+                        f" issuer {issuer!r} (the specification allows this: rely on the list"
+                        " only if you trust its issuer)")
+    if document.get("id") != url:
+        warnings.append(f"the status list's id {document.get('id')!r} is not the URL it was"
+                        " fetched from")
+    return warnings
 
 
 def _read_entry(credential: dict[str, Any], entry: dict[str, Any], fetch_list: ListFetcher,
@@ -114,9 +137,11 @@ def _read_entry(credential: dict[str, Any], entry: dict[str, Any], fetch_list: L
             raise StatusCheckError(f"the status list's purpose is {purposes!r}, not {purpose!r}")
         bits = bitstring.decode(subject.get("encodedList", ""), min_bits=0)
         size = len(bits) * 8
-        warning = (f"the status list has {size} entries, fewer than the {bitstring.MIN_BITS}"
-                   " the specification requires") if size < bitstring.MIN_BITS else None
-        return StatusResult(purpose, index, url, bitstring.get_bit(bits, index), warning=warning)
+        warnings = [f"the status list has {size} entries, fewer than the {bitstring.MIN_BITS}"
+                    " the specification requires"] if size < bitstring.MIN_BITS else []
+        warnings += _provenance(credential, document, url)
+        return StatusResult(purpose, index, url, bitstring.get_bit(bits, index),
+                            warning="; ".join(warnings) or None)
     except (StatusCheckError, bitstring.BitstringError) as exc:
         return StatusResult(purpose, index, url, None, str(exc))
 

@@ -17,6 +17,9 @@ class StatusList(Base):
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"),
                                            index=True)
     purpose: Mapped[str] = mapped_column(String(20))  # "revocation" | "suspension"
+    # The did:key the list is issued as, for credentials issued as that did:key (a list's
+    # issuer is its credentials' issuer); NULL: the issuer's did:web.
+    did_key: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)  # number of entries (bits)
     bits: Mapped[bytes] = mapped_column(LargeBinary)  # uncompressed bitstring
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumps on every bit change (ETag)

@@ -28,17 +28,68 @@ class StatusChange(BaseModel):
     reason: str = Field(..., min_length=1, max_length=1000)
 
 
+# The media types a status list credential is served as, most preferred first, each with the
+# suffix of its ETag (same bytes, another Content-Type: another representation, RFC 9110 8.8.3).
+LIST_MEDIA_TYPES = {"application/vc": "", "application/vc+ld+json": "-vcld",
+                    "application/ld+json": "-ld", "application/json": "-json"}
+
+
+def _accepted(accept: str | None) -> dict[str, float]:
+    """Media range (lower case, no parameters) → q of an Accept header (RFC 9110 12.5.1)."""
+    ranges: dict[str, float] = {}
+    for item in (accept or "").split(","):
+        media, *params = [part.strip() for part in item.split(";")]
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        ranges[media] = max(q, ranges.get(media, 0.0))
+    return ranges
+
+
+def negotiate_list_type(accept: str | None) -> str | None:
+    """The media type to serve a status list as for ``accept``; None if it allows none."""
+    ranges = _accepted(accept)
+    if not ranges:
+        return next(iter(LIST_MEDIA_TYPES))
+    best, best_q = None, 0.0
+    for media in LIST_MEDIA_TYPES:  # the most specific range decides a type's q
+        kind = media.split("/")[0]
+        q = next((ranges[r] for r in (media, f"{kind}/*", "*/*") if r in ranges), 0.0)
+        if q > best_q:
+            best, best_q = media, q
+    return best
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match holds ``etag`` (weak comparison) or is ``*``."""
+    tags = [t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")]
+    return "*" in tags or etag in tags
+
+
 @router.get("/status-lists/{list_id}", summary="A signed BitstringStatusListCredential")
 def status_list(list_id: int, request: Request, session: Session = DB_SESSION,
                 svc: Services = Depends(services)) -> Response:
     status = service.get_list(session, list_id)
-    etag = f'"{status.id}-{status.version}"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300",
+    media_type = negotiate_list_type(request.headers.get("accept"))
+    if media_type is None:
+        raise ProblemError(406, "not-acceptable", "Not acceptable",
+                           "a status list is served as " + ", ".join(LIST_MEDIA_TYPES),
+                           headers={"Vary": "Accept"})
+    etag = f'"{status.id}-{status.version}{LIST_MEDIA_TYPES[media_type]}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept",
                "Access-Control-Allow-Origin": "*"}
-    if request.headers.get("if-none-match") == etag:
+    if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     body = service.signed_list(session, svc.keystore, svc.settings.public_base_url, status)
-    return Response(body, media_type="application/vc", headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def _vcapi_action(body: dict[str, Any]) -> tuple[str, str, str]:

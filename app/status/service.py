@@ -7,6 +7,7 @@ import json
 import secrets
 from typing import Any
 
+from nacl.signing import SigningKey
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,10 +15,11 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.credentials.models import CredentialRecord
 from app.db import is_read_only, utcnow
+from app.dids.didkey import did_key_verification_method
 from app.errors import ProblemError, not_found
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
-from app.issuers.models import Issuer
+from app.issuers.models import Issuer, SigningKeyRecord
 from app.proofs.dataintegrity import RDFC, add_proof
 from app.status import bitstring
 from app.status.models import StatusEntry, StatusList
@@ -35,26 +37,30 @@ def list_url(base_url: str, list_id: int) -> str:
     return f"{base_url}/status-lists/{list_id}"
 
 
-def _open_list(session: Session, issuer: Issuer, purpose: str) -> StatusList:
+def _open_list(session: Session, issuer: Issuer, purpose: str,
+               did_key: str | None) -> StatusList:
+    signer = StatusList.did_key.is_(None) if did_key is None else StatusList.did_key == did_key
     latest = session.scalar(select(StatusList).where(
-        StatusList.issuer_id == issuer.id, StatusList.purpose == purpose)
+        StatusList.issuer_id == issuer.id, StatusList.purpose == purpose, signer)
         .order_by(StatusList.id.desc()).limit(1))
     if latest is not None:
         used = session.scalar(select(func.count()).select_from(StatusEntry)
                               .where(StatusEntry.list_id == latest.id)) or 0
         if used < FILL_LIMIT:
             return latest
-    fresh = StatusList(issuer_id=issuer.id, purpose=purpose, size=LIST_SIZE,
+    fresh = StatusList(issuer_id=issuer.id, purpose=purpose, did_key=did_key, size=LIST_SIZE,
                        bits=bytes(bitstring.empty(LIST_SIZE)))
     session.add(fresh)
     session.flush()
     return fresh
 
 
-def allocate(session: Session, issuer: Issuer, purpose: str, subject: str) -> StatusEntry:
-    """A random, never-used index in the issuer's open list for ``purpose``."""
+def allocate(session: Session, issuer: Issuer, purpose: str, subject: str,
+             did_key: str | None = None) -> StatusEntry:
+    """A random, never-used index in the issuer's open list for ``purpose``: the list issued
+    as ``did_key``, or as the issuer's did:web when that is None."""
     for _ in range(64):
-        status_list = _open_list(session, issuer, purpose)
+        status_list = _open_list(session, issuer, purpose, did_key)
         entry = StatusEntry(list_id=status_list.id, index=secrets.randbelow(status_list.size),
                             subject=subject)
         try:
@@ -67,13 +73,27 @@ def allocate(session: Session, issuer: Issuer, purpose: str, subject: str) -> St
     raise RuntimeError("could not allocate a status list index")  # ~2^-64 at half fill
 
 
-def credential_status(session: Session, base_url: str, issuer: Issuer,
-                      subject: str) -> list[dict[str, Any]]:
-    """Allocate the entries a new credential carries (revocation, and suspension if on)."""
+def _list_did_key(session: Session, base_url: str, issuer: Issuer,
+                  issued_as: str | None) -> str | None:
+    """The did:key a credential issued as ``issued_as`` needs its lists issued as (verifiers
+    hold a list's issuer against the credential's); None for the issuer's did:web."""
+    if issued_as is None or issued_as == issuers.issuer_did(base_url, issuer.slug):
+        return None
+    _, did_key = issuers.signing_dids(session, base_url, issuer)
+    if issued_as != did_key:
+        raise ValueError(f"{issuer.slug} does not issue as {issued_as}")
+    return did_key
+
+
+def credential_status(session: Session, base_url: str, issuer: Issuer, subject: str,
+                      issued_as: str | None = None) -> list[dict[str, Any]]:
+    """Allocate the entries a new credential carries (revocation, and suspension if on), in
+    lists issued by the same DID as the credential (``issued_as``; default: the did:web)."""
     purposes = ["revocation", "suspension"] if issuer.suspension else ["revocation"]
+    did_key = _list_did_key(session, base_url, issuer, issued_as)
     out = []
     for purpose in purposes:
-        entry = allocate(session, issuer, purpose, subject)
+        entry = allocate(session, issuer, purpose, subject, did_key)
         url = list_url(base_url, entry.list_id)
         out.append({"id": f"{url}#{entry.index}", "type": "BitstringStatusListEntry",
                     "statusPurpose": purpose, "statusListIndex": str(entry.index),
@@ -150,6 +170,23 @@ def get_list(session: Session, list_id: int) -> StatusList:
     return status_list
 
 
+def _list_signer(session: Session, keystore: KeyStore, base_url: str, issuer: Issuer,
+                 status_list: StatusList) -> tuple[SigningKey, str]:
+    """The key and verification method that sign ``status_list`` as its issuer."""
+    if status_list.did_key is None:
+        return issuers.signer_for(session, keystore, base_url, issuer)
+    # A did:key is its key, so the list stays signed by that key after a rotation (rotated
+    # keys are retired, never deleted); a newer key issues as another did:key, with own lists.
+    record = session.scalar(select(SigningKeyRecord).where(
+        SigningKeyRecord.issuer_id == issuer.id,
+        SigningKeyRecord.public_key_multibase == status_list.did_key.removeprefix("did:key:")))
+    if record is None:
+        raise RuntimeError(f"status list {status_list.id}: {issuer.slug} holds no key for"
+                           f" {status_list.did_key}")
+    return (keystore.signing_key(record.key_file),
+            did_key_verification_method(record.public_key_multibase))
+
+
 def signed_list(session: Session, keystore: KeyStore, base_url: str,
                 status_list: StatusList) -> bytes:
     """The list's signed BitstringStatusListCredential (cached until a bit changes)."""
@@ -158,17 +195,17 @@ def signed_list(session: Session, keystore: KeyStore, base_url: str,
     issuer = session.get(Issuer, status_list.issuer_id)
     assert issuer is not None
     url = list_url(base_url, status_list.id)
+    key, vm = _list_signer(session, keystore, base_url, issuer, status_list)
     document = {
         "@context": [VC_V2],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuers.issuer_did(base_url, issuer.slug),
+        "issuer": status_list.did_key or issuers.issuer_did(base_url, issuer.slug),
         "validFrom": utcnow().isoformat().replace("+00:00", "Z"),
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
                               "statusPurpose": status_list.purpose,
                               "encodedList": bitstring.encode(status_list.bits)},
     }
-    key, vm = issuers.signer_for(session, keystore, base_url, issuer)
     signed = json.dumps(add_proof(document, key, vm, cryptosuite=RDFC),
                         separators=(",", ":")).encode("utf-8")
     if is_read_only(session):

@@ -1,6 +1,10 @@
 """Fresh, single-use presentation challenges, kept in the database so that any mcred
 instance behind a load balancer can check a challenge another one handed out. They expire
-after ten minutes; a store full of open challenges refuses new ones instead of growing."""
+after ten minutes; a store full of open challenges refuses new ones instead of growing.
+
+A relying party may also bring its own challenge (VC-API: the caller of the verifier owns
+it). Ours carry a prefix, so one of ours is known as ours even once it is used or expired and
+gone from the store: a replay is refused, never mistaken for a caller's own challenge."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, Database, UTCDateTime, utcnow
 
 TTL = timedelta(minutes=10)
-_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24)
+PREFIX = "mcred-"
+_SHAPE = re.compile(r"mcred-[A-Za-z0-9_-]{32}")  # PREFIX + secrets.token_urlsafe(24)
 LIMIT = 100_000
 
 
@@ -31,7 +36,7 @@ class ChallengesExhausted(Exception):
 
 def issue(db: Database) -> str:
     """A new challenge, valid for ``TTL``; ChallengesExhausted when ``LIMIT`` are open."""
-    challenge = secrets.token_urlsafe(24)
+    challenge = PREFIX + secrets.token_urlsafe(24)
     with db.session() as session:
         now = utcnow()
         session.execute(delete(Challenge).where(Challenge.expires_at <= now))
@@ -39,6 +44,11 @@ def issue(db: Database) -> str:
             raise ChallengesExhausted
         session.add(Challenge(challenge=challenge, expires_at=now + TTL))
     return challenge
+
+
+def issued_here(challenge: str) -> bool:
+    """Whether ``challenge`` is one this service hands out (open, used or expired alike)."""
+    return challenge.startswith(PREFIX)
 
 
 def consume(db: Database, challenge: str) -> bool:

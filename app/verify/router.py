@@ -50,18 +50,22 @@ def verify(body: dict[str, Any] = Body(...), session: Session = DB_READ_SESSION,
                                      _expectations(options)))
 
 
+def _string_option(options: dict[str, Any], option: str) -> str | None:
+    value = options.get(option)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ProblemError(400, "bad-request", "Bad request",
+                           f"options.{option} must be a non-empty string")
+    return value
+
+
 def _expectations(options: dict[str, Any]) -> ProofExpectations:
     """VC-API ``expectedProofPurpose``, ``domain`` and ``challenge`` the proof must match."""
     values: dict[str, str] = {}
     for option, field in (("expectedProofPurpose", "purpose"), ("domain", "domain"),
                           ("challenge", "challenge")):
-        value = options.get(option)
-        if value is None:
-            continue
-        if not isinstance(value, str) or not value:
-            raise ProblemError(400, "bad-request", "Bad request",
-                               f"options.{option} must be a non-empty string")
-        values[field] = value
+        value = _string_option(options, option)
+        if value is not None:
+            values[field] = value
     return ProofExpectations(**values)
 
 
@@ -88,18 +92,31 @@ def new_challenge(svc: Services = Depends(services)) -> dict[str, str]:
                            " minutes", headers={"Retry-After": "60"}) from None
 
 
+def _unchecked(challenge: str | None, domain: str | None) -> list[dict[str, str]]:
+    """Warnings for the binding the caller did not ask to check (VC-API checks the proof's
+    domain and challenge "if provided")."""
+    warnings = []
+    if challenge is None:
+        warnings.append({"check": "challenge", "message": "no options.challenge was given, so"
+                         " the presentation was not checked for freshness: it may be a replay"})
+    if domain is None:
+        warnings.append({"check": "domain", "message": "no options.domain was given, so the"
+                         " presentation was not checked to be meant for you"})
+    return warnings
+
+
 @router.post("/presentations/verify", summary="Verify a presentation and each credential in it")
 def verify_presentation(body: dict[str, Any] = Body(...),
                         svc: Services = Depends(services)) -> JSONResponse:
+    """The proof must carry ``options.challenge`` and ``options.domain`` when they are given.
+    The caller owns its challenge; one from ``POST /challenges`` is also used up here (single
+    use, ten minutes), and a used, expired or unknown one of ours is refused."""
     presentation = body.get("verifiablePresentation")
     options = _options(body)
-    challenge, domain = options.get("challenge"), options.get("domain")
     if not isinstance(presentation, dict):
         raise ProblemError(400, "bad-request", "Bad request",
                            "verifiablePresentation must be an object")
-    if not isinstance(challenge, str) or not isinstance(domain, str):
-        raise ProblemError(400, "bad-request", "Bad request",
-                           "options.challenge and options.domain are required")
+    challenge, domain = _string_option(options, "challenge"), _string_option(options, "domain")
     errors: list[dict[str, Any]] = []
     if "VerifiablePresentation" not in (presentation.get("type") or []):
         errors.append({"check": "format", "message": "type lacks VerifiablePresentation"})
@@ -122,10 +139,13 @@ def verify_presentation(body: dict[str, Any] = Body(...),
         signers = {p.key.controller for p in proof.proofs if p.key}
         if holder is not None and signers != {holder}:
             errors.append({"check": "proof", "message": "not signed by the holder"})
-        if not challenges.consume(svc.db, challenge):
+        if (challenge is not None and challenges.issued_here(challenge)
+                and not challenges.consume(svc.db, challenge)):
             errors.append({"check": "challenge", "code": "INVALID_CHALLENGE_ERROR",
-                           "message": "the challenge is unknown or was used already"})
+                           "message": "the challenge is of the kind POST /challenges issues,"
+                           " but no such challenge is open: unknown, used already or expired"})
     verified = not errors and all(r["verified"] for r in reports)
-    result = {"verified": verified, "checks": [] if errors else ["proof"], "warnings": [],
-              "errors": errors, "credentialResults": reports}
+    result = {"verified": verified, "checks": [] if errors else ["proof"],
+              "warnings": _unchecked(challenge, domain), "errors": errors,
+              "credentialResults": reports}
     return JSONResponse(result, status_code=200 if verified else 422)

@@ -62,8 +62,10 @@ def test_presentation_wrong_domain_or_challenge(client: TestClient) -> None:
     other = client.post("/challenges").json()["challenge"]
     wrong_challenge = verify_vp(client, vp, other)
     assert wrong_challenge.json()["errors"][0]["code"] == "INVALID_CHALLENGE_ERROR"
+    # VC-API checks the proof's domain and challenge "if provided": none given, none checked
+    # (tests/verify/test_presentation_challenges.py has the warnings that says so)
     missing = client.post("/presentations/verify", json={"verifiablePresentation": vp})
-    assert missing.status_code == 400
+    assert missing.status_code == 200
 
 
 def test_tampered_credential_inside_presentation(client: TestClient, api_key: dict,
