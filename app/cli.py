@@ -315,11 +315,10 @@ def cmd_verify(args: argparse.Namespace) -> None:
     except ValueError as exc:
         raise CliError(f"{args.source} is not JSON: {exc}") from None
     svc = _services(settings)
-    with svc.db.session(read_only=True) as session:
-        try:
-            report = verify_credential(document, build_context(session, svc, args.rubric))
-        except RubricError as exc:
-            raise CliError(str(exc)) from None
+    try:
+        report = verify_credential(document, build_context(svc, args.rubric))
+    except RubricError as exc:
+        raise CliError(str(exc)) from None
     result = report.to_json()
     if args.json:
         print(json.dumps(result, indent=2))

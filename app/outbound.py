@@ -24,17 +24,23 @@ import httpcore
 import httpx
 
 from app.config import Settings
+from app.errors import ProblemError
 
 
 class OutboundError(Exception):
     """A URL that may not be fetched, or a fetch that failed; the message says which."""
 
 
-class OutboundBusy(OutboundError):
-    """Too many outbound fetches are in progress (overall or to that host): try again later.
-    Callers answer 503 with Retry-After instead of queueing behind a slow host."""
+class OutboundBusy(ProblemError):
+    """Too many outbound fetches are in progress (overall or to that host). Not an
+    OutboundError on purpose: it must not read as "could not resolve" or "could not be
+    checked" deep inside a verification; the whole request answers 503 with Retry-After."""
 
     retry_after = 5
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(503, "busy", "Too many outbound fetches in progress", detail,
+                         headers={"Retry-After": str(self.retry_after)})
 
 
 # Bounds on fetches in flight in this process. A host that never answers can hold at most

@@ -9,8 +9,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from app.deps import Services
 from app.dids.resolver import DidResolver
 from app.issuers.service import local_did_document
@@ -28,26 +26,36 @@ def _remote(policy: OutboundPolicy) -> tuple[DidResolver, RemoteLists]:
     return DidResolver(policy=policy), RemoteLists(replace(policy, max_bytes=4 * 1024 * 1024))
 
 
-def build_context(session: Session, svc: Services, rubric: str = "default"):  # type: ignore[no-untyped-def]
+def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-untyped-def]
+    """Lookups of our own DIDs, status lists and registry each use a short read session of
+    their own: no database connection is held while a remote document is fetched, so a slow
+    host cannot drain the pool for requests that need no fetch."""
     from app.verify.pipeline import VerifyContext
 
     base = svc.settings.public_base_url
     remote_resolver, remote_lists = _remote(outbound_policy(svc.settings))
-    resolver = remote_resolver.with_local(lambda did: local_did_document(session, base, did))
+
+    def local_did(did: str) -> dict[str, Any] | None:
+        with svc.db.session(read_only=True) as session:
+            return local_did_document(session, base, did)
+
+    resolver = remote_resolver.with_local(local_did)
     prefix = f"{base}/status-lists/"
 
     def fetch_list(url: str) -> dict[str, Any]:
         if url.startswith(prefix) and url[len(prefix):].isdigit():
-            try:
-                status_list = status_service.get_list(session, int(url[len(prefix):]))
-            except Exception as exc:  # not found → cannot be checked
-                raise StatusCheckError(f"status list {url} does not exist") from exc
-            return json.loads(status_service.signed_list(session, svc.keystore, base,
-                                                         status_list))
+            with svc.db.session(read_only=True) as session:
+                try:
+                    status_list = status_service.get_list(session, int(url[len(prefix):]))
+                except Exception as exc:  # not found → cannot be checked
+                    raise StatusCheckError(f"status list {url} does not exist") from exc
+                return json.loads(status_service.signed_list(session, svc.keystore, base,
+                                                             status_list))
         return remote_lists(url)
 
     def registry(did: str, on: date):  # type: ignore[no-untyped-def]
-        return lookup(session, did, on)
+        with svc.db.session(read_only=True) as session:
+            return lookup(session, did, on)
 
     return VerifyContext(resolver=resolver, fetch_status_list=fetch_list, registry=registry,
                          rubric=load_rubric(rubric, svc.settings.rubrics_dir))

@@ -7,9 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from app.deps import DB_READ_SESSION, Services, services
+from app.deps import Services, services
 from app.errors import ProblemError
 from app.proofs.dataintegrity import verify_document
 from app.verify import challenges
@@ -27,9 +26,9 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _context(session: Session, svc: Services, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _context(svc: Services, options: dict[str, Any]):  # type: ignore[no-untyped-def]
     try:
-        return build_context(session, svc, str(options.get("rubric") or "default"))
+        return build_context(svc, str(options.get("rubric") or "default"))
     except RubricError as exc:
         raise ProblemError(400, "unknown-rubric", "Unknown rubric", str(exc)) from None
 
@@ -40,13 +39,15 @@ def _answer(report: Report) -> JSONResponse:
 
 
 @router.post("/credentials/verify", summary="Verify a credential; VC-API shape plus `report`")
-def verify(body: dict[str, Any] = Body(...), session: Session = DB_READ_SESSION,
+def verify(body: dict[str, Any] = Body(...),
            svc: Services = Depends(services)) -> JSONResponse:
+    # No request-long session: a remote did:web or status list may take seconds to fetch,
+    # and the lookups of our own documents open short sessions of their own.
     if "verifiableCredential" not in body:
         raise ProblemError(400, "bad-request", "Bad request", "verifiableCredential is required")
     options = _options(body)
     return _answer(verify_credential(body["verifiableCredential"],
-                                     _context(session, svc, options), _at(options),
+                                     _context(svc, options), _at(options),
                                      _expectations(options)))
 
 
@@ -120,16 +121,15 @@ def verify_presentation(body: dict[str, Any] = Body(...),
     errors: list[dict[str, Any]] = []
     if "VerifiablePresentation" not in (presentation.get("type") or []):
         errors.append({"check": "format", "message": "type lacks VerifiablePresentation"})
-    # One database connection at a time: the read session closes before the challenge is
-    # consumed in its own short write transaction (holding both could exhaust the pool).
-    with svc.db.session(read_only=True) as session:
-        ctx = _context(session, svc, options)
-        proof = verify_document(presentation, ctx.resolver.resolve_key,
-                                expected_purpose="authentication", domain=domain,
-                                challenge=challenge)
-        credentials = presentation.get("verifiableCredential") or []
-        reports = [verify_credential(c, ctx).to_json()
-                   for c in (credentials if isinstance(credentials, list) else [credentials])]
+    # No connection is held across the verification (lookups open short sessions; remote
+    # fetches hold none); the challenge is consumed afterwards in its own write transaction.
+    ctx = _context(svc, options)
+    proof = verify_document(presentation, ctx.resolver.resolve_key,
+                            expected_purpose="authentication", domain=domain,
+                            challenge=challenge)
+    credentials = presentation.get("verifiableCredential") or []
+    reports = [verify_credential(c, ctx).to_json()
+               for c in (credentials if isinstance(credentials, list) else [credentials])]
     if not proof.verified:
         first = proof.errors[0]
         errors.append({"check": "proof", "code": first.code, "message": first.message})

@@ -46,7 +46,7 @@ def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
     if not wants_html(request) and any(kind in accept for kind in JSON_LD_TYPES):
         return Response(record.document, media_type="application/vc+ld+json",
                         headers={"Vary": "Accept"})
-    report = verify_credential(document, build_context(session, svc))
+    report = verify_credential(document, build_context(svc))
     # Render only what the verification read from the signed document.
     _, found = read_elements(document)
     lang = pick_language(request.headers.get("accept-language"), request.query_params.get("lang"))
@@ -112,11 +112,11 @@ def set_sharing(token: str, body: SharingChange, session: Session = DB_SESSION,
             "enabled": record.share_enabled}
 
 
-def _verify_page(request: Request, session: Session, svc: Services, document: Any,
+def _verify_page(request: Request, svc: Services, document: Any,
                  rubric: str = "default", source: str | None = None,
                  pasted: str | None = None) -> Response:
     try:
-        context = build_context(session, svc, rubric)
+        context = build_context(svc, rubric)
     except RubricError as exc:
         raise ProblemError(400, "unknown-rubric", "Unknown rubric", str(exc)) from None
     report = verify_credential(document, context)
@@ -134,8 +134,9 @@ def _verify_page(request: Request, session: Session, svc: Services, document: An
 
 @router.get("/verify", summary="Verification page; with ?url= verify the credential there")
 def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
-               rubric: str = "default", session: Session = DB_READ_SESSION,
-               svc: Services = Depends(services)) -> Response:
+               rubric: str = "default", svc: Services = Depends(services)) -> Response:
+    # No database session here: fetching ?url= may take seconds and must not hold a
+    # connection (a flood of slow URLs once drained the pool for everyone).
     if not url:
         if wants_html(request):
             return page(request, "verify.html")
@@ -151,13 +152,12 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
         if wants_html(request):
             return page(request, "verify.html", status=422, error=message)
         raise ProblemError(422, slug, "Credential could not be fetched", message) from None
-    return _verify_page(request, session, svc, document, rubric, source=url)
+    return _verify_page(request, svc, document, rubric, source=url)
 
 
 @router.post("/verify", summary="Verification page form: pasted JSON or an uploaded badge")
 async def verify_form(request: Request, credential: str = Form(""),
                       file: UploadFile | None = File(None), rubric: str = Form("default"),
-                      session: Session = DB_READ_SESSION,
                       svc: Services = Depends(services)) -> Response:
     text = credential.strip()
     try:
@@ -172,4 +172,4 @@ async def verify_form(request: Request, credential: str = Form(""),
         document = loads_json(text)
     except (ValueError, UnicodeDecodeError) as exc:
         return page(request, "verify.html", status=400, error=str(exc), pasted=credential)
-    return _verify_page(request, session, svc, document, rubric or "default", pasted=text)
+    return _verify_page(request, svc, document, rubric or "default", pasted=text)
