@@ -1,61 +1,92 @@
-"""Fresh, single-use presentation challenges, kept in the database so that any mcred
-instance behind a load balancer can check a challenge another one handed out. They expire
-after ten minutes; a store full of open challenges refuses new ones instead of growing.
+"""Presentation challenges: stateless until used, single use once used.
 
-A relying party may also bring its own challenge (VC-API: the caller of the verifier owns
-it). Ours carry a prefix, so one of ours is known as ours even once it is used or expired and
-gone from the store: a replay is refused, never mistaken for a caller's own challenge."""
+A challenge is ``mcred-`` + base64url(expiry ‖ random ‖ HMAC) under a key derived from
+MCRED_KEY_SECRET, so handing one out writes nothing: no client can fill a store and deny
+challenges to others (a store of open challenges once could be filled at ~285/s). Using one
+records it in the database until it expires, so every mcred instance behind a load balancer
+refuses a replay. Challenges expire after ten minutes.
+
+A relying party may also bring its own challenge (VC-API: the caller of the verifier owns it).
+Ours carry a prefix, so one of ours is known as ours even when used, expired or forged: it is
+refused, never mistaken for a caller's own challenge."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import re
 import secrets
-from datetime import datetime, timedelta
+import struct
+import time
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, delete, func, select
+from sqlalchemy import String, delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Database, UTCDateTime, utcnow
 
 TTL = timedelta(minutes=10)
 PREFIX = "mcred-"
-_SHAPE = re.compile(r"mcred-[A-Za-z0-9_-]{32}")  # PREFIX + secrets.token_urlsafe(24)
-LIMIT = 100_000
+_SHAPE = re.compile(r"mcred-[A-Za-z0-9_-]{48}")  # 8 + 12 + 16 bytes, base64url
+_TAG_BYTES = 16
 
 
 class Challenge(Base):
+    """A challenge that has been used (kept until it would have expired anyway)."""
+
     __tablename__ = "presentation_challenges"
 
     challenge: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class ChallengesExhausted(Exception):
-    """As many challenges are open as the store holds; the caller should retry later."""
+def _key(secret: str) -> bytes:
+    return hashlib.sha256(b"mcred presentation challenge key|" + secret.encode("utf-8")).digest()
 
 
-def issue(db: Database) -> str:
-    """A new challenge, valid for ``TTL``; ChallengesExhausted when ``LIMIT`` are open."""
-    challenge = PREFIX + secrets.token_urlsafe(24)
-    with db.session() as session:
-        now = utcnow()
-        session.execute(delete(Challenge).where(Challenge.expires_at <= now))
-        if (session.scalar(select(func.count()).select_from(Challenge)) or 0) >= LIMIT:
-            raise ChallengesExhausted
-        session.add(Challenge(challenge=challenge, expires_at=now + TTL))
-    return challenge
+def _tag(secret: str, body: bytes) -> bytes:
+    return hmac.new(_key(secret), body, hashlib.sha256).digest()[:_TAG_BYTES]
+
+
+def issue(secret: str, now: float | None = None) -> str:
+    """A new challenge, valid for ``TTL``; nothing is stored."""
+    expires = int((now if now is not None else time.time()) + TTL.total_seconds())
+    body = struct.pack(">Q", expires) + secrets.token_bytes(12)
+    return PREFIX + base64.urlsafe_b64encode(body + _tag(secret, body)).decode("ascii")
 
 
 def issued_here(challenge: str) -> bool:
-    """Whether ``challenge`` is one this service hands out (open, used or expired alike)."""
+    """Whether ``challenge`` claims to be one of ours (open, used, expired or forged)."""
     return challenge.startswith(PREFIX)
 
 
-def consume(db: Database, challenge: str) -> bool:
-    """True once for an open challenge; False for an unknown, used or expired one."""
-    if not _SHAPE.fullmatch(challenge):  # not one of ours; and NUL & co. never reach the DB
+def _expiry(secret: str, challenge: str) -> datetime | None:
+    """When an authentic challenge of ours expires; None if it is not one (or malformed)."""
+    if not _SHAPE.fullmatch(challenge):  # NUL & co. never reach the database either
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(challenge[len(PREFIX):])
+    except (binascii.Error, ValueError):
+        return None
+    body, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
+    if not hmac.compare_digest(tag, _tag(secret, body)):
+        return None
+    return datetime.fromtimestamp(struct.unpack(">Q", body[:8])[0], UTC)
+
+
+def consume(db: Database, secret: str, challenge: str) -> bool:
+    """True once for an authentic, unexpired challenge of ours; False otherwise."""
+    expires = _expiry(secret, challenge)
+    now = utcnow()
+    if expires is None or expires <= now:
         return False
-    with db.session() as session:
-        result = session.execute(delete(Challenge).where(Challenge.challenge == challenge,
-                                                         Challenge.expires_at > utcnow()))
-        return result.rowcount == 1  # type: ignore[attr-defined]
+    try:
+        with db.session() as session:
+            session.execute(delete(Challenge).where(Challenge.expires_at <= now))
+            session.add(Challenge(challenge=challenge, expires_at=expires))
+    except IntegrityError:  # already used, here or on another instance
+        return False
+    return True

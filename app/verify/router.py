@@ -85,12 +85,8 @@ def _at(options: dict[str, Any]) -> datetime | None:
 
 @router.post("/challenges", status_code=201, summary="A fresh single-use presentation challenge")
 def new_challenge(svc: Services = Depends(services)) -> dict[str, str]:
-    try:
-        return {"challenge": challenges.issue(svc.db)}
-    except challenges.ChallengesExhausted:
-        raise ProblemError(429, "too-many-challenges", "Too many open challenges",
-                           "too many challenges are waiting to be used; try again in a few"
-                           " minutes", headers={"Retry-After": "60"}) from None
+    # Stateless: signed and expiring, nothing stored until it is used.
+    return {"challenge": challenges.issue(svc.settings.key_secret.get_secret_value())}
 
 
 def _unchecked(challenge: str | None, domain: str | None) -> list[dict[str, str]]:
@@ -139,8 +135,9 @@ def verify_presentation(body: dict[str, Any] = Body(...),
         signers = {p.key.controller for p in proof.proofs if p.key}
         if holder is not None and signers != {holder}:
             errors.append({"check": "proof", "message": "not signed by the holder"})
+        secret = svc.settings.key_secret.get_secret_value()
         if (challenge is not None and challenges.issued_here(challenge)
-                and not challenges.consume(svc.db, challenge)):
+                and not challenges.consume(svc.db, secret, challenge)):
             errors.append({"check": "challenge", "code": "INVALID_CHALLENGE_ERROR",
                            "message": "the challenge is of the kind POST /challenges issues,"
                            " but no such challenge is open: unknown, used already or expired"})

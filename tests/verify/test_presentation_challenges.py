@@ -6,16 +6,14 @@ signed here by a did:key holder with its own key."""
 
 from __future__ import annotations
 
+import time
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from nacl.signing import SigningKey
-from sqlalchemy import update
 
-from app.db import utcnow
 from app.deps import Services
 from app.dids.didkey import did_key_for, did_key_verification_method
 from app.proofs.dataintegrity import add_proof
@@ -129,11 +127,8 @@ def test_mcred_challenge_is_single_use(client: TestClient) -> None:
 
 
 def test_expired_mcred_challenge_is_refused(client: TestClient, svc: Services) -> None:
-    challenge = client.post("/challenges").json()["challenge"]
-    with svc.db.session() as session:
-        session.execute(update(challenges.Challenge)
-                        .where(challenges.Challenge.challenge == challenge)
-                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+    challenge = challenges.issue(svc.settings.key_secret.get_secret_value(),
+                                 now=time.time() - 11 * 60)
     response = verify(client, signed(challenge), challenge=challenge, domain=DOMAIN)
     assert response.status_code == 422
     assert error_codes(response) == [("challenge", "INVALID_CHALLENGE_ERROR")]
@@ -141,7 +136,7 @@ def test_expired_mcred_challenge_is_refused(client: TestClient, svc: Services) -
 
 def test_challenge_shaped_like_ours_but_never_issued_is_refused(client: TestClient) -> None:
     # so a used (deleted) challenge of ours can never pass as a caller's own
-    forged = challenges.PREFIX + "A" * 32
+    forged = challenges.PREFIX + "A" * 48
     response = verify(client, signed(forged), challenge=forged, domain=DOMAIN)
     assert response.status_code == 422
     assert error_codes(response) == [("challenge", "INVALID_CHALLENGE_ERROR")]
