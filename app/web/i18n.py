@@ -54,6 +54,44 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.context-dependent": "Context-dependent",
         "outcome.not-recognisable": "Not recognisable",
         "unverified_content": "The content below is not verified: do not rely on it.",
+        "verdict.altered": "Altered after signing — do not rely on it",
+        "verdict.unverifiable": "The signature could not be checked — do not rely on it",
+        "verdict.malformed": "Not a valid credential — do not rely on it",
+        "verdict.revoked": "Revoked by the issuer — no longer valid",
+        "verdict.suspended": "Suspended by the issuer — not valid at the moment",
+        "verdict.status-unknown": "Whether it was revoked could not be checked",
+        "verdict.expired": "Expired on {date}",
+        "verdict.not-yet-valid": "Not yet valid: valid from {date}",
+        "verdict.bad-dates": "Its validity dates are not usable",
+        "verdict.failed": "Could not be verified",
+        "verdict.advice": "This credential fails a check that decides whether it can be"
+                          " trusted. Ask the learner or the issuer for a valid one.",
+        "technical": "Technical details",
+        "technical_intro": "How each check went, where each EU element was found, and the"
+                           " scoring rule used.",
+        "rating.3": "Strong", "rating.2": "Sufficient", "rating.1": "Weak",
+        "rating.0": "Missing", "rating.none": "Does not apply",
+        "rating": "Rating",
+        "legend": "What the colours mean",
+        "legend.green": "Green — recognisable in line with the Lisbon Recognition Convention:"
+                        " it can be recognised like comparable learning.",
+        "legend.orange": "Orange — recognition depends on the purpose: look at the criteria"
+                         " rated weak or missing, and consider recognition of prior learning.",
+        "legend.red": "Red — not recognisable as it stands: refer to recognition of prior"
+                      " learning or a further assessment.",
+        "advice.green": "Recognisable in line with the Lisbon Recognition Convention: you"
+                        " can recognise it like comparable learning.",
+        "advice.orange": "What to do: check the criteria rated weak or missing below against"
+                         " what you need; ask the issuer for details or use recognition of"
+                         " prior learning.",
+        "advice.red": "What to do: do not recognise it as it stands; ask for a further"
+                      " assessment or recognition of prior learning.",
+        "scoring_rule": "Scoring rule", "verify_another": "Verify another credential",
+        "source": "Fetched from", "issuer_did": "Issuer identifier",
+        "concept.onsite": "On site", "concept.online": "Online", "concept.blended": "Blended",
+        "concept.hybrid": "Hybrid", "concept.work-based": "Work-based",
+        "concept.volunteering": "Volunteering",
+        "badge_alt": "Badge",
     },
     "de": {
         "headline.verified": "Verifiziert", "headline.failed": "Nicht verifiziert",
@@ -109,6 +147,47 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.not-recognisable": "Nicht anerkennbar",
         "unverified_content": "Der folgende Inhalt ist nicht verifiziert: verlassen Sie sich"
                               " nicht darauf.",
+        "verdict.altered": "Nach dem Signieren verändert — verlassen Sie sich nicht darauf",
+        "verdict.unverifiable": "Die Signatur ließ sich nicht prüfen — verlassen Sie sich"
+                                " nicht darauf",
+        "verdict.malformed": "Kein gültiger Nachweis — verlassen Sie sich nicht darauf",
+        "verdict.revoked": "Vom Aussteller widerrufen — nicht mehr gültig",
+        "verdict.suspended": "Vom Aussteller ausgesetzt — derzeit nicht gültig",
+        "verdict.status-unknown": "Ob er widerrufen wurde, ließ sich nicht prüfen",
+        "verdict.expired": "Abgelaufen am {date}",
+        "verdict.not-yet-valid": "Noch nicht gültig: gültig ab {date}",
+        "verdict.bad-dates": "Seine Gültigkeitsdaten sind nicht verwendbar",
+        "verdict.failed": "Konnte nicht verifiziert werden",
+        "verdict.advice": "Dieser Nachweis besteht eine Prüfung nicht, die über seine"
+                          " Vertrauenswürdigkeit entscheidet. Bitten Sie die lernende Person"
+                          " oder den Aussteller um einen gültigen.",
+        "technical": "Technische Details",
+        "technical_intro": "Wie jede Prüfung ausging, wo jedes EU-Element gefunden wurde und"
+                           " welches Bewertungsschema galt.",
+        "rating.3": "Stark", "rating.2": "Ausreichend", "rating.1": "Schwach",
+        "rating.0": "Fehlt", "rating.none": "Entfällt",
+        "rating": "Bewertung",
+        "legend": "Was die Farben bedeuten",
+        "legend.green": "Grün — anerkennbar im Sinne der Lissabon-Konvention: wie"
+                        " vergleichbares Lernen anzuerkennen.",
+        "legend.orange": "Orange — die Anerkennung hängt vom Zweck ab: sehen Sie sich die als"
+                         " schwach oder fehlend bewerteten Kriterien an und erwägen Sie die"
+                         " Anerkennung früheren Lernens.",
+        "legend.red": "Rot — so nicht anerkennbar: verweisen Sie auf die Anerkennung früheren"
+                      " Lernens oder eine weitere Prüfung.",
+        "advice.green": "Anerkennbar im Sinne der Lissabon-Konvention: Sie können ihn wie"
+                        " vergleichbares Lernen anerkennen.",
+        "advice.orange": "Was tun: Prüfen Sie die als schwach oder fehlend bewerteten Kriterien"
+                         " unten gegen Ihren Bedarf; fragen Sie beim Aussteller nach oder nutzen"
+                         " Sie die Anerkennung früheren Lernens.",
+        "advice.red": "Was tun: So nicht anerkennen; verlangen Sie eine weitere Prüfung oder"
+                      " die Anerkennung früheren Lernens.",
+        "scoring_rule": "Bewertungsschema", "verify_another": "Einen weiteren Nachweis prüfen",
+        "source": "Abgerufen von", "issuer_did": "Kennung des Ausstellers",
+        "concept.onsite": "Vor Ort", "concept.online": "Online", "concept.blended": "Gemischt",
+        "concept.hybrid": "Hybrid", "concept.work-based": "Arbeitsbasiert",
+        "concept.volunteering": "Ehrenamt",
+        "badge_alt": "Badge",
     },
 }
 
@@ -130,6 +209,22 @@ def pick_language(accept_language: str | None, override: str | None = None) -> s
         if primary in LANGUAGES and quality > 0:
             ranked.append((-quality, position, primary))
     return sorted(ranked)[0][2] if ranked else "en"
+
+
+def reader_locale(accept_language: str | None, language: str) -> str:
+    """The reader's locale for dates (e.g. ``en_US``, ``en_GB``, ``de_AT``): the first
+    Accept-Language tag of the page's language that Babel knows; else the language itself."""
+    from babel import Locale, UnknownLocaleError
+
+    for part in (accept_language or "").split(","):
+        tag = part.strip().partition(";")[0].strip()
+        if tag.lower().split("-")[0] != language or "-" not in tag:
+            continue
+        try:
+            return str(Locale.parse(tag, sep="-"))
+        except (ValueError, UnknownLocaleError):
+            continue
+    return {"en": "en_GB", "de": "de_DE"}.get(language, language)
 
 
 def translator(language: str):  # type: ignore[no-untyped-def]

@@ -1,20 +1,81 @@
-"""Plain-language rows of a (verified) credential's EU elements, for the credential page."""
+"""Plain-language rows of a (verified) credential's EU elements, and the verdict a failed
+deciding check gives, for the share and verification pages."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import pycountry
+from babel.dates import format_date
 
 from app.elements import vocabularies as vocab
 from app.elements.extract import Found
 from app.elements.text import displayable
 
 
-def _label(uri: Any) -> str:
+def _label(uri: Any, t: Any = None) -> str:
+    """A concept's label; our own plain wording (``concept.<key>``) where the vocabulary's is
+    jargon, e.g. "Presential" is said "On site"."""
     concept = vocab.concept_by_uri(str(uri))
-    return concept.label if concept else str(uri)
+    if concept is None:
+        return str(uri)
+    if t is not None and t(f"concept.{concept.key}") != f"concept.{concept.key}":
+        return t(f"concept.{concept.key}")
+    return concept.label
+
+
+def day(value: Any, locale: str) -> str:
+    """A date or date-time (ISO 8601 text) as the reader writes dates, e.g. "30 June 2026"; the
+    text as given when it is not a date."""
+    text = str(value or "")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text \
+            else date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    return format_date(moment.date() if isinstance(moment, datetime) else moment, "long",
+                       locale=locale)
+
+
+# Which deciding check failed, and how: the first of these that applies is what the page says.
+_EXPIRED = re.compile(r"expired at (\S+)")
+_NOT_YET = re.compile(r"not yet valid: valid from (\S+)")
+
+
+def verdict(report: dict[str, Any], locale: str) -> dict[str, str] | None:
+    """Why a credential is not verified, in plain words for the banner — ``reason`` (altered,
+    unverifiable, malformed, revoked, suspended, status-unknown, expired, not-yet-valid,
+    bad-dates, failed) and ``date`` when there is one; None when every deciding check passed."""
+    if report.get("verified", False):
+        return None
+    checks = {c["name"]: c for c in (report.get("report") or {}).get("checks") or []}
+
+    def failed(name: str) -> dict[str, Any] | None:
+        check = checks.get(name)
+        return check if check and check.get("status") == "failed" else None
+
+    if proof := failed("proof"):
+        code = (proof.get("details") or {}).get("code")
+        return {"reason": "altered" if code == "INVALID_SIGNATURE" else "unverifiable"}
+    if failed("format"):
+        return {"reason": "malformed"}
+    if status := failed("status"):
+        message = str(status.get("message", ""))
+        if message.startswith("revoked") or " revoked" in message:
+            return {"reason": "revoked"}
+        if "suspended" in message:
+            return {"reason": "suspended"}
+        return {"reason": "status-unknown"}
+    if validity := failed("validity"):
+        message = str(validity.get("message", ""))
+        for reason, pattern in (("expired", _EXPIRED), ("not-yet-valid", _NOT_YET)):
+            if match := pattern.search(message):
+                return {"reason": reason, "date": day(match.group(1), locale)}
+        return {"reason": "bad-dates"}
+    return {"reason": "failed"}
 
 
 def _shown(text: Any) -> str | None:
@@ -22,7 +83,8 @@ def _shown(text: Any) -> str | None:
     return displayable(str(text)) if text is not None else None
 
 
-def summary(found: dict[str, Found], t: Any) -> dict[str, str | None]:
+def summary(found: dict[str, Found], t: Any, locale: str = "en") -> dict[str, str | None]:
+    """Title, learner, awarding body, its country and the date awarded, as shown on top."""
     value = {k: v.value for k, v in found.items()}
     country = value.get("country")
     name = pycountry.countries.get(alpha_2=country).name if country else None
@@ -31,7 +93,9 @@ def summary(found: dict[str, Found], t: Any) -> dict[str, str | None]:
                               (value.get("learner") or {}).get("id")),
             "awardingBody": _shown((value.get("awardingBody") or {}).get("name") or
                                    (value.get("awardingBody") or {}).get("id")),
-            "country": name, "dateOfIssuing": value.get("dateOfIssuing")}
+            "country": name,
+            "dateOfIssuing": day(value["dateOfIssuing"], locale)
+            if value.get("dateOfIssuing") else None}
 
 
 def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
@@ -65,9 +129,10 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
         out.append(("level", " · ".join(parts)))
     for key in ("assessmentType", "supervisionAndIdentityVerification"):
         if key in v:
-            out.append((key, _label(v[key])))
+            out.append((key, _label(v[key], t)))
     if "participationForm" in v:
-        out.append(("participationForm", ", ".join(_label(m) for m in v["participationForm"])))
+        out.append(("participationForm",
+                    ", ".join(_label(m, t) for m in v["participationForm"])))
     if "qualityAssurance" in v:
         out.append(("qualityAssurance", [
             " — ".join(str(x) for x in (_label(q["type"]) if q.get("type") else None,
@@ -81,7 +146,9 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
         stack = v["integrationStackability"]
         out.append(("integrationStackability",
                     " → ".join([str(stack.get("mode")), *(stack.get("towards") or [])])))
-    return out
+    # Texts from (possibly another issuer's) credential: no invisible or bidi tricks.
+    return [(key, displayable(value) if isinstance(value, str)
+             else [displayable(str(item)) for item in value]) for key, value in out]
 
 
 def linkedin_url(found: dict[str, Found], link: str, credential_id: str) -> str:

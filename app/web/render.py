@@ -13,10 +13,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.errors import ProblemError, http_problem, prefers_html
 from app.limits import inline_scripts, script_hashes
-from app.web.i18n import pick_language, translator
+from app.web.i18n import pick_language, reader_locale, translator
+from app.web.present import day, verdict
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+_env.globals["verdict"] = verdict
+_env.filters["day"] = day
 
 # Texts of the error page (en, de), kept with it.
 ERROR_TEXTS = {
@@ -30,7 +33,9 @@ ERROR_TEXTS = {
 def _render(request: Request, template: str, status: int, **context: Any) -> HTMLResponse:
     lang = pick_language(request.headers.get("accept-language"),
                          request.query_params.get("lang"))
-    html = _env.get_template(template).render(lang=lang, t=translator(lang), **context)
+    locale = reader_locale(request.headers.get("accept-language"), lang)
+    html = _env.get_template(template).render(lang=lang, locale=locale, t=translator(lang),
+                                              **context)
     return HTMLResponse(html, status_code=status,
                         headers={"Content-Language": lang, "Vary": "Accept-Language, Accept"})
 
@@ -77,11 +82,12 @@ PAGE_SCRIPT_HASHES = script_hashes(_template_scripts())
 
 
 def page_policy(public_base_url: str) -> str:
-    """The Content-Security-Policy of the HTML pages: our stylesheet, our images (the QR code
-    is addressed under the public base URL), our template scripts by hash, forms to us only."""
+    """The Content-Security-Policy of the HTML pages: our stylesheet, our scripts (files under
+    /static; an inline template script, should one be written, by hash), our images (the QR
+    code is addressed under the public base URL), forms to us only."""
     parts = urlsplit(public_base_url)
     images = " ".join(["'self'", f"{parts.scheme}://{parts.netloc}"])
-    scripts = " ".join(PAGE_SCRIPT_HASHES) or "'none'"
+    scripts = " ".join(["'self'", *PAGE_SCRIPT_HASHES])
     return ("default-src 'none'; "
             f"script-src {scripts}; style-src 'self'; img-src {images}; "
             "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")

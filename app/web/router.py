@@ -23,7 +23,7 @@ from app.verify.context import build_context
 from app.verify.pipeline import verify_credential
 from app.verify.scoring import RubricError
 from app.web import baking
-from app.web.i18n import pick_language, translator
+from app.web.i18n import pick_language, reader_locale, translator
 from app.web.present import linkedin_url, rows, summary
 from app.web.render import page, wants_html
 
@@ -49,11 +49,17 @@ def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
     report = verify_credential(document, build_context(svc))
     # Render only what the verification read from the signed document.
     _, found = read_elements(document)
-    lang = pick_language(request.headers.get("accept-language"), request.query_params.get("lang"))
+    t, locale = _reader(request)
     link = sharing.share_url(svc.settings.public_base_url, token)
     return page(request, "credential.html", report=report.to_json(),
-                e=summary(found, translator(lang)), rows=rows(found, translator(lang)),
+                e=summary(found, t, locale), rows=rows(found, t),
                 link=link, linkedin=linkedin_url(found, link, record.id))
+
+
+def _reader(request: Request) -> tuple[Any, str]:
+    """The page's texts and the reader's locale for dates."""
+    lang = pick_language(request.headers.get("accept-language"), request.query_params.get("lang"))
+    return translator(lang), reader_locale(request.headers.get("accept-language"), lang)
 
 
 def _download(body: bytes | str, media_type: str, filename: str) -> Response:
@@ -127,7 +133,10 @@ def _verify_page(request: Request, svc: Services, document: Any,
         for key in ("title", "issuer"):  # another issuer's texts: no invisible/bidi tricks
             if isinstance(credential.get(key), str):
                 credential[key] = displayable(credential[key])
+        t, locale = _reader(request)
+        _, found = read_elements(document)  # summary() and rows() make the texts displayable
         return page(request, "verify.html", status=status, report=shown,
+                    e=summary(found, t, locale), rows=rows(found, t),
                     pasted=pasted, source=source)
     return JSONResponse(report.to_json(), status_code=status)
 
