@@ -92,6 +92,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "concept.hybrid": "Hybrid", "concept.work-based": "Work-based",
         "concept.volunteering": "Volunteering",
         "badge_alt": "Badge",
+        "el.description": "What it is about",
+        "el.learningOutcomeAlignments": "Skills (ESCO)",
+        "el.criteria": "Criteria for the award",
+        "el.assessmentDescription": "How it was assessed", "el.language": "Language",
+        "el.components": "Made up of", "el.validUntil": "Valid until",
     },
     "de": {
         "headline.verified": "Verifiziert", "headline.failed": "Nicht verifiziert",
@@ -188,6 +193,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "concept.hybrid": "Hybrid", "concept.work-based": "Arbeitsbasiert",
         "concept.volunteering": "Ehrenamt",
         "badge_alt": "Badge",
+        "el.description": "Worum es geht",
+        "el.learningOutcomeAlignments": "Kompetenzen (ESCO)",
+        "el.criteria": "Kriterien für die Verleihung",
+        "el.assessmentDescription": "Wie geprüft wurde", "el.language": "Sprache",
+        "el.components": "Besteht aus", "el.validUntil": "Gültig bis",
     },
 }
 

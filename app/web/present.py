@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pycountry
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from app.elements import vocabularies as vocab
@@ -98,12 +99,27 @@ def summary(found: dict[str, Found], t: Any, locale: str = "en") -> dict[str, st
             if value.get("dateOfIssuing") else None}
 
 
-def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
-    """(element, text or list) in the Recommendation's order, only elements present."""
-    v = {k: f.value for k, f in found.items()}
+def _language(code: Any, locale: str) -> str:
+    try:
+        return Locale.parse(str(code).replace("-", "_")).get_language_name(locale) or str(code)
+    except (ValueError, UnknownLocaleError):
+        return str(code)
+
+
+def rows(found: dict[str, Found], t: Any, locale: str = "en_GB",
+         document: Any = None) -> list[tuple[str, str | list[str]]]:
+    """(element, text or list) of everything certified, in the Recommendation's order (what
+    it is about first), only elements present."""
+    v = {k: f.value for k, f in found.items() if f.value not in (None, "", [])}
     out: list[tuple[str, str | list[str]]] = []
+    if "description" in v:
+        out.append(("description", str(v["description"])))
     if "learningOutcomes" in v:
         out.append(("learningOutcomes", list(v["learningOutcomes"])))
+    if "learningOutcomeAlignments" in v:
+        out.append(("learningOutcomeAlignments", [str(x) for x in v["learningOutcomeAlignments"]]))
+    if "criteria" in v:
+        out.append(("criteria", str(v["criteria"])))
     if "workload" in v:
         work = v["workload"]
         hours = f"{work['hours']:g} {t('hours')}" if work.get("hours") else ""
@@ -130,6 +146,11 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
     for key in ("assessmentType", "supervisionAndIdentityVerification"):
         if key in v:
             out.append((key, _label(v[key], t)))
+        if key == "assessmentType" and "assessmentDescription" in v:
+            out.append(("assessmentDescription", str(v["assessmentDescription"])))
+    if "language" in v:
+        languages = v["language"] if isinstance(v["language"], list) else [v["language"]]
+        out.append(("language", ", ".join(_language(code, locale) for code in languages)))
     if "participationForm" in v:
         out.append(("participationForm",
                     ", ".join(_label(m, t) for m in v["participationForm"])))
@@ -137,7 +158,7 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
         out.append(("qualityAssurance", [
             " — ".join(str(x) for x in (_label(q["type"]) if q.get("type") else None,
                                         q.get("name"), q.get("agency"), q.get("code"),
-                                        q.get("report")) if x)
+                                        q.get("description"), q.get("report")) if x)
             for q in v["qualityAssurance"]]))
     for key in ("grade", "prerequisites", "furtherInformation"):
         if key in v:
@@ -146,6 +167,13 @@ def rows(found: dict[str, Found], t: Any) -> list[tuple[str, str | list[str]]]:
         stack = v["integrationStackability"]
         out.append(("integrationStackability",
                     " → ".join([str(stack.get("mode")), *(stack.get("towards") or [])])))
+    if "components" in v:
+        out.append(("components", [str(c.get("name") or c.get("id")) if isinstance(c, dict)
+                                   else str(c) for c in v["components"]]))
+    until = (document.get("validUntil") or document.get("expirationDate")) \
+        if isinstance(document, dict) else None
+    if until:
+        out.append(("validUntil", day(until, locale)))
     # Texts from (possibly another issuer's) credential: no invisible or bidi tricks.
     return [(key, displayable(value) if isinstance(value, str)
              else [displayable(str(item)) for item in value]) for key, value in out]

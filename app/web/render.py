@@ -3,6 +3,7 @@ Content-Security-Policy those pages are served under."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from app.errors import ProblemError, http_problem, prefers_html
 from app.limits import inline_scripts, script_hashes
@@ -18,8 +20,25 @@ from app.web.present import day, verdict
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+# Addresses in a credential's texts become links, but only http(s) ones: never javascript:,
+# data: or any other scheme a foreign credential might carry. Trailing punctuation stays text.
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))")
+
+
+def linked(text: object) -> Markup:
+    """Escaped text with its http(s) addresses as links."""
+    raw, out, at = str(text), [], 0
+    for match in _WEB_ADDRESS.finditer(raw):
+        out += [escape(raw[at:match.start()]),
+                Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(match.group(0))]
+        at = match.end()
+    out.append(escape(raw[at:]))
+    return Markup("").join(out)
+
+
 _env.globals["verdict"] = verdict
 _env.filters["day"] = day
+_env.filters["linked"] = linked
 
 # Texts of the error page (en, de), kept with it.
 ERROR_TEXTS = {

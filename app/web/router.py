@@ -52,7 +52,7 @@ def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
     t, locale = _reader(request)
     link = sharing.share_url(svc.settings.public_base_url, token)
     return page(request, "credential.html", report=report.to_json(),
-                e=summary(found, t, locale), rows=rows(found, t),
+                e=summary(found, t, locale), rows=rows(found, t, locale, document),
                 link=link, linkedin=linkedin_url(found, link, record.id))
 
 
@@ -136,7 +136,7 @@ def _verify_page(request: Request, svc: Services, document: Any,
         t, locale = _reader(request)
         _, found = read_elements(document)  # summary() and rows() make the texts displayable
         return page(request, "verify.html", status=status, report=shown,
-                    e=summary(found, t, locale), rows=rows(found, t),
+                    e=summary(found, t, locale), rows=rows(found, t, locale, document),
                     pasted=pasted, source=source)
     return JSONResponse(report.to_json(), status_code=status)
 
