@@ -56,7 +56,7 @@ def _no_sideways_scroll(page: Page) -> None:
 def test_share_page_first_screen(phone: Page, server: dict[str, Any]) -> None:  # noqa: F811
     phone.goto(server["link"])
     first_screen = PHONE["height"]
-    for test_id in ("result", "badge", "title", "learner", "issuer", "date"):
+    for test_id in ("result", "outcome-top", "badge", "title", "learner", "issuer", "date"):
         top = _top(phone, f'[data-testid="{test_id}"]')
         assert top is not None and top < first_screen, (test_id, top)
     assert _top(phone, '[data-testid="result"]') < 120  # the answer comes first
@@ -76,6 +76,7 @@ def test_revoked_share_page_first_screen(phone: Page, revoked_link: str) -> None
     assert "Revoked by the issuer" in banner.inner_text()
     assert _top(phone, '[data-testid="banner"]') < 120
     assert phone.get_by_test_id("traffic-light").count() == 0
+    assert phone.get_by_test_id("outcome-top").count() == 0
     assert phone.get_by_test_id("share").count() == 0
     assert phone.get_by_test_id("linkedin").count() == 0
     assert phone.get_by_test_id("learner").inner_text() == "Jaan Tamm"

@@ -24,7 +24,7 @@ def _revoke(client: TestClient, admin: dict, credential_id: str) -> None:
 
 
 def _no_light_and_nothing_to_share(html: str) -> None:
-    assert 'data-testid="traffic-light"' not in html
+    assert 'data-testid="traffic-light"' not in html and 'data-testid="outcome-top"' not in html
     assert 'class="light"' not in html
     assert "linkedin.com" not in html and 'data-testid="linkedin"' not in html
     assert 'data-testid="download-json"' not in html and "badge.png" not in html
