@@ -66,9 +66,15 @@ def issue(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_iss
         options = body.get("options")
         if options is not None and not isinstance(options, dict):
             return _bad_request("options must be an object")
-        _, signed = vcapi.issue(session, issuing(svc), issuer, body["credential"], options,
-                                actor)
-        return JSONResponse({"verifiableCredential": signed}, status_code=201)
+        record, signed = vcapi.issue(session, issuing(svc), issuer, body["credential"],
+                                     options, actor)
+        secret, base = svc.settings.key_secret.get_secret_value(), svc.settings.public_base_url
+        # The learner's link and the key to turn it off, as for awards: a VC-API credential is
+        # public only through this link (its id may be guessable), or to its issuer by id.
+        link = {"url": sharing.share_url(base, record.share_token),
+                "manageKey": sharing.manage_key(secret, record.share_token)}
+        return JSONResponse({"verifiableCredential": signed, "shareLink": link},
+                            status_code=201)
     try:
         request = AwardRequest.model_validate(body)
     except ValidationError as exc:
@@ -94,9 +100,14 @@ def _bad_request(detail: str) -> JSONResponse:
 @router.get("/credentials/{credential_id}", summary="A stored credential, exactly as signed")
 def get_credential(credential_id: str, session: Session = DB_READ_SESSION,
                    issuer: Issuer | None = Depends(optional_issuer_key_read)) -> Response:
-    """Public while the learner shares the credential; once they turn sharing off, only the
-    issuing institution (its API key) still gets it."""
+    """An award's credential (an id mcred minted, not guessable) is public while the learner
+    shares it; a VC-API credential, whose id the caller chose and may be guessable
+    (urn:example:student:1001), only through its share link. The issuing institution (its
+    API key) always gets its own credentials."""
     record = service.get_credential(session, credential_id)
-    if not record.share_enabled and (issuer is None or issuer.id != record.issuer_id):
-        raise not_found("credential")
+    own = issuer is not None and issuer.id == record.issuer_id
+    public = record.share_enabled and record.award_id is not None
+    if not (own or public):
+        # The same answer as for no such credential: no oracle for which ids exist.
+        raise not_found(f"credential '{credential_id}'")
     return Response(record.document, media_type=VC_MEDIA_TYPE)

@@ -92,6 +92,19 @@ def _check_status(credential: dict[str, Any]) -> None:
                 raise _invalid("statusListCredential must be a URL", "credentialStatus")
 
 
+def _refuse_our_status_lists(credential: dict[str, Any], base_url: str) -> None:
+    """Entries on mcred's own status lists are allocated by mcred, never by the caller: one
+    naming another issuer's list would make a credential nobody can revoke, and one copying
+    an entry of ours would share its index with another credential."""
+    statuses = credential.get("credentialStatus")
+    prefix = f"{base_url}/status-lists/"
+    for entry in statuses if isinstance(statuses, list) else [statuses]:
+        url = entry.get("statusListCredential") if isinstance(entry, dict) else None
+        if isinstance(url, str) and url.startswith(prefix):
+            raise _invalid("status entries on mcred's status lists are allocated by mcred: leave"
+                           " credentialStatus out and mcred adds one", "credentialStatus")
+
+
 def requested_issuer(credential: Any) -> str | None:
     """The issuer DID the caller put in the credential, if any."""
     issuer = credential.get("issuer") if isinstance(credential, dict) else None
@@ -173,6 +186,7 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     did_web, did_key = issuers.signing_dids(session, issuing.base_url, issuer)
     did = did_key if requested_issuer(credential) == did_key else did_web
     document = prepare(credential, did)
+    _refuse_our_status_lists(document, issuing.base_url)
     if session.get(CredentialRecord, document["id"]) is not None:
         raise ProblemError(409, "credential-exists", "Credential exists",
                            f"a credential with id {document['id']} was issued already")

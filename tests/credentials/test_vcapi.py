@@ -38,7 +38,7 @@ def test_issue_minimal_credential(client: TestClient, api_key: dict, svc: Servic
     assert vc["id"].startswith("urn:uuid:")
     assert vc["proof"]["cryptosuite"] == suite
     assert verify(svc, vc).verified
-    stored = client.get(f"/credentials/{vc['id']}")
+    stored = client.get(f"/credentials/{vc['id']}", headers=api_key)  # its issuer, by id
     assert stored.json() == vc
 
 
@@ -111,17 +111,14 @@ def test_issue_as_the_did_key_of_the_current_key(client: TestClient, api_key: di
     assert verify(svc, vc).verified
 
 
-def test_status_entry_with_type_array_is_issued_and_verified(client: TestClient,
-                                                             api_key: dict) -> None:
-    own = issue(client, api_key, copy.deepcopy(MINIMAL)).json()["verifiableCredential"]
-    entry = {**own["credentialStatus"], "type": ["BitstringStatusListEntry"]}
-    entry.pop("id")
+def test_status_entry_with_type_array_on_another_list_is_issued(client: TestClient,
+                                                                api_key: dict) -> None:
+    entry = {"type": ["BitstringStatusListEntry"], "statusPurpose": "revocation",
+             "statusListIndex": "94567",
+             "statusListCredential": "https://status.example.org/lists/3"}
     response = issue(client, api_key, {**MINIMAL, "credentialStatus": entry})
     assert response.status_code == 201, response.text
-    vc = response.json()["verifiableCredential"]
-    assert vc["credentialStatus"] == entry
-    verified = client.post("/credentials/verify", json={"verifiableCredential": vc})
-    assert verified.status_code == 200, verified.text  # the verifier reads array types too
+    assert response.json()["verifiableCredential"]["credentialStatus"] == entry
     nine = [entry] * 9
     too_many = issue(client, api_key, {**MINIMAL, "credentialStatus": nine})
     assert too_many.status_code == 422 and "at most 8" in too_many.json()["detail"]

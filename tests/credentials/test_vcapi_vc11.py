@@ -53,7 +53,7 @@ def test_vc11_credential_is_issued_and_verifies(client: TestClient, api_key: dic
     assert verified.json()["verified"] is True
     assert verified.json()["report"]["checks"][0]["details"] == {"dataModel": "1.1"}
     assert checks(verified)["validity"] == "passed"
-    assert client.get(f"/credentials/{vc['id']}").json() == vc
+    assert client.get(f"/credentials/{vc['id']}", headers=api_key).json() == vc
 
 
 def test_vc11_dates_given_are_kept(client: TestClient, api_key: dict) -> None:
