@@ -10,9 +10,12 @@ import segno
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit import AuditEvent
 from app.credentials import sharing
+from app.credentials.models import CredentialRecord
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.elements.extract import read_elements
 from app.elements.text import displayable
@@ -24,7 +27,7 @@ from app.verify.pipeline import verify_credential
 from app.verify.scoring import RubricError
 from app.web import baking
 from app.web.i18n import pick_language, reader_locale, translator
-from app.web.present import linkedin_url, rows, summary
+from app.web.present import day, linkedin_url, rows, summary
 from app.web.render import page, wants_html
 
 router = APIRouter(tags=["pages"])
@@ -51,9 +54,28 @@ def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
     _, found = read_elements(document)
     t, locale = _reader(request)
     link = sharing.share_url(svc.settings.public_base_url, token)
+    changed = None if report.verified else _status_changed(session, record)
     return page(request, "credential.html", report=report.to_json(),
                 e=summary(found, t, locale), rows=rows(found, t, locale, document),
-                link=link, linkedin=linkedin_url(found, link, record.id))
+                link=link, linkedin=linkedin_url(found, link, record.id),
+                status_changed={"action": changed[0], "date": day(changed[1], locale)}
+                if changed else None)
+
+
+def _status_changed(session: Session, record: Any) -> tuple[str, str] | None:
+    """("revoke" | "suspend", ISO date) of the last revocation or suspension of one of our
+    credentials (any rendering of its award), from the audit log: a status list has no dates."""
+    ids = [record.id]
+    if record.award_id:
+        ids = list(session.scalars(select(CredentialRecord.id)
+                                   .where(CredentialRecord.award_id == record.award_id)))
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.subject.in_(ids), AuditEvent.action.in_(
+            ("credential.revoke", "credential.suspend", "credential.unsuspend")))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)).first()
+    if event is None or event.action == "credential.unsuspend":
+        return None
+    return event.action.removeprefix("credential."), event.at.date().isoformat()
 
 
 def _reader(request: Request) -> tuple[Any, str]:
