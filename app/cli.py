@@ -134,15 +134,57 @@ def cmd_issuer_list(args: argparse.Namespace) -> None:
     print(json.dumps(out, indent=2))
 
 
+def _invalid_option(exc: ValidationError, option: str) -> CliError:
+    return CliError("; ".join(f"invalid {option}: {e['msg']}" for e in exc.errors()))
+
+
 def cmd_issuer_api_key(args: argparse.Namespace) -> None:
     from app.issuers import service
+    from app.issuers.schemas import ApiKeyCreate
 
+    try:
+        label = ApiKeyCreate(label=args.label).label
+    except ValidationError as exc:
+        raise _invalid_option(exc, "--label") from None
     settings = _load_settings()
     svc = _services(settings)
     with svc.db.session() as session:
         issuer = service.get_issuer(session, args.slug)
-        token, _ = service.create_api_key(session, issuer, args.label, "cli")
+        token, _ = service.create_api_key(session, issuer, label, "cli")
     print(token)
+
+
+def cmd_issuer_api_keys(args: argparse.Namespace) -> None:
+    from app.issuers import service
+
+    settings = _load_settings()
+    svc = _services(settings)
+    with svc.db.session(read_only=True) as session:
+        issuer = service.get_issuer(session, args.slug)
+        keys = [service.api_key_info(k).model_dump(mode="json")
+                for k in service.list_api_keys(session, issuer)]
+    print(json.dumps(keys, indent=2))
+
+
+def _reason(text: str) -> str:
+    from app.issuers.schemas import Reason
+
+    try:
+        return Reason(reason=text).reason
+    except ValidationError as exc:
+        raise _invalid_option(exc, "--reason") from None
+
+
+def cmd_issuer_revoke_api_key(args: argparse.Namespace) -> None:
+    from app.issuers import service
+
+    reason = _reason(args.reason)
+    settings = _load_settings()
+    svc = _services(settings)
+    with svc.db.session() as session:
+        issuer = service.get_issuer(session, args.slug)
+        record = service.revoke_api_key(session, issuer, args.key_id, reason, "cli")
+        print(f"API key {record.key_id} of {issuer.slug} revoked")
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> None:
@@ -155,6 +197,79 @@ def cmd_keys_rotate(args: argparse.Namespace) -> None:
         key = service.add_key(session, svc.keystore, issuer, "cli")
         did = service.issuer_did(settings.public_base_url, issuer.slug)
         print(f"{did}#{key.fragment} {key.public_key_multibase}")
+
+
+def cmd_keys_compromised(args: argparse.Namespace) -> None:
+    from datetime import datetime
+
+    from app.issuers import compromise, service
+
+    try:
+        at = datetime.fromisoformat(args.at)
+    except ValueError:
+        raise CliError(f"invalid --at {args.at!r}: expected an ISO 8601 date-time with a time"
+                       " zone, e.g. 2026-05-01T12:00:00Z") from None
+    reason = _reason(args.reason)
+    settings = _load_settings()
+    svc = _services(settings)
+    base = settings.public_base_url
+    with svc.db.session() as session:
+        issuer = service.get_issuer(session, args.slug)
+        key = service.get_key(session, base, issuer, args.key_id)
+        current = compromise.mark_compromised(session, svc.keystore, base, issuer, key, at,
+                                              reason, "cli")
+        signed = compromise.signed_with(session, base, issuer, key)
+        did = service.issuer_did(base, issuer.slug)
+        print(f"{did}#{key.fragment} marked compromised at"
+              f" {service.timestamp(key.compromised_at or at)}; current key {did}#"
+              f"{current.fragment}")
+    reissuable = sum(c.reissuable for c in signed)
+    print(f"{len(signed)} credential(s) signed with it, {reissuable} to re-issue with"
+          f" `mcred keys reissue {args.slug} {key.fragment}`", file=sys.stderr)
+
+
+def cmd_keys_credentials(args: argparse.Namespace) -> None:
+    from app.issuers import compromise, service
+
+    settings = _load_settings()
+    svc = _services(settings)
+    base = settings.public_base_url
+    with svc.db.session(read_only=True) as session:
+        issuer = service.get_issuer(session, args.slug)
+        key = service.get_key(session, base, issuer, args.key_id)
+        found = [c.to_json() for c in compromise.signed_with(session, base, issuer, key)]
+    print(json.dumps(found, indent=2))
+
+
+def cmd_keys_reissue(args: argparse.Namespace) -> None:
+    from app.issuers import compromise, service
+
+    settings = _load_settings()
+    svc = _services(settings)
+    base = settings.public_base_url
+    with svc.db.session(read_only=True) as session:
+        issuer = service.get_issuer(session, args.slug)
+        key = service.get_key(session, base, issuer, args.key_id)
+        if key.retired_at is None and key.compromised_at is None:
+            raise CliError(f"{key.fragment} is the current key of {issuer.slug}; rotate (or mark"
+                           " it compromised, which rotates) first")
+        found = compromise.signed_with(session, base, issuer, key)
+    ids = [c.id for c in found if c.reissuable]
+    skipped = [{"id": c.id, "reason": c.reason} for c in found if not c.reissuable]
+    reissued: list[str] = []
+    # One short transaction per batch: SQLite's write lock is never held for long, and a
+    # second run picks up whatever an interrupted one left.
+    for start in range(0, len(ids), args.batch):
+        with svc.db.session() as session:
+            issuer = service.get_issuer(session, args.slug)
+            key = service.get_key(session, base, issuer, args.key_id)
+            result = compromise.reissue(session, svc.keystore, base, issuer, key, "cli",
+                                        ids=ids[start:start + args.batch])
+        reissued += result.reissued
+        skipped += result.skipped
+        print(f"  {min(start + args.batch, len(ids))}/{len(ids)} processed", file=sys.stderr)
+    print(json.dumps({"reissued": reissued, "skipped": skipped}, indent=2))
+    print(f"{len(reissued)} credential(s) re-issued, {len(skipped)} skipped", file=sys.stderr)
 
 
 def cmd_achievement_create(args: argparse.Namespace) -> None:
@@ -254,6 +369,7 @@ def _read(path: str) -> bytes:
 
 
 def cmd_registry(args: argparse.Namespace) -> None:
+    from app.errors import ProblemError
     from app.outbound import outbound_policy
     from app.registry import importers, publish, service
     from app.registry.schemas import RegistryEntryIn
@@ -278,7 +394,13 @@ def cmd_registry(args: argparse.Namespace) -> None:
             print(service.to_out(entry).model_dump_json(by_alias=True, indent=2))
         elif args.action == "import":
             kind = "csv" if args.file.lower().endswith(".csv") else "json"
-            entries = importers.parse(_read(args.file), kind)
+            try:
+                entries = importers.parse(_read(args.file), kind)
+            except ProblemError as exc:
+                first = (exc.extra.get("errors") or [{}])[0]
+                where = f" (entry {first['entry']}, {first['field']}: {first['message']})" \
+                    if "entry" in first else ""
+                raise CliError(f"{exc.detail or exc.title}{where}") from None
             print(json.dumps(service.upsert_many(session, entries, "cli",
                                                  f"import:{Path(args.file).name}")))
         elif args.action == "export":
@@ -335,6 +457,12 @@ def cmd_verify(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mcred", description="Verifiable micro-credentials.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -370,6 +498,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slug")
     p.add_argument("--label", default="")
     p.set_defaults(func=cmd_issuer_api_key)
+    p = issuer.add_parser("api-keys", help="list an issuer's API keys (never their secrets)")
+    p.add_argument("slug")
+    p.set_defaults(func=cmd_issuer_api_keys)
+    p = issuer.add_parser("revoke-api-key", help="revoke an API key (it gets 401 from now on)")
+    p.add_argument("slug")
+    p.add_argument("key_id", help="the key id (second part of the token, see api-keys)")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_issuer_revoke_api_key)
 
     achievement = sub.add_parser("achievement", help="define micro-credentials").add_subparsers(
         dest="action", required=True)
@@ -428,6 +564,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = keys.add_parser("rotate", help="add a new key; old keys stay resolvable")
     p.add_argument("slug")
     p.set_defaults(func=cmd_keys_rotate)
+    p = keys.add_parser("compromised", help="mark a key compromised: no proof by it verifies")
+    p.add_argument("slug")
+    p.add_argument("key_id", help="e.g. key-1 (or the full did:web…#key-1)")
+    p.add_argument("--at", required=True, help="time of compromise, e.g. 2026-05-01T12:00:00Z")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_keys_compromised)
+    p = keys.add_parser("credentials", help="list the stored credentials a key signed")
+    p.add_argument("slug")
+    p.add_argument("key_id")
+    p.set_defaults(func=cmd_keys_credentials)
+    p = keys.add_parser("reissue", help="re-sign a key's credentials with the current key")
+    p.add_argument("slug")
+    p.add_argument("key_id")
+    p.add_argument("--batch", type=_positive, default=200, help="credentials per transaction")
+    p.set_defaults(func=cmd_keys_reissue)
     return parser
 
 

@@ -22,11 +22,12 @@ def did_key_verification_method(public_key_multibase: str) -> str:
     return f"{did_key_for(public_key_multibase)}#{public_key_multibase}"
 
 
-def resolve_did_key(did: str) -> dict[str, Any]:
-    """The DID document a did:key expands to (no I/O)."""
+def resolve_did_key(did: str, revoked: str | None = None) -> dict[str, Any]:
+    """The DID document a did:key expands to (no I/O). ``revoked``: what the host of a key it
+    knows to be compromised says of it (the key's method then has no relationship)."""
     if not did.startswith("did:key:"):
         raise ValueError(f"not a did:key: {did}")
     multibase = did.removeprefix("did:key:")
     decode_public_key(multibase)
-    method = VerificationMethod(did, multibase, multibase)
+    method = VerificationMethod(did, multibase, multibase, revoked)
     return did_document(did, [method], DID_KEY_RELATIONSHIPS)

@@ -7,11 +7,20 @@ verification method that is an https URL (``https://uni.example/issuers/1#key-1`
 controller document (W3C Controlled Identifiers) at the URL without its fragment: fetched the
 same guarded, cached way, and bound the same way (the document's id is the URL fetched, the
 method's controller is that id, the method is listed for the purpose).
+
+A method marked ``revoked`` (CID 1.0 §2.2) is refused whatever its relationships say. For DIDs
+this service hosts (did:web, and the did:key of its own keys), the local lookup may also say
+when each key was retired (``HostedDocument``): such a key resolves as a ``HostedKey`` carrying
+that moment, for the verifier to hold against the proof's ``created`` (DID Core §9.7: checking
+proofs by rotated-out methods needs "when a particular verification method was expected to be
+valid", which only the host knows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +33,26 @@ from app.proofs.dataintegrity import ResolvedKey
 from app.proofs.errors import ProofError
 from app.proofs.multikey import MultibaseError, decode_public_key
 
-LocalLookup = Callable[[str], dict[str, Any] | None]
+
+@dataclass(frozen=True)
+class HostedDocument:
+    """A DID document this service hosts, with what only its host knows: when each of its
+    verification methods (by id) was retired, i.e. stopped making the controller's proofs."""
+
+    document: dict[str, Any]
+    retired: Mapping[str, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostedKey(ResolvedKey):
+    """A retired key of a DID this service hosts: proofs it made after ``retired_at`` are not
+    its controller's."""
+
+    retired_at: datetime | None = None
+
+
+# A DID's document held locally: a plain document, a HostedDocument, or None (not held here).
+LocalLookup = Callable[[str], dict[str, Any] | HostedDocument | None]
 KEY_TYPES = ("Multikey", "Ed25519VerificationKey2020")
 CONTROLLER_ACCEPT = "application/cid, application/ld+json, application/json"
 
@@ -53,13 +81,18 @@ class DidResolver:
     def resolve(self, did: str) -> dict[str, Any]:
         """The DID document for ``did``, or the controller document at an https URL; raises
         ProofError(VM_RESOLUTION)."""
+        return self._resolve(did).document
+
+    def _resolve(self, did: str) -> HostedDocument:
         try:
             if did.startswith("did:key:"):
-                return resolve_did_key(did)
+                # The did:key of one of our own keys is answered locally too: the key cannot
+                # say it was retired or compromised, its host can.
+                return self._local(did) or HostedDocument(resolve_did_key(did))
             if did.startswith("did:web:"):
-                return self._resolve_web(did)
+                return self._local(did) or HostedDocument(self._resolve_web(did))
             if did.startswith("https://"):
-                return self._resolve_controller(did)
+                return HostedDocument(self._resolve_controller(did))
         except (ValueError, MultibaseError) as exc:
             raise ProofError(ProofError.VM_RESOLUTION, f"cannot resolve {did}: {exc}") from None
         if urlsplit(did).scheme.lower() in ("http", "https"):
@@ -91,11 +124,11 @@ class DidResolver:
         self._cache.put(url, doc)
         return doc
 
+    def _local(self, did: str) -> HostedDocument | None:
+        found = self.local(did) if self.local is not None else None
+        return HostedDocument(found) if isinstance(found, dict) else found
+
     def _resolve_web(self, did: str) -> dict[str, Any]:
-        if self.local is not None:
-            doc = self.local(did)
-            if doc is not None:
-                return doc
         cached = self._cache.get(did)
         if cached is not None:
             return cached
@@ -119,10 +152,17 @@ class DidResolver:
             raise ProofError(ProofError.VM_RESOLUTION, f"verificationMethod {vm_id!r} is not a"
                              " DID URL or https URL with a fragment")
         did = vm_id.split("#", 1)[0]
-        doc = self.resolve(did)
+        hosted = self._resolve(did)
+        doc = hosted.document
         method = _find_method(doc, vm_id, did)
         if method is None:
             raise ProofError(ProofError.VM_RESOLUTION, f"{vm_id} is not in the DID document")
+        if "revoked" in method:
+            # CID 1.0 §2.2: the method "MUST NOT be used" (Digital Bazaar's suites refuse it
+            # too). A did:web shows only its current state and a proof's `created` is the
+            # signer's word, so no date can save a proof by it (DID Core §9.8).
+            raise ProofError(ProofError.VM_NOT_AUTHORIZED, f"{vm_id} was revoked by {did}"
+                             f" ({method['revoked']}); no proof by it is accepted")
         authorised = [_absolute(m if isinstance(m, str) else m.get("id", ""), did)
                       for m in _as_list(doc.get(purpose))]
         if vm_id not in authorised:
@@ -139,6 +179,9 @@ class DidResolver:
             public = decode_public_key(method.get("publicKeyMultibase", ""))
         except MultibaseError as exc:
             raise ProofError(ProofError.MALFORMED_MULTIBASE, f"{vm_id}: {exc}") from None
+        retired = hosted.retired.get(vm_id)
+        if retired is not None:
+            return HostedKey(id=vm_id, controller=did, public_key=public, retired_at=retired)
         return ResolvedKey(id=vm_id, controller=did, public_key=public)
 
 

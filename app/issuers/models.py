@@ -37,7 +37,9 @@ class SigningKeyRecord(Base):
     """One Ed25519 key: public Multikey here, encrypted private key in KEYS_DIR/key_file.
 
     ``issuer_id`` NULL marks a key of the service's own DID. Keys are never deleted, so that
-    credentials signed before a rotation stay verifiable.
+    credentials signed before a rotation stay verifiable. ``retired_at``: superseded by a newer
+    key (its proofs made later are not the issuer's); ``compromised_at``: when its private key
+    stopped being the issuer's alone (no proof by it is accepted any more).
     """
 
     __tablename__ = "signing_keys"
@@ -50,6 +52,7 @@ class SigningKeyRecord(Base):
     key_file: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    compromised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     issuer: Mapped[Issuer | None] = relationship(back_populates="keys")
 
@@ -70,5 +73,7 @@ class ApiKey(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Updated on authentication at most once a minute per key (app/issuers/service.py).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     issuer: Mapped[Issuer] = relationship()

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, require_admin, services
-from app.issuers import service
-from app.issuers.schemas import ApiKeyCreate, ApiKeyOut, IssuerCreate, IssuerOut
+from app.issuers import compromise, service
+from app.issuers.schemas import (
+    ApiKeyCreate,
+    ApiKeyInfo,
+    ApiKeyOut,
+    CompromiseIn,
+    IssuerCreate,
+    IssuerOut,
+    Reason,
+)
 
 public = APIRouter(tags=["issuers"])
 admin = APIRouter(prefix="/admin", tags=["admin"])
@@ -76,3 +84,61 @@ def create_api_key(slug: str, body: ApiKeyCreate | None = None,
     label = body.label if body else ""
     token, record = service.create_api_key(session, issuer, label, actor)
     return ApiKeyOut(keyId=record.key_id, apiKey=token, label=label, created=record.created_at)
+
+
+@admin.get("/issuers/{slug}/api-keys", response_model=list[ApiKeyInfo],
+           summary="An issuer's API keys: label, created, last used, revoked (never secrets)")
+def list_api_keys(slug: str, actor: str = Depends(require_admin),
+                  session: Session = DB_SESSION) -> list[ApiKeyInfo]:
+    issuer = service.get_issuer(session, slug)
+    return [service.api_key_info(k) for k in service.list_api_keys(session, issuer)]
+
+
+@admin.post("/issuers/{slug}/api-keys/{key_id}/revoke", response_model=ApiKeyInfo,
+            summary="Revoke an API key (final: it gets 401 from now on)")
+def revoke_api_key(slug: str, key_id: str, body: Reason, actor: str = Depends(require_admin),
+                   session: Session = DB_SESSION) -> ApiKeyInfo:
+    issuer = service.get_issuer(session, slug)
+    return service.api_key_info(service.revoke_api_key(session, issuer, key_id, body.reason,
+                                                       actor))
+
+
+@admin.post("/issuers/{slug}/keys/{key_id}/compromised",
+            summary="Mark a signing key compromised: no proof by it verifies any more")
+def mark_compromised(slug: str, key_id: str, body: CompromiseIn,
+                     actor: str = Depends(require_admin), session: Session = DB_SESSION,
+                     svc: Services = Depends(services)) -> dict[str, Any]:
+    base = svc.settings.public_base_url
+    issuer = service.get_issuer(session, slug)
+    key = service.get_key(session, base, issuer, key_id)
+    current = compromise.mark_compromised(session, svc.keystore, base, issuer, key, body.at,
+                                          body.reason, actor)
+    signed = compromise.signed_with(session, base, issuer, key)
+    return {"key": service.key_out(base, issuer, key).model_dump(mode="json"),
+            "currentKey": service.key_out(base, issuer, current).model_dump(mode="json"),
+            "signedCredentials": len(signed),
+            "reissuable": sum(c.reissuable for c in signed)}
+
+
+@admin.get("/issuers/{slug}/keys/{key_id}/credentials",
+           summary="The stored credentials a signing key signed")
+def signed_credentials(slug: str, key_id: str, actor: str = Depends(require_admin),
+                       session: Session = DB_SESSION,
+                       svc: Services = Depends(services)) -> list[dict[str, Any]]:
+    base = svc.settings.public_base_url
+    issuer = service.get_issuer(session, slug)
+    key = service.get_key(session, base, issuer, key_id)
+    return [c.to_json() for c in compromise.signed_with(session, base, issuer, key)]
+
+
+@admin.post("/issuers/{slug}/keys/{key_id}/reissue",
+            summary="Re-sign a key's credentials with the current key (same id and status)")
+def reissue(slug: str, key_id: str, limit: int = Query(500, ge=1, le=5000),
+            actor: str = Depends(require_admin), session: Session = DB_SESSION,
+            svc: Services = Depends(services)) -> dict[str, Any]:
+    """At most ``limit`` per call (one transaction); ``remaining`` says how many are left."""
+    base = svc.settings.public_base_url
+    issuer = service.get_issuer(session, slug)
+    key = service.get_key(session, base, issuer, key_id)
+    return compromise.reissue(session, svc.keystore, base, issuer, key, actor,
+                              limit=limit).to_json()

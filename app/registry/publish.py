@@ -16,6 +16,7 @@ from app.dids.resolver import DidResolver
 from app.errors import ProblemError
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
+from app.issuers.schemas import one_line_problem
 from app.limits import loads_json
 from app.outbound import OutboundError, OutboundPolicy, fetch
 from app.proofs.dataintegrity import RDFC, add_proof, verify_document
@@ -76,7 +77,17 @@ def fetch_subscription(url: str, expected_signer: str, resolver: DidResolver,
         raise SubscriptionError(f"the registry's entries are invalid: {detail}") from None
 
 
+def _refuse_hidden_characters(**fields: str) -> None:
+    errors = [{"field": name, "message": problem, "code": "value_error"}
+              for name, value in fields.items() if (problem := one_line_problem(value))]
+    if errors:
+        raise ProblemError(422, "validation-error", "Invalid request",
+                           "; ".join(f"{e['field']} {e['message']}" for e in errors),
+                           errors=errors)
+
+
 def subscribe(session: Session, url: str, signer: str, actor: str) -> RegistrySubscription:
+    _refuse_hidden_characters(url=url, signer=signer)  # the CLI does not pass the API schema
     if not url.startswith("https://"):
         raise ProblemError(422, "invalid-subscription", "Invalid subscription",
                            "a registry is followed over https only")

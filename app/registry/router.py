@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, require_admin, services
+from app.issuers.schemas import refuse_hidden_characters
 from app.outbound import outbound_policy
 from app.registry import importers, publish, service
 from app.registry.publish import signed_export
@@ -22,6 +23,8 @@ class StatusBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["active", "suspended"]
     reason: str = Field(..., min_length=1, max_length=1000)
+
+    _plain = field_validator("*", mode="before")(refuse_hidden_characters)
 
 
 def _out(entry: Any) -> dict[str, Any]:
@@ -72,6 +75,8 @@ class SubscriptionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(..., max_length=2048)
     signer: str = Field(..., max_length=500, description="DID expected to sign the list")
+
+    _plain = field_validator("*", mode="before")(refuse_hidden_characters)
 
 
 @admin.post("/subscriptions", status_code=201, summary="Follow another registry")

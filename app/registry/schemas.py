@@ -9,10 +9,16 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from app.issuers.schemas import refuse_hidden_characters
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True,
                               str_strip_whitespace=True)
+
+    # No control, invisible or bidirectional formatting characters in any field: names and
+    # DIDs are shown to people and compared byte for byte (app/elements/text.py).
+    _plain = field_validator("*", mode="before")(refuse_hidden_characters)
 
 
 class QualityAssuranceEntry(_Model):

@@ -13,16 +13,17 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.db import utcnow
 from app.errors import ProblemError, not_found
+from app.issuers.schemas import STORED
 from app.registry.models import RegistryDid, RegistryEntry
 from app.registry.schemas import QualityAssuranceEntry, RegistryEntryIn, RegistryEntryOut
 
 
 def to_out(entry: RegistryEntry) -> RegistryEntryOut:
-    return RegistryEntryOut(id=entry.id, source=entry.source, dids=[d.did for d in entry.dids],
-                            legal_name=entry.legal_name, country=entry.country,
-                            org_type=entry.org_type,  # type: ignore[arg-type]
-                            quality_assurance=entry.quality_assurance,  # type: ignore[arg-type]
-                            status=entry.status)  # type: ignore[arg-type]
+    return RegistryEntryOut.model_validate(
+        {"id": entry.id, "source": entry.source, "dids": [d.did for d in entry.dids],
+         "legal_name": entry.legal_name, "country": entry.country, "org_type": entry.org_type,
+         "quality_assurance": entry.quality_assurance, "status": entry.status},
+        context=STORED)  # rows stored before the character rules are still read
 
 
 def _claimed(session: Session, dids: list[str], entry_id: int | None) -> None:

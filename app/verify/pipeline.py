@@ -182,9 +182,31 @@ def _proof(doc: dict[str, Any], ctx: VerifyContext,
     if controllers != {issuer}:
         return Check("proof", "failed", f"signed by {', '.join(sorted(controllers))}, but the"
                      f" issuer is {issuer}", {"code": "ISSUER_MISMATCH"}), result
+    retired = _made_after_retirement(result)
+    if retired is not None:
+        return retired, result
     suites = sorted({p.proof.get("cryptosuite") or p.proof.get("type") for p in result.proofs})
     return Check("proof", "passed", f"signature verifies ({', '.join(suites)}) with a key of "
                  f"{issuer}"), result
+
+
+def _made_after_retirement(result: VerificationResult) -> Check | None:
+    """A failed check if a proof is by a key its host retired before the proof's ``created``
+    (or a proof without ``created``: it cannot show it came first). The host says when a key
+    retired (app.dids.resolver.HostedKey); other keys carry no such window."""
+    from app.dids.resolver import HostedKey
+
+    for p in result.proofs:
+        if not isinstance(p.key, HostedKey) or p.key.retired_at is None:
+            continue
+        created = _parse_time(p.proof.get("created"))
+        if created is None or created > p.key.retired_at:
+            retired = p.key.retired_at.isoformat().replace("+00:00", "Z")
+            when = (f"this proof was created later, at {p.proof['created']}" if created
+                    else "this proof has no created time to show it came first")
+            return Check("proof", "failed", f"signed with {p.key.id}, which a newer key replaced"
+                         f" at {retired}; {when}", {"code": "KEY_RETIRED"})
+    return None
 
 
 def _issued_on(doc: dict[str, Any]) -> date | None:
