@@ -45,7 +45,8 @@ def black_hole() -> Iterator[int]:
 def test_a_silent_host_gets_its_bound_and_no_more(black_hole: int, https_server) -> None:  # type: ignore[no-untyped-def]
     port, cert, routes = https_server
     routes["/doc.json"] = b'{"ok": true}'
-    policy = OutboundPolicy(allow_private=True, ca_file=str(cert), timeout=2.0)
+    # The silent fetches wait 4 s; "quickly" below means well inside that, even on a busy CI.
+    policy = OutboundPolicy(allow_private=True, ca_file=str(cert), timeout=4.0)
     silent = f"https://127.0.0.1:{black_hole}/never"
 
     def attempt(_: int) -> tuple[str, float]:
@@ -66,8 +67,8 @@ def test_a_silent_host_gets_its_bound_and_no_more(black_hole: int, https_server)
         unrelated = time.monotonic() - began
         results = [f.result() for f in futures]
     assert body == b'{"ok": true}'
-    assert unrelated < 1.0
+    assert unrelated < 2.0
     outcomes = [r for r, _ in results]
     assert outcomes.count("timeout") == outbound.PER_HOST
     assert outcomes.count("busy") == 20 - outbound.PER_HOST
-    assert max(t for r, t in results if r == "busy") < 1.0  # refused quickly, not queued
+    assert max(t for r, t in results if r == "busy") < 2.0  # refused quickly, not queued
