@@ -10,6 +10,7 @@ import ipaddress
 import os
 import secrets
 import shutil
+import socket
 import ssl
 import threading
 import time
@@ -252,3 +253,30 @@ def mcred_env(settings: Settings) -> dict[str, str]:
                 "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "MCRED_PUBLIC_BASE_URL": settings.public_base_url,
                 "MCRED_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
     return env
+
+
+@pytest.fixture
+def black_hole() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(256)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()

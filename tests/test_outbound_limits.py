@@ -3,43 +3,11 @@ per-host bound are refused at once (OutboundBusy, for a 503), fetches elsewhere 
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-
-import pytest
 
 from app import outbound
 from app.outbound import OutboundBusy, OutboundError, OutboundPolicy, fetch
-
-
-@pytest.fixture
-def black_hole() -> Iterator[int]:
-    """A TCP port on 127.0.0.1 that accepts connections and never says a word."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(128)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
 
 
 def test_a_silent_host_gets_its_bound_and_no_more(black_hole: int, https_server) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,6 @@ once with 503 + Retry-After, and requests that need no fetch are not slowed."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,32 +16,6 @@ from fastapi.testclient import TestClient
 from app import outbound
 from app.main import build_services, create_app
 from tests.conftest import ISSUER_BODY, make_settings
-
-
-@pytest.fixture
-def black_hole() -> Iterator[int]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(256)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
 
 
 @pytest.fixture
