@@ -199,6 +199,14 @@ def cmd_keys_rotate(args: argparse.Namespace) -> None:
         print(f"{did}#{key.fragment} {key.public_key_multibase}")
 
 
+def _issuer_key(session: Any, base: str, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The issuer ``args.slug`` and its signing key ``args.key_id`` (CliError-friendly lookups)."""
+    from app.issuers import service
+
+    issuer = service.get_issuer(session, args.slug)
+    return issuer, service.get_key(session, base, issuer, args.key_id)
+
+
 def cmd_keys_compromised(args: argparse.Namespace) -> None:
     from datetime import datetime
 
@@ -214,8 +222,7 @@ def cmd_keys_compromised(args: argparse.Namespace) -> None:
     svc = _services(settings)
     base = settings.public_base_url
     with svc.db.session() as session:
-        issuer = service.get_issuer(session, args.slug)
-        key = service.get_key(session, base, issuer, args.key_id)
+        issuer, key = _issuer_key(session, base, args)
         current = compromise.mark_compromised(session, svc.keystore, base, issuer, key, at,
                                               reason, "cli")
         signed = compromise.signed_with(session, base, issuer, key)
@@ -229,27 +236,25 @@ def cmd_keys_compromised(args: argparse.Namespace) -> None:
 
 
 def cmd_keys_credentials(args: argparse.Namespace) -> None:
-    from app.issuers import compromise, service
+    from app.issuers import compromise
 
     settings = _load_settings()
     svc = _services(settings)
     base = settings.public_base_url
     with svc.db.session(read_only=True) as session:
-        issuer = service.get_issuer(session, args.slug)
-        key = service.get_key(session, base, issuer, args.key_id)
+        issuer, key = _issuer_key(session, base, args)
         found = [c.to_json() for c in compromise.signed_with(session, base, issuer, key)]
     print(json.dumps(found, indent=2))
 
 
 def cmd_keys_reissue(args: argparse.Namespace) -> None:
-    from app.issuers import compromise, service
+    from app.issuers import compromise
 
     settings = _load_settings()
     svc = _services(settings)
     base = settings.public_base_url
     with svc.db.session(read_only=True) as session:
-        issuer = service.get_issuer(session, args.slug)
-        key = service.get_key(session, base, issuer, args.key_id)
+        issuer, key = _issuer_key(session, base, args)
         if key.retired_at is None and key.compromised_at is None:
             raise CliError(f"{key.fragment} is the current key of {issuer.slug}; rotate (or mark"
                            " it compromised, which rotates) first")
@@ -261,8 +266,7 @@ def cmd_keys_reissue(args: argparse.Namespace) -> None:
     # second run picks up whatever an interrupted one left.
     for start in range(0, len(ids), args.batch):
         with svc.db.session() as session:
-            issuer = service.get_issuer(session, args.slug)
-            key = service.get_key(session, base, issuer, args.key_id)
+            issuer, key = _issuer_key(session, base, args)
             result = compromise.reissue(session, svc.keystore, base, issuer, key, "cli",
                                         ids=ids[start:start + args.batch])
         reissued += result.reissued
