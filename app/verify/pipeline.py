@@ -139,6 +139,21 @@ def _parse_time(value: Any) -> datetime | None:
     return _read_time(value)[0]
 
 
+OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+OB2_MESSAGE = ("an Open Badges 2.0 assertion, not a verifiable credential: it carries no "
+               "signature that can be checked here; ask the issuer for the Open Badges 3.0 "
+               "credential")
+
+
+def _is_open_badges_2(doc: dict[str, Any], contexts: list[Any]) -> bool:
+    """An OB 2.0 assertion: its context (or its spelling without one, an ``Assertion`` with a
+    ``recipient`` and a ``badge``), which an OB 2.0 host serves as plain JSON."""
+    if any(isinstance(c, str) and c.rstrip("/") == OB2_CONTEXT for c in contexts):
+        return True
+    return not contexts and "Assertion" in _list(doc.get("type")) \
+        and "recipient" in doc and "badge" in doc
+
+
 def _format(doc: Any) -> Check:
     """The credential's shape: the VC context first, VerifiableCredential among its types, and
     the data model's structure rules (app.vcdm, the same the issuer applies), each problem
@@ -146,6 +161,8 @@ def _format(doc: Any) -> Check:
     if not isinstance(doc, dict):
         return Check("format", "failed", "a credential must be a JSON object")
     contexts = _list(doc.get("@context"))
+    if _is_open_badges_2(doc, contexts):
+        return Check("format", "failed", OB2_MESSAGE, {"code": "open-badges-2"})
     if not contexts or contexts[0] not in (V1, V2):
         return Check("format", "failed", "@context must start with the VC 2.0 (or 1.1) context")
     version = "2.0" if contexts[0] == V2 else "1.1"

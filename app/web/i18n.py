@@ -53,10 +53,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.recognisable": "Recognisable",
         "outcome.context-dependent": "Context-dependent",
         "outcome.not-recognisable": "Not recognisable",
-        "unverified_content": "The content below is not verified: do not rely on it.",
         "verdict.altered": "Altered after signing — do not rely on it",
         "verdict.unverifiable": "The signature could not be checked — do not rely on it",
         "verdict.malformed": "Not a valid credential — do not rely on it",
+        "verdict.open-badges-2": "An Open Badges 2.0 badge, not a verifiable credential —"
+                                 " ask the issuer for its Open Badges 3.0 version",
         "verdict.revoked": "Revoked by the issuer — no longer valid",
         "verdict.suspended": "Suspended by the issuer — not valid at the moment",
         "verdict.revoked_on": "Revoked on {date} — no longer valid",
@@ -89,6 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "advice.red": "What to do: do not recognise it as it stands; ask for a further"
                       " assessment or recognition of prior learning.",
         "scoring_rule": "Scoring rule", "verify_another": "Verify another credential",
+        "checked_at": "Checked just now, on {time}, against the issuer's signature and"
+                      " revocation list.",
         "source": "Fetched from", "issuer_did": "Issuer identifier",
         "concept.onsite": "On site", "concept.online": "Online", "concept.blended": "Blended",
         "concept.hybrid": "Hybrid", "concept.work-based": "Work-based",
@@ -152,12 +155,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.recognisable": "Anerkennbar",
         "outcome.context-dependent": "Vom Kontext abhängig",
         "outcome.not-recognisable": "Nicht anerkennbar",
-        "unverified_content": "Der folgende Inhalt ist nicht verifiziert: verlassen Sie sich"
-                              " nicht darauf.",
         "verdict.altered": "Nach dem Signieren verändert — verlassen Sie sich nicht darauf",
         "verdict.unverifiable": "Die Signatur ließ sich nicht prüfen — verlassen Sie sich"
                                 " nicht darauf",
         "verdict.malformed": "Kein gültiger Nachweis — verlassen Sie sich nicht darauf",
+        "verdict.open-badges-2": "Ein Open-Badges-2.0-Abzeichen, kein verifizierbarer Nachweis"
+                                 " — bitten Sie den Aussteller um die Open-Badges-3.0-Fassung",
         "verdict.revoked": "Vom Aussteller widerrufen — nicht mehr gültig",
         "verdict.suspended": "Vom Aussteller ausgesetzt — derzeit nicht gültig",
         "verdict.revoked_on": "Am {date} widerrufen — nicht mehr gültig",
@@ -192,6 +195,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "advice.red": "Was tun: So nicht anerkennen; verlangen Sie eine weitere Prüfung oder"
                       " die Anerkennung früheren Lernens.",
         "scoring_rule": "Bewertungsschema", "verify_another": "Einen weiteren Nachweis prüfen",
+        "checked_at": "Soeben geprüft, am {time}, gegen die Signatur und die"
+                      " Widerrufsliste des Ausstellers.",
         "source": "Abgerufen von", "issuer_did": "Kennung des Ausstellers",
         "concept.onsite": "Vor Ort", "concept.online": "Online", "concept.blended": "Gemischt",
         "concept.hybrid": "Hybrid", "concept.work-based": "Arbeitsbasiert",

@@ -4,13 +4,13 @@ deciding check gives, for the share and verification pages."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import pycountry
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 
 from app.elements import vocabularies as vocab
 from app.elements.extract import Found
@@ -46,10 +46,16 @@ _EXPIRED = re.compile(r"expired at (\S+)")
 _NOT_YET = re.compile(r"not yet valid: valid from (\S+)")
 
 
+def moment(value: datetime, locale: str) -> str:
+    """A point in time as the reader writes it, in UTC (the page says so): a check time."""
+    return format_datetime(value.astimezone(UTC), "medium", tzinfo=UTC, locale=locale) + " UTC"
+
+
 def verdict(report: dict[str, Any], locale: str) -> dict[str, str] | None:
     """Why a credential is not verified, in plain words for the banner — ``reason`` (altered,
-    unverifiable, malformed, revoked, suspended, status-unknown, expired, not-yet-valid,
-    bad-dates, failed) and ``date`` when there is one; None when every deciding check passed."""
+    unverifiable, malformed, open-badges-2, revoked, suspended, status-unknown, expired,
+    not-yet-valid, bad-dates, failed) and ``date`` when there is one; None when every deciding
+    check passed."""
     if report.get("verified", False):
         return None
     checks = {c["name"]: c for c in (report.get("report") or {}).get("checks") or []}
@@ -61,8 +67,9 @@ def verdict(report: dict[str, Any], locale: str) -> dict[str, str] | None:
     if proof := failed("proof"):
         code = (proof.get("details") or {}).get("code")
         return {"reason": "altered" if code == "INVALID_SIGNATURE" else "unverifiable"}
-    if failed("format"):
-        return {"reason": "malformed"}
+    if form := failed("format"):
+        ob2 = (form.get("details") or {}).get("code") == "open-badges-2"
+        return {"reason": "open-badges-2" if ob2 else "malformed"}
     if status := failed("status"):
         message = str(status.get("message", ""))
         if message.startswith("revoked") or " revoked" in message:

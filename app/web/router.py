@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import segno
@@ -27,7 +28,7 @@ from app.verify.pipeline import verify_credential
 from app.verify.scoring import RubricError
 from app.web import baking
 from app.web.i18n import pick_language, reader_locale, translator
-from app.web.present import day, linkedin_url, rows, summary
+from app.web.present import day, linkedin_url, moment, rows, summary
 from app.web.render import page, wants_html
 
 router = APIRouter(tags=["pages"])
@@ -55,11 +56,14 @@ def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
     t, locale = _reader(request)
     link = sharing.share_url(svc.settings.public_base_url, token)
     changed = None if report.verified else _status_changed(session, record)
-    return page(request, "credential.html", report=report.to_json(),
+    response = page(request, "credential.html", report=report.to_json(),
                 e=summary(found, t, locale), rows=rows(found, t, locale, document),
                 link=link, linkedin=linkedin_url(found, link, record.id),
+                checked=moment(datetime.now(UTC), locale),
                 status_changed={"action": changed[0], "date": day(changed[1], locale)}
                 if changed else None)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"  # a person's credential
+    return response
 
 
 def _status_changed(session: Session, record: Any) -> tuple[str, str] | None:
@@ -172,18 +176,40 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
         if wants_html(request):
             return page(request, "verify.html")
         raise ProblemError(400, "bad-request", "Bad request", "give ?url= of a credential")
+    token = _own_share_token(svc.settings.public_base_url, url)
     try:
-        body, _ = fetch(url, outbound_policy(svc.settings),
-                        accept="application/vc, application/ld+json, application/json")
+        if token is not None:  # our own share link: read it here, no request to ourselves
+            with svc.db.session(read_only=True) as session:
+                body = sharing.find(session, token).document
+        else:
+            body, _ = fetch(url, outbound_policy(svc.settings),
+                            accept="application/vc, application/ld+json, application/json")
         document = loads_json(body)
     except (OutboundError, ValueError) as exc:
         slug = "fetch-refused" if isinstance(exc, OutboundError) else "not-json"
         message = str(exc) if isinstance(exc, OutboundError) \
             else f"{url} did not return usable JSON: {exc}"
         if wants_html(request):
-            return page(request, "verify.html", status=422, error=message)
+            return page(request, "verify.html", status=422, error=message, url=url)
         raise ProblemError(422, slug, "Credential could not be fetched", message) from None
+    except ProblemError as exc:
+        if wants_html(request) and exc.status == 404:
+            return page(request, "verify.html", status=404, url=url,
+                        error=f"{url}: no credential is shared at this link (it was never "
+                              "issued here, or the learner turned it off)")
+        raise
     return _verify_page(request, svc, document, rubric, source=url)
+
+
+def _own_share_token(base_url: str, url: str) -> str | None:
+    """The token of one of this service's share links (the page or its JSON download), so
+    that verifying it needs no outbound fetch; None for any other address."""
+    prefix = f"{base_url.rstrip('/')}/c/"
+    if not url.startswith(prefix):
+        return None
+    token = url[len(prefix):].split("?", 1)[0].split("#", 1)[0]
+    token = token.removesuffix("/credential.json").rstrip("/")
+    return token if token and "/" not in token else None
 
 
 @router.post("/verify", summary="Verification page form: pasted JSON or an uploaded badge")

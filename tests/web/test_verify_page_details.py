@@ -1,0 +1,100 @@
+"""The verification page's finer points (issue 15): an Open Badges 2.0 assertion gets a plain
+answer, the service's own share links are verified without fetching them, a URL that failed
+stays in the form, share pages stay out of search engines and say when they were checked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.samples import award_body
+from tests.verify.test_pipeline import UT, trust
+
+HTML = {"Accept": "text/html"}
+# An Open Badges 2.0 assertion as OB 2.0 hosts serve it (hosted verification: plain JSON).
+OB2_ASSERTION = {
+    "@context": "https://w3id.org/openbadges/v2", "type": "Assertion",
+    "id": "https://badges.example.org/assertions/123",
+    "recipient": {"type": "email", "hashed": True, "identity": "sha256$c7ef86405ba71b85acd8e2e9"},
+    "badge": "https://badges.example.org/badges/5", "issuedOn": "2024-03-01T00:00:00Z",
+    "verification": {"type": "hosted"}}
+
+
+@pytest.fixture
+def shared(client: TestClient, api_key: dict, achievement: dict, admin: dict,
+           issuer: dict) -> dict[str, Any]:
+    trust(client, admin, UT, "University of Tartu", "EE")
+    body = client.post("/credentials/issue", json=award_body(achievement["id"]),
+                       headers=api_key).json()
+    return {"url": body["shareLinks"]["ob3"]["url"], "credential": body["credentials"]["ob3"]}
+
+
+def test_open_badges_2_assertion_is_answered_plainly(client: TestClient) -> None:
+    api = client.post("/credentials/verify", json={"verifiableCredential": OB2_ASSERTION})
+    body = api.json()
+    fmt = next(c for c in body["report"]["checks"] if c["name"] == "format")
+    assert fmt["status"] == "failed" and fmt["details"]["code"] == "open-badges-2"
+    assert "Open Badges 2.0 assertion, not a verifiable credential" in fmt["message"]
+    page = client.post("/verify", data={"credential": json.dumps(OB2_ASSERTION)}, headers=HTML)
+    assert page.status_code == 422
+    assert 'data-reason="open-badges-2"' in page.text
+    assert "ask the issuer for its Open Badges 3.0 version" in page.text
+    # Without a context, the OB 2.0 shape is still recognised (some hosts drop it).
+    bare = {k: v for k, v in OB2_ASSERTION.items() if k != "@context"}
+    fmt = client.post("/credentials/verify", json={"verifiableCredential": bare}).json()
+    assert next(c for c in fmt["report"]["checks"] if c["name"] == "format"
+                )["details"]["code"] == "open-badges-2"
+
+
+def test_an_ob3_credential_is_not_taken_for_ob2(client: TestClient, shared: dict) -> None:
+    body = client.post("/credentials/verify",
+                       json={"verifiableCredential": shared["credential"]}).json()
+    assert body["verified"] is True
+
+
+def test_own_share_link_is_verified_without_fetching(client: TestClient, shared: dict,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fetch(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"fetched {args[0]}")
+
+    monkeypatch.setattr("app.web.router.fetch", no_fetch)
+    for url in (shared["url"], shared["url"] + "/credential.json"):
+        page = client.get("/verify?url=" + quote(url, safe=""), headers=HTML)
+        assert page.status_code == 200, page.text[:300]
+        assert 'data-headline="verified"' in page.text
+        assert "Mari Maasikas" in page.text
+    api = client.get("/verify?url=" + quote(shared["url"], safe=""),
+                     headers={"Accept": "application/json"})
+    assert api.status_code == 200 and api.json()["verified"] is True
+
+
+def test_unknown_own_share_link_says_so_and_keeps_the_url(
+        client: TestClient, shared: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = shared["url"].rsplit("/", 1)[0] + "/no-such-token"
+    monkeypatch.setattr("app.web.router.fetch", lambda *a, **k: pytest.fail("fetched"))
+    page = client.get("/verify?url=" + quote(url, safe=""), headers=HTML)
+    assert page.status_code == 404
+    assert "no credential is shared at this link" in page.text
+    assert f'value="{url}"' in page.text  # the address stays in the form
+    api = client.get("/verify?url=" + quote(url, safe=""), headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+
+
+def test_refused_url_stays_in_the_form(client: TestClient) -> None:
+    url = "http://127.0.0.1:9/credential.json"
+    page = client.get("/verify?url=" + quote(url, safe=""), headers=HTML)
+    assert page.status_code == 422
+    assert f'value="{url}"' in page.text
+
+
+def test_share_page_stays_out_of_search_engines_and_says_when(client: TestClient,
+                                                             shared: dict) -> None:
+    page = client.get(urlsplit(shared["url"]).path, headers={**HTML, "Accept-Language": "de"})
+    assert page.headers["x-robots-tag"] == "noindex, nofollow"
+    assert '<meta name="robots" content="noindex, nofollow">' in page.text
+    assert 'data-testid="checked">Soeben geprüft, am ' in page.text
+    assert " UTC, gegen die Signatur" in page.text
