@@ -55,6 +55,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.not-recognisable": "Not recognisable",
         "verdict.altered": "Altered after signing — do not rely on it",
         "verdict.unverifiable": "The signature could not be checked — do not rely on it",
+        "holder.title": "Check the holder's e-mail address",
+        "holder.label": "E-mail address the holder gives you",
+        "holder.help": "It is compared with the salted hash in the credential; it is not"
+                       " stored or sent anywhere.",
+        "holder.button": "Check e-mail",
+        "holder.match": "Matches: the credential was issued to this e-mail address",
+        "holder.no-match": "Does not match the e-mail address the credential was issued to",
+        "holder.none": "The credential names no e-mail address to compare with",
         "verdict.malformed": "Not a valid credential — do not rely on it",
         "verdict.open-badges-2": "An Open Badges 2.0 badge, not a verifiable credential —"
                                  " ask the issuer for its Open Badges 3.0 version",
@@ -158,6 +166,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict.altered": "Nach dem Signieren verändert — verlassen Sie sich nicht darauf",
         "verdict.unverifiable": "Die Signatur ließ sich nicht prüfen — verlassen Sie sich"
                                 " nicht darauf",
+        "holder.title": "E-Mail-Adresse der Inhaberin oder des Inhabers prüfen",
+        "holder.label": "E-Mail-Adresse, die Ihnen genannt wurde",
+        "holder.help": "Sie wird mit dem gesalzenen Hash im Nachweis verglichen, weder"
+                       " gespeichert noch weitergegeben.",
+        "holder.button": "E-Mail prüfen",
+        "holder.match": "Stimmt überein: der Nachweis wurde für diese E-Mail-Adresse ausgestellt",
+        "holder.no-match": "Stimmt nicht mit der E-Mail-Adresse überein, für die der Nachweis"
+                           " ausgestellt wurde",
+        "holder.none": "Der Nachweis nennt keine E-Mail-Adresse zum Vergleichen",
         "verdict.malformed": "Kein gültiger Nachweis — verlassen Sie sich nicht darauf",
         "verdict.open-badges-2": "Ein Open-Badges-2.0-Abzeichen, kein verifizierbarer Nachweis"
                                  " — bitten Sie den Aussteller um die Open-Badges-3.0-Fassung",

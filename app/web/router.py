@@ -24,6 +24,7 @@ from app.errors import ProblemError
 from app.limits import loads_json
 from app.outbound import OutboundError, fetch, outbound_policy
 from app.verify.context import build_context
+from app.verify.holder import email_match
 from app.verify.pipeline import verify_credential
 from app.verify.scoring import RubricError
 from app.web import baking
@@ -50,6 +51,19 @@ def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
     if not wants_html(request) and any(kind in accept for kind in JSON_LD_TYPES):
         return Response(record.document, media_type="application/vc+ld+json",
                         headers={"Vary": "Accept"})
+    return _share_page(request, session, svc, token, record, document)
+
+
+@router.post("/c/{token}", summary="Share page, with the holder's e-mail checked against it")
+def shared_email(token: str, request: Request, email: str = Form("", max_length=320),
+                 session: Session = DB_READ_SESSION,
+                 svc: Services = Depends(services)) -> Response:
+    record, document = _shared(session, token)
+    return _share_page(request, session, svc, token, record, document, email=email)
+
+
+def _share_page(request: Request, session: Session, svc: Services, token: str, record: Any,
+                document: dict[str, Any], email: str | None = None) -> Response:
     report = verify_credential(document, build_context(svc))
     # Render only what the verification read from the signed document.
     _, found = read_elements(document)
@@ -59,11 +73,19 @@ def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
     response = page(request, "credential.html", report=report.to_json(),
                 e=summary(found, t, locale), rows=rows(found, t, locale, document),
                 link=link, linkedin=linkedin_url(found, link, record.id),
-                checked=moment(datetime.now(UTC), locale),
+                checked=moment(datetime.now(UTC), locale), holder=_holder(document, email),
                 status_changed={"action": changed[0], "date": day(changed[1], locale)}
                 if changed else None)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"  # a person's credential
     return response
+
+
+def _holder(document: Any, email: str | None) -> dict[str, Any] | None:
+    """The e-mail check's answer for the page: the address as typed and whether it matched
+    (None: the credential names no address); None when nothing was asked."""
+    if not email or not email.strip():
+        return None
+    return {"email": email.strip(), "match": email_match(document, email)}
 
 
 def _status_changed(session: Session, record: Any) -> tuple[str, str] | None:
@@ -146,7 +168,7 @@ def set_sharing(token: str, body: SharingChange, session: Session = DB_SESSION,
 
 def _verify_page(request: Request, svc: Services, document: Any,
                  rubric: str = "default", source: str | None = None,
-                 pasted: str | None = None) -> Response:
+                 pasted: str | None = None, email: str | None = None) -> Response:
     try:
         context = build_context(svc, rubric)
     except RubricError as exc:
@@ -163,7 +185,8 @@ def _verify_page(request: Request, svc: Services, document: Any,
         _, found = read_elements(document)  # summary() and rows() make the texts displayable
         return page(request, "verify.html", status=status, report=shown,
                     e=summary(found, t, locale), rows=rows(found, t, locale, document),
-                    pasted=pasted, source=source)
+                    pasted=pasted, source=source, holder=_holder(document, email),
+                    submitted=json.dumps(document, ensure_ascii=False))
     return JSONResponse(report.to_json(), status_code=status)
 
 
@@ -215,6 +238,7 @@ def _own_share_token(base_url: str, url: str) -> str | None:
 @router.post("/verify", summary="Verification page form: pasted JSON or an uploaded badge")
 async def verify_form(request: Request, credential: str = Form(""),
                       file: UploadFile | None = File(None), rubric: str = Form("default"),
+                      email: str = Form("", max_length=320),
                       svc: Services = Depends(services)) -> Response:
     text = credential.strip()
     try:
@@ -229,4 +253,4 @@ async def verify_form(request: Request, credential: str = Form(""),
         document = loads_json(text)
     except (ValueError, UnicodeDecodeError) as exc:
         return page(request, "verify.html", status=400, error=str(exc), pasted=credential)
-    return _verify_page(request, svc, document, rubric or "default", pasted=text)
+    return _verify_page(request, svc, document, rubric or "default", pasted=text, email=email)

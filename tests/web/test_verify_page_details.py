@@ -98,3 +98,34 @@ def test_share_page_stays_out_of_search_engines_and_says_when(client: TestClient
     assert '<meta name="robots" content="noindex, nofollow">' in page.text
     assert 'data-testid="checked">Soeben geprüft, am ' in page.text
     assert " UTC, gegen die Signatur" in page.text
+
+
+def test_holder_email_is_checked_against_the_salted_hash(client: TestClient,
+                                                         shared: dict) -> None:
+    from app.verify.holder import email_match
+
+    credential = shared["credential"]
+    hashed = [i for i in credential["credentialSubject"]["identifier"]
+              if i["identityType"] == "emailAddress"]
+    assert hashed and hashed[0]["hashed"] is True  # the sample learner's address is hashed
+    learner_email = "mari.maasikas@example.ee"
+    assert email_match(credential, learner_email) is True
+    assert email_match(credential, " Mari.Maasikas@Example.EE ") is True  # as typed
+    assert email_match(credential, "someone.else@example.ee") is False
+    no_email = json.loads(json.dumps(credential))
+    no_email["credentialSubject"]["identifier"] = [
+        i for i in no_email["credentialSubject"]["identifier"]
+        if i["identityType"] != "emailAddress"]
+    assert email_match(no_email, learner_email) is None
+    path = urlsplit(shared["url"]).path
+    page = client.post(path, data={"email": learner_email}, headers=HTML)
+    assert page.status_code == 200 and 'data-answer="match"' in page.text
+    assert 'data-headline="verified"' in page.text  # still the full, live-verified page
+    page = client.post(path, data={"email": "someone.else@example.ee"}, headers=HTML)
+    assert 'data-answer="no-match"' in page.text
+    assert 'value="someone.else@example.ee"' in page.text
+    # On the verification page, the credential comes back with the address.
+    page = client.post("/verify", data={"credential": json.dumps(credential),
+                                        "email": learner_email}, headers=HTML)
+    assert 'data-answer="match"' in page.text
+    assert 'name="credential" value="{' in page.text  # the next check needs no re-paste
