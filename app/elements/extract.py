@@ -37,7 +37,8 @@ ANNEX_ELEMENTS = (
 )
 # What else a reading reports, for pages and scoring (not Annex I elements themselves).
 EXTRA_ELEMENTS = ("description", "criteria", "language", "identityChecked", "components",
-                  "associations", "assessmentDescription", "learningOutcomeAlignments")
+                  "associations", "assessmentDescription", "learningOutcomeAlignments",
+                  "fieldOfStudy")
 _EQF_IRI = re.compile(r"^https?://data\.europa\.eu/snb/eqf/([1-8])$")
 _DURATION = re.compile(r"^PT(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -109,6 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "el.learningOutcomeAlignments": "Skills (ESCO)",
         "el.criteria": "Criteria for the award",
         "el.assessmentDescription": "How it was assessed", "el.language": "Language",
+        "el.fieldOfStudy": "Field of study",
         "el.components": "Made up of", "el.validUntil": "Valid until",
     },
     "de": {
@@ -223,6 +224,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "el.learningOutcomeAlignments": "Kompetenzen (ESCO)",
         "el.criteria": "Kriterien für die Verleihung",
         "el.assessmentDescription": "Wie geprüft wurde", "el.language": "Sprache",
+        "el.fieldOfStudy": "Studienfeld",
         "el.components": "Besteht aus", "el.validUntil": "Gültig bis",
     },
 }

@@ -106,6 +106,18 @@ def summary(found: dict[str, Found], t: Any, locale: str = "en") -> dict[str, st
             if value.get("dateOfIssuing") else None}
 
 
+def _field_of_study(value: Any) -> str:
+    """An ISCED-F 2013 code or concept IRI as "0688 Inter-disciplinary … (ISCED-F 2013)"; any
+    other text as given."""
+    text = str(value).strip()
+    code = text.rstrip("/").rsplit("/", 1)[-1] if "://" in text else text
+    try:
+        concept = vocab.isced_f(code)
+    except ValueError:
+        return text
+    return f"{code} {concept.label} (ISCED-F 2013)"
+
+
 def _language(code: Any, locale: str) -> str:
     try:
         return Locale.parse(str(code).replace("-", "_")).get_language_name(locale) or str(code)
@@ -155,6 +167,8 @@ def rows(found: dict[str, Found], t: Any, locale: str = "en_GB",
             out.append((key, _label(v[key], t)))
         if key == "assessmentType" and "assessmentDescription" in v:
             out.append(("assessmentDescription", str(v["assessmentDescription"])))
+    if "fieldOfStudy" in v:
+        out.append(("fieldOfStudy", _field_of_study(v["fieldOfStudy"])))
     if "language" in v:
         languages = v["language"] if isinstance(v["language"], list) else [v["language"]]
         out.append(("language", ", ".join(_language(code, locale) for code in languages)))

@@ -60,3 +60,18 @@ def test_only_web_addresses_become_links() -> None:
         assert "<a " not in str(linked(text)), text
     assert str(linked("<b>https://x.y/</b>")).startswith("&lt;b&gt;")
     assert '"onmouseover' not in str(linked('https://x.y/"onmouseover=1 z'))
+
+
+def test_field_of_study_in_both_renderings(client: TestClient, api_key: dict,
+                                           achievement: dict, admin: dict,
+                                           issuer: dict) -> None:
+    """ISCED-F is read by meaning: the OB 3.0 alignment's code and the ELM thematic area
+    concept give the same row."""
+    trust(client, admin, UT, "University of Tartu", "EE")
+    issued = client.post("/credentials/issue", headers=api_key,
+                         json=award_body(achievement["id"])).json()
+    for rendering in ("ob3", "elm"):
+        html = client.get(urlsplit(issued["shareLinks"][rendering]["url"]).path,
+                          headers=HTML).text
+        row = _row(html, "fieldOfStudy")
+        assert "Field of study" in row and "0688 " in row and "(ISCED-F 2013)" in row, rendering
