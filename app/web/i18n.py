@@ -55,6 +55,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome.not-recognisable": "Not recognisable",
         "verdict.altered": "Altered after signing — do not rely on it",
         "verdict.unverifiable": "The signature could not be checked — do not rely on it",
+        "og.description": "Verified micro-credential awarded by {issuer} to {learner}",
         "holder.title": "Check the holder's e-mail address",
         "holder.label": "E-mail address the holder gives you",
         "holder.help": "It is compared with the salted hash in the credential; it is not"
@@ -167,6 +168,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict.altered": "Nach dem Signieren verändert — verlassen Sie sich nicht darauf",
         "verdict.unverifiable": "Die Signatur ließ sich nicht prüfen — verlassen Sie sich"
                                 " nicht darauf",
+        "og.description": "Verifizierter Micro-Credential-Nachweis von {issuer} für {learner}",
         "holder.title": "E-Mail-Adresse der Inhaberin oder des Inhabers prüfen",
         "holder.label": "E-Mail-Adresse, die Ihnen genannt wurde",
         "holder.help": "Sie wird mit dem gesalzenen Hash im Nachweis verglichen, weder"

@@ -140,6 +140,13 @@ def shared_svg(token: str, session: Session = DB_READ_SESSION) -> Response:
                      "badge.svg")
 
 
+@router.get("/c/{token}/image.png", summary="Badge image for link previews (inline, not baked)")
+def shared_image(token: str, session: Session = DB_READ_SESSION) -> Response:
+    record, document = _shared(session, token)
+    return Response(baking.badge_png(str(document.get("name") or record.id)),
+                    media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.get("/c/{token}/qr.svg", summary="QR code of the share link")
 def shared_qr(token: str, session: Session = DB_READ_SESSION,
               svc: Services = Depends(services)) -> Response:

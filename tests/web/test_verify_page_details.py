@@ -129,3 +129,17 @@ def test_holder_email_is_checked_against_the_salted_hash(client: TestClient,
                                         "email": learner_email}, headers=HTML)
     assert 'data-answer="match"' in page.text
     assert 'name="credential" value="{' in page.text  # the next check needs no re-paste
+
+
+def test_link_previews_show_the_badge(client: TestClient, shared: dict) -> None:
+    path = urlsplit(shared["url"]).path
+    html = client.get(path, headers=HTML).text
+    assert f'<meta property="og:url" content="{shared["url"]}">' in html
+    assert '<meta property="og:title" content="Data Literacy for Public Administration">' in html
+    assert "awarded by University of Tartu to Mari Maasikas" in html
+    assert f'<meta property="og:image" content="{shared["url"]}/image.png">' in html
+    image = client.get(path + "/image.png")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG") and "attachment" not in \
+        image.headers.get("content-disposition", "")
+    assert b"openbadgecredential" not in image.content  # a preview carries no credential
