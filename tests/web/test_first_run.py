@@ -1,6 +1,11 @@
-"""First run of the service: home page, favicon."""
+"""First run of the service: home page, favicon, offline API docs."""
 
 from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -52,3 +57,30 @@ def test_favicon(client: TestClient) -> None:
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.text.startswith("<svg")
+
+
+SWAGGER = Path(__file__).resolve().parents[2] / "app" / "web" / "static" / "swagger-ui"
+
+
+def test_vendored_swagger_ui_matches_its_manifest() -> None:
+    manifest = json.loads((SWAGGER / "manifest.json").read_text("utf-8"))
+    assert manifest["source"].startswith("npm:swagger-ui-dist@")
+    assert set(manifest["sha256"]) == {"swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"}
+    for name, digest in manifest["sha256"].items():
+        assert hashlib.sha256((SWAGGER / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_docs_use_only_local_assets(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    html = response.text
+    assets = re.findall(r'(?:src|href)="([^"]*)"', html) + re.findall(r"url: ?'([^']*)'", html)
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in assets
+    assert "/static/swagger-ui/swagger-ui.css" in assets
+    assert [a for a in assets if re.match(r"(https?:)?//", a)] == []
+    policy = response.headers["content-security-policy"]
+    assert "http" not in policy and "cdn" not in policy.lower()
+    assert "script-src 'self' 'sha256-" in policy
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert client.get(f"/static/swagger-ui/{asset}").status_code == 200
+    assert client.get("/redoc").status_code == 404
