@@ -33,17 +33,38 @@ def _load_settings() -> Settings:
         raise CliError(describe_settings_error(exc)) from None
 
 
-def _write_env_file() -> bool:
-    """Create .env with fresh random secrets unless they are configured already."""
-    if ENV_FILE.exists() or ("MCRED_KEY_SECRET" in os.environ
-                             and "MCRED_ADMIN_TOKEN" in os.environ):
-        return False
-    fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("# Created by `mcred init`. Keep it secret; never commit it.\n"
-                 f"MCRED_KEY_SECRET={secrets.token_urlsafe(32)}\n"
-                 f"MCRED_ADMIN_TOKEN={secrets.token_urlsafe(32)}\n")
-    return True
+SECRETS = ("MCRED_KEY_SECRET", "MCRED_ADMIN_TOKEN")
+
+
+def _env_names(text: str) -> set[str]:
+    """The names a .env file sets (``NAME=value`` lines, ``export`` allowed)."""
+    names = set()
+    for line in text.splitlines():
+        line = line.strip().removeprefix("export ").strip()
+        if line and not line.startswith("#") and "=" in line:
+            names.add(line.split("=", 1)[0].strip())
+    return names
+
+
+def _write_env_file() -> list[str]:
+    """Add fresh random secrets to .env for those neither it nor the environment sets; the
+    lines already there stay untouched (never a secret overwritten). The names added."""
+    existing = ENV_FILE.read_text("utf-8") if ENV_FILE.exists() else None
+    known = _env_names(existing or "") | set(os.environ)
+    missing = [name for name in SECRETS if name not in known]
+    if not missing:
+        return []
+    lines = "".join(f"{name}={secrets.token_urlsafe(32)}\n" for name in missing)
+    if existing is None:
+        fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# Created by `mcred init`. Keep it secret; never commit it.\n" + lines)
+    else:
+        with ENV_FILE.open("a", encoding="utf-8") as fh:
+            # appended after the last line, which may lack its newline
+            fh.write(("" if existing.endswith("\n") or not existing else "\n")
+                     + "# Added by `mcred init`.\n" + lines)
+    return missing
 
 
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
@@ -57,8 +78,9 @@ def cmd_init(args: argparse.Namespace) -> None:
     from app.issuers import service
     from app.issuers.schemas import IssuerCreate
 
-    if _write_env_file():
-        print(f"wrote {ENV_FILE} with a new key-encryption secret and admin token (mode 0600)")
+    added = _write_env_file()
+    if added:
+        print(f"wrote {', '.join(added)} to {ENV_FILE}")
     settings = _load_settings()
     migrate.upgrade(settings.database_url)
     print(f"database at migration {migrate.head_revision()}: {settings.database_url}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from app.web.i18n import TEXTS
+from tests.test_cli import run, workdir  # noqa: F401  (fixture)
 
 BROWSER = {"Accept": "text/html,*/*;q=0.8"}
 
@@ -84,3 +85,29 @@ def test_docs_use_only_local_assets(client: TestClient) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert client.get(f"/static/swagger-ui/{asset}").status_code == 200
     assert client.get("/redoc").status_code == 404
+
+
+def test_init_completes_an_env_holding_only_the_base_url(
+        workdir: tuple[Path, dict[str, str]]) -> None:  # noqa: F811
+    cwd, env = workdir
+    env_file = cwd / ".env"
+    first = "MCRED_PUBLIC_BASE_URL=http://127.0.0.1:8123"  # no newline at the end
+    env_file.write_text(first, "utf-8")
+    result = run(cwd, "init", env=env)
+    assert result.returncode == 0, result.stderr
+    lines = env_file.read_text("utf-8").splitlines()
+    assert lines[0] == first
+    names = [line.split("=", 1)[0] for line in lines if "=" in line]
+    assert names == ["MCRED_PUBLIC_BASE_URL", "MCRED_KEY_SECRET", "MCRED_ADMIN_TOKEN"]
+    assert "did:web:127.0.0.1%3A8123:issuers:demo-university" in result.stdout
+    # a re-run keeps every line, secrets included; a secret set elsewhere is not added
+    before = env_file.read_text("utf-8")
+    assert run(cwd, "init", env=env).returncode == 0
+    assert env_file.read_text("utf-8") == before
+    other = cwd / "other"
+    other.mkdir()
+    (other / ".env").write_text(first + "\nMCRED_ADMIN_TOKEN=kept-as-it-is-1234567890abcdef\n")
+    assert run(other, "init", "--no-demo", env=env).returncode == 0
+    text = (other / ".env").read_text("utf-8")
+    assert text.count("MCRED_ADMIN_TOKEN=") == 1 and "kept-as-it-is-1234567890abcdef" in text
+    assert text.count("MCRED_KEY_SECRET=") == 1
