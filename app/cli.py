@@ -92,9 +92,38 @@ def cmd_init(args: argparse.Namespace) -> None:
                                            "cli")
             did = service.issuer_did(settings.public_base_url, issuer.slug)
             print(f"created demo issuer {did}")
+        if args.demo:
+            _trust_demo_issuer(session, settings.public_base_url)
     base = settings.public_base_url
     print(f"ready: DID documents at {base}/.well-known/did.json"
           f" and {base}/issuers/<slug>/did.json")
+
+
+def _trust_demo_issuer(session, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Put the demo issuer (if this database has it) in the local registry once, marked as a
+    demo entry: its legal name ends in "(demo)" and its source is "demo"."""
+    from datetime import date
+
+    from app.issuers.models import Issuer
+    from app.issuers.service import issuer_did
+    from app.registry import service as registry
+    from app.registry.models import RegistryDid
+    from app.registry.schemas import RegistryEntryIn
+
+    issuer = session.query(Issuer).filter_by(slug=DEMO_ISSUER["slug"]).one_or_none()
+    if issuer is None:
+        return
+    did = issuer_did(base_url, issuer.slug)
+    if session.get(RegistryDid, did) is not None:
+        return
+    registry.add(session, RegistryEntryIn.model_validate({
+        "dids": [did], "legalName": f"{DEMO_ISSUER['legal_name']} (demo)",
+        "country": DEMO_ISSUER["country"], "orgType": "hei",
+        # a made-up QA result, so the demo shows a fully trusted credential
+        "qualityAssurance": [{"agency": "Demo quality assurance agency (not real)",
+                              "esgAligned": True, "validFrom": date(2020, 1, 1).isoformat()}]}),
+        "cli", source="demo")
+    print(f"added demo issuer {did} to the trusted issuer registry (marked demo)")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -7,9 +7,13 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.main import create_app
 from app.web.i18n import TEXTS
+from tests import samples
+from tests.samples import award_body
 from tests.test_cli import run, workdir  # noqa: F401  (fixture)
 
 BROWSER = {"Accept": "text/html,*/*;q=0.8"}
@@ -111,3 +115,30 @@ def test_init_completes_an_env_holding_only_the_base_url(
     text = (other / ".env").read_text("utf-8")
     assert text.count("MCRED_ADMIN_TOKEN=") == 1 and "kept-as-it-is-1234567890abcdef" in text
     assert text.count("MCRED_KEY_SECRET=") == 1
+
+
+def test_init_trusts_the_demo_issuer_marked_demo(
+        workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    cwd, env = workdir
+    first = run(cwd, "init", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "to the trusted issuer registry (marked demo)" in first.stdout
+    second = run(cwd, "init", env=env)  # idempotent: no second entry
+    assert second.returncode == 0 and "trusted issuer registry" not in second.stdout
+    token = run(cwd, "issuer", "api-key", "demo-university", env=env).stdout.strip()
+    monkeypatch.chdir(cwd)  # the service reads .env and ./keys from here, as `mcred serve`
+    monkeypatch.setenv("MCRED_DATABASE_URL", env["MCRED_DATABASE_URL"])
+    key = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        achievement = client.post("/achievements", json=samples.FULL_SPEC, headers=key)
+        assert achievement.status_code == 201, achievement.text
+        issued = client.post("/credentials/issue", headers=key,
+                             json=award_body(achievement.json()["id"]))
+        assert issued.status_code == 201, issued.text
+        report = client.post("/credentials/verify",
+                             json={"verifiableCredential": issued.json()["credentials"]["ob3"]}
+                             ).json()["report"]
+    registry = next(c for c in report["checks"] if c["name"] == "registry")
+    assert registry["status"] == "passed", registry
+    assert report["registry"]["entry"]["legalName"].endswith("(demo)")
+    assert report["registry"]["entry"]["source"] == "demo"
