@@ -33,17 +33,38 @@ def _load_settings() -> Settings:
         raise CliError(describe_settings_error(exc)) from None
 
 
-def _write_env_file() -> bool:
-    """Create .env with fresh random secrets unless they are configured already."""
-    if ENV_FILE.exists() or ("MCRED_KEY_SECRET" in os.environ
-                             and "MCRED_ADMIN_TOKEN" in os.environ):
-        return False
-    fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("# Created by `mcred init`. Keep it secret; never commit it.\n"
-                 f"MCRED_KEY_SECRET={secrets.token_urlsafe(32)}\n"
-                 f"MCRED_ADMIN_TOKEN={secrets.token_urlsafe(32)}\n")
-    return True
+SECRETS = ("MCRED_KEY_SECRET", "MCRED_ADMIN_TOKEN")
+
+
+def _env_names(text: str) -> set[str]:
+    """The names a .env file sets (``NAME=value`` lines, ``export`` allowed)."""
+    names = set()
+    for line in text.splitlines():
+        line = line.strip().removeprefix("export ").strip()
+        if line and not line.startswith("#") and "=" in line:
+            names.add(line.split("=", 1)[0].strip())
+    return names
+
+
+def _write_env_file() -> list[str]:
+    """Add fresh random secrets to .env for those neither it nor the environment sets; the
+    lines already there stay untouched (never a secret overwritten). The names added."""
+    existing = ENV_FILE.read_text("utf-8") if ENV_FILE.exists() else None
+    known = _env_names(existing or "") | set(os.environ)
+    missing = [name for name in SECRETS if name not in known]
+    if not missing:
+        return []
+    lines = "".join(f"{name}={secrets.token_urlsafe(32)}\n" for name in missing)
+    if existing is None:
+        fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# Created by `mcred init`. Keep it secret; never commit it.\n" + lines)
+    else:
+        with ENV_FILE.open("a", encoding="utf-8") as fh:
+            # appended after the last line, which may lack its newline
+            fh.write(("" if existing.endswith("\n") or not existing else "\n")
+                     + "# Added by `mcred init`.\n" + lines)
+    return missing
 
 
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
@@ -57,8 +78,9 @@ def cmd_init(args: argparse.Namespace) -> None:
     from app.issuers import service
     from app.issuers.schemas import IssuerCreate
 
-    if _write_env_file():
-        print(f"wrote {ENV_FILE} with a new key-encryption secret and admin token (mode 0600)")
+    added = _write_env_file()
+    if added:
+        print(f"wrote {', '.join(added)} to {ENV_FILE}")
     settings = _load_settings()
     migrate.upgrade(settings.database_url)
     print(f"database at migration {migrate.head_revision()}: {settings.database_url}")
@@ -70,9 +92,38 @@ def cmd_init(args: argparse.Namespace) -> None:
                                            "cli")
             did = service.issuer_did(settings.public_base_url, issuer.slug)
             print(f"created demo issuer {did}")
+        if args.demo:
+            _trust_demo_issuer(session, settings.public_base_url)
     base = settings.public_base_url
     print(f"ready: DID documents at {base}/.well-known/did.json"
           f" and {base}/issuers/<slug>/did.json")
+
+
+def _trust_demo_issuer(session, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Put the demo issuer (if this database has it) in the local registry once, marked as a
+    demo entry: its legal name ends in "(demo)" and its source is "demo"."""
+    from datetime import date
+
+    from app.issuers.models import Issuer
+    from app.issuers.service import issuer_did
+    from app.registry import service as registry
+    from app.registry.models import RegistryDid
+    from app.registry.schemas import RegistryEntryIn
+
+    issuer = session.query(Issuer).filter_by(slug=DEMO_ISSUER["slug"]).one_or_none()
+    if issuer is None:
+        return
+    did = issuer_did(base_url, issuer.slug)
+    if session.get(RegistryDid, did) is not None:
+        return
+    registry.add(session, RegistryEntryIn.model_validate({
+        "dids": [did], "legalName": f"{DEMO_ISSUER['legal_name']} (demo)",
+        "country": DEMO_ISSUER["country"], "orgType": "hei",
+        # a made-up QA result, so the demo shows a fully trusted credential
+        "qualityAssurance": [{"agency": "Demo quality assurance agency (not real)",
+                              "esgAligned": True, "validFrom": date(2020, 1, 1).isoformat()}]}),
+        "cli", source="demo")
+    print(f"added demo issuer {did} to the trusted issuer registry (marked demo)")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,18 +50,19 @@ def health(svc: Services = Depends(services)) -> JSONResponse:
                         headers=retry)
 
 
-# The documentation pages load Swagger UI / ReDoc from their CDN (as FastAPI's defaults do);
-# their policy allows that CDN and their own inline script by hash, and fetches only from us.
-CDN = "https://cdn.jsdelivr.net"
+# The documentation page loads Swagger UI from our own static files (vendored from npm, see
+# app/web/static/swagger-ui/manifest.json) so it works offline; its policy allows only us and
+# its own inline script by hash. ReDoc is not offered: its bundle would be another megabyte
+# to vendor and it needs inline styles.
+SWAGGER = "/static/swagger-ui"
 
 
-def _docs_page(page: HTMLResponse, styles: tuple[str, ...] = (),
-               fonts: tuple[str, ...] = ("'none'",)) -> HTMLResponse:
+def _docs_page(page: HTMLResponse) -> HTMLResponse:
     html = bytes(page.body).decode("utf-8")
     directives = {
-        "default-src": ["'none'"], "script-src": [CDN, *script_hashes(inline_scripts(html))],
-        "style-src": [CDN, *styles], "img-src": ["'self'", "data:", "https://fastapi.tiangolo.com"],
-        "font-src": list(fonts), "connect-src": ["'self'"], "worker-src": ["blob:"],
+        "default-src": ["'none'"], "script-src": ["'self'", *script_hashes(inline_scripts(html))],
+        "style-src": ["'self'"], "img-src": ["'self'", "data:"],
+        "font-src": ["'none'"], "connect-src": ["'self'"], "worker-src": ["blob:"],
         "base-uri": ["'none'"], "form-action": ["'none'"], "frame-ancestors": ["'none'"]}
     policy = "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
     return HTMLResponse(html, headers={"Content-Security-Policy": policy})
@@ -69,18 +70,12 @@ def _docs_page(page: HTMLResponse, styles: tuple[str, ...] = (),
 
 @router.get("/docs", include_in_schema=False)
 def swagger_ui(request: Request) -> HTMLResponse:
-    openapi = request.scope.get("root_path", "") + request.app.openapi_url
-    return _docs_page(get_swagger_ui_html(openapi_url=openapi,
-                                          title=f"{request.app.title} - Swagger UI"))
-
-
-@router.get("/redoc", include_in_schema=False)
-def redoc(request: Request) -> HTMLResponse:
-    openapi = request.scope.get("root_path", "") + request.app.openapi_url
-    # ReDoc styles its page with inline <style> elements and Google Fonts.
-    return _docs_page(get_redoc_html(openapi_url=openapi, title=f"{request.app.title} - ReDoc"),
-                      styles=("'unsafe-inline'", "https://fonts.googleapis.com"),
-                      fonts=("https://fonts.gstatic.com",))
+    root = request.scope.get("root_path", "")
+    return _docs_page(get_swagger_ui_html(
+        openapi_url=root + request.app.openapi_url, title=f"{request.app.title} - Swagger UI",
+        swagger_js_url=f"{root}{SWAGGER}/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}{SWAGGER}/swagger-ui.css",
+        swagger_favicon_url=f"{root}/static/favicon.svg"))
 
 
 def _context_route(path: str, url: str) -> None:

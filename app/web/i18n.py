@@ -112,6 +112,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "el.assessmentDescription": "How it was assessed", "el.language": "Language",
         "el.fieldOfStudy": "Field of study",
         "el.components": "Made up of", "el.validUntil": "Valid until",
+        "home.title": "mcred — verifiable micro-credentials",
+        "home.intro": "mcred issues and verifies micro-credentials as W3C Verifiable"
+                      " Credentials and Open Badges 3.0, with the elements of the EU"
+                      " Council Recommendation on micro-credentials.",
+        "home.universities": "Universities issue signed micro-credentials for their courses.",
+        "home.learners": "Learners keep them, share a link, or add them to their profile.",
+        "home.employers": "Employers check in seconds that a credential is genuine,"
+                          " unchanged and issued by a trusted institution.",
+        "home.verify": "Verify a credential", "home.verify_page": "More ways to verify:"
+                       " paste JSON or upload a badge image",
+        "home.api": "For developers", "home.docs": "API documentation",
+        "home.registry": "Trusted issuer registry (JSON)",
     },
     "de": {
         "headline.verified": "Verifiziert", "headline.failed": "Nicht verifiziert",
@@ -228,6 +240,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "el.assessmentDescription": "Wie geprüft wurde", "el.language": "Sprache",
         "el.fieldOfStudy": "Studienfeld",
         "el.components": "Besteht aus", "el.validUntil": "Gültig bis",
+        "home.title": "mcred — überprüfbare Micro-Credentials",
+        "home.intro": "mcred stellt Micro-Credentials als W3C Verifiable Credentials und"
+                      " Open Badges 3.0 aus und prüft sie, mit den Elementen der"
+                      " EU-Ratsempfehlung zu Micro-Credentials.",
+        "home.universities": "Hochschulen stellen signierte Micro-Credentials für ihre"
+                             " Kurse aus.",
+        "home.learners": "Lernende bewahren sie auf, teilen einen Link oder fügen sie"
+                         " ihrem Profil hinzu.",
+        "home.employers": "Arbeitgeber prüfen in Sekunden, ob ein Nachweis echt,"
+                          " unverändert und von einer vertrauenswürdigen Einrichtung"
+                          " ausgestellt ist.",
+        "home.verify": "Nachweis prüfen", "home.verify_page": "Weitere Prüfwege: JSON"
+                       " einfügen oder ein Badge-Bild hochladen",
+        "home.api": "Für Entwickler", "home.docs": "API-Dokumentation",
+        "home.registry": "Register vertrauenswürdiger Aussteller (JSON)",
     },
 }
 

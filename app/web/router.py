@@ -1,4 +1,5 @@
-"""Public pages: the learner's share link (/c/{token}) and the verification page (/verify)."""
+"""Public pages: the home page (/), the learner's share link (/c/{token}) and the verification
+page (/verify)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import segno
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +37,21 @@ router = APIRouter(tags=["pages"])
 JSON_LD_TYPES = ("application/ld+json", "application/vc+ld+json", "application/vc",
                  "application/json")
 UPLOAD_LIMIT = 5 * 1024 * 1024
+
+
+@router.get("/", summary="Home page; API clients get the service name, version and links")
+def home(request: Request) -> Response:
+    if wants_html(request):
+        return page(request, "home.html")
+    return JSONResponse({"service": request.app.title, "version": request.app.version,
+                         "links": {"docs": "/docs", "verify": "/verify",
+                                   "credentialsVerify": "/credentials/verify"}})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> RedirectResponse:
+    # Browsers ask for /favicon.ico whatever the page says; point them at the SVG icon.
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 def _shared(session: Session, token: str) -> tuple[Any, dict[str, Any]]:
