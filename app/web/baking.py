@@ -380,10 +380,13 @@ def _fit(text: str, font: Any, width: float, cut: bool = False) -> str:
     return text.rstrip() + _ELLIPSIS if text else ""
 
 
-def _wrap(text: str, font: Any, widths: list[float]) -> tuple[list[str], bool]:
+def _wrap(
+    text: str, font: Any, widths: list[float], break_words: bool
+) -> tuple[list[str], bool]:
     """Greedy wrap of ``text`` into lines of the given pixel widths; (lines, all text placed).
 
-    Words wider than a line (or scripts written without spaces) are broken between characters.
+    With ``break_words``, words wider than a line (or scripts written without spaces) are
+    broken between characters; without, such a word means the text does not fit.
     """
     lines: list[str] = []
     words = text.split(" ")
@@ -398,6 +401,8 @@ def _wrap(text: str, font: Any, widths: list[float]) -> tuple[list[str], bool]:
         elif current:
             lines.append(current)
             current = ""
+        elif not break_words:
+            break
         else:  # a single word wider than the line: break it
             cut = max(1, next((i for i in range(len(word), 0, -1)
                                if font.getlength(word[:i]) <= width), 1))
@@ -426,7 +431,9 @@ def _layout(title: str, issuer: str, radius: float) -> list[tuple[str, Any, floa
             gap = radius * 0.06 if issuer else 0.0
             top = -(count * line_height + gap + issuer_height) / 2
             spans = [(top + i * line_height, top + (i + 1) * line_height) for i in range(count)]
-            lines, complete = _wrap(title, font, [_chord(inner, a, b) for a, b in spans])
+            widths = [_chord(inner, a, b) for a, b in spans]
+            # break inside words only when even the smallest size cannot fit them whole
+            lines, complete = _wrap(title, font, widths, fraction == _TITLE_SIZES[-1])
             if not complete and fraction == _TITLE_SIZES[-1] and count == 4 and lines:
                 lines[-1] = _fit(lines[-1], font, _chord(inner, *spans[-1]), cut=True)
                 complete = True  # still too long at the smallest size: cut with an ellipsis

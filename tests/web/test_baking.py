@@ -363,6 +363,17 @@ def test_badge_png_long_or_foreign_titles_stay_inside_the_disc(title: str) -> No
     assert image.getpixel((6, 256)) == image.getpixel((505, 256)) == (red, green, blue, 255)
 
 
+def test_badge_png_wraps_between_words_when_they_fit() -> None:
+    wrap = baking._wrap
+    font = baking._font(20, bold=True)
+    lines, complete = wrap("Andmeanalüüs Pythonis", font, [font.getlength("Andmeanalüüs") + 1] * 3,
+                           False)
+    assert (lines, complete) == (["Andmeanalüüs", "Pythonis"], True)
+    assert wrap("Andmeanalüüs", font, [40.0] * 4, False)[1] is False  # too wide, not broken
+    broken, complete = wrap("Andmeanalüüs", font, [60.0] * 4, True)
+    assert complete and "".join(broken) == "Andmeanalüüs" and len(broken) > 1
+
+
 def test_badge_png_text_is_made_displayable() -> None:
     hidden = "Andme\u200banal\u202eüüs\x07"
     assert badge_png(hidden, "Tartu\u2066 Ülikool", size=128) == badge_png(
