@@ -15,7 +15,9 @@ Baking an image that already holds a credential replaces it. Inputs over 5 MB ar
 from __future__ import annotations
 
 import colorsys
+import functools
 import hashlib
+import io
 import json
 import math
 import re
@@ -23,11 +25,15 @@ import struct
 import textwrap
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 from xml.sax.saxutils import escape
 
+from PIL import Image, ImageDraw, ImageFont
+
+from app.elements.text import displayable
 from app.limits import loads_json
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -344,46 +350,132 @@ def _colour(label: str) -> tuple[int, int, int]:
     return round(r * 255), round(g * 255), round(b * 255)
 
 
-def badge_png(label: str, size: int = 256) -> bytes:
-    """A round badge (coloured disc with a white ring, transparent corners) as an RGBA PNG."""
-    if not isinstance(size, int) or not 16 <= size <= 512:
+_RENDER_PIXELS = 1024  # draw at about this size, then box-reduce: smooth edges at any size
+_TITLE_SIZES = (0.17, 0.15, 0.13, 0.115, 0.10, 0.09)  # title font sizes, as fractions of radius
+_TEXT_RADIUS = 0.74  # text stays inside this fraction of the radius (inside the white ring)
+_ELLIPSIS = "…"
+_FONTS = Path(__file__).parent / "static" / "fonts"
+
+
+@functools.lru_cache(maxsize=64)
+def _font(pixels: float, bold: bool = False) -> ImageFont.FreeTypeFont:
+    # Vendored DejaVu Sans (static/fonts/fonts.json): Pillow's built-in font lacks letters
+    # such as Ü. Glyphs DejaVu lacks (CJK, most emoji) are drawn as boxes, never an error.
+    return ImageFont.truetype(_FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"),
+                              max(1, round(pixels)))
+
+
+def _chord(radius: float, top: float, bottom: float) -> float:
+    """Width inside a circle of ``radius`` for a line from ``top`` to ``bottom`` (from centre)."""
+    reach = max(abs(top), abs(bottom))
+    return 2 * math.sqrt(radius * radius - reach * reach) if reach < radius else 0.0
+
+
+def _fit(text: str, font: Any, width: float, cut: bool = False) -> str:
+    """``text``, cut and ended with an ellipsis if it is wider than ``width`` (or if ``cut``)."""
+    if not cut and font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text.rstrip() + _ELLIPSIS) > width:
+        text = text[:-1]
+    return text.rstrip() + _ELLIPSIS if text else ""
+
+
+def _wrap(
+    text: str, font: Any, widths: list[float], break_words: bool
+) -> tuple[list[str], bool]:
+    """Greedy wrap of ``text`` into lines of the given pixel widths; (lines, all text placed).
+
+    With ``break_words``, words wider than a line (or scripts written without spaces) are
+    broken between characters; without, such a word means the text does not fit.
+    """
+    lines: list[str] = []
+    words = text.split(" ")
+    current = ""
+    while words and len(lines) < len(widths):
+        width = widths[len(lines)]
+        word = words[0]
+        candidate = f"{current} {word}" if current else word
+        if font.getlength(candidate) <= width:
+            current = candidate
+            words.pop(0)
+        elif current:
+            lines.append(current)
+            current = ""
+        elif not break_words:
+            break
+        else:  # a single word wider than the line: break it
+            cut = max(1, next((i for i in range(len(word), 0, -1)
+                               if font.getlength(word[:i]) <= width), 1))
+            lines.append(word[:cut])
+            words[0] = word[cut:]
+    if current and len(lines) < len(widths):
+        lines.append(current)
+        current = ""
+    rest = " ".join(([current] if current else []) + words).strip()
+    return lines, not rest
+
+
+def _layout(title: str, issuer: str, radius: float) -> list[tuple[str, Any, float]]:
+    """(text, font, y of the line's middle relative to the centre) for each line of text.
+
+    The title takes up to four lines at the largest size that fits inside the ring; at the
+    smallest size it is cut with an ellipsis. The issuer is one smaller line below it.
+    """
+    inner = radius * _TEXT_RADIUS
+    issuer_font = _font(radius * 0.085)
+    issuer_height = radius * 0.085 * 1.25 if issuer else 0.0
+    best: list[tuple[str, Any, float]] = []
+    for fraction in _TITLE_SIZES:
+        font, line_height = _font(radius * fraction, bold=True), radius * fraction * 1.2
+        for count in range(1, 5):
+            gap = radius * 0.06 if issuer else 0.0
+            top = -(count * line_height + gap + issuer_height) / 2
+            spans = [(top + i * line_height, top + (i + 1) * line_height) for i in range(count)]
+            widths = [_chord(inner, a, b) for a, b in spans]
+            # break inside words only when even the smallest size cannot fit them whole
+            lines, complete = _wrap(title, font, widths, fraction == _TITLE_SIZES[-1])
+            if not complete and fraction == _TITLE_SIZES[-1] and count == 4 and lines:
+                lines[-1] = _fit(lines[-1], font, _chord(inner, *spans[-1]), cut=True)
+                complete = True  # still too long at the smallest size: cut with an ellipsis
+            if complete and all(lines):
+                placed = zip(lines, spans, strict=False)
+                best = [(line, font, (a + b) / 2) for line, (a, b) in placed]
+                if issuer:
+                    a = top + count * line_height + gap
+                    width = _chord(inner, a, a + issuer_height)
+                    best.append((_fit(issuer, issuer_font, width), issuer_font,
+                                 a + issuer_height / 2))
+                return best
+    if issuer:  # no title: the issuer alone in the middle
+        best.append((_fit(issuer, issuer_font, 2 * inner * 0.9), issuer_font, 0.0))
+    return best
+
+
+def badge_png(title: str, issuer: str = "", size: int = 512) -> bytes:
+    """A round RGBA PNG badge like ``badge_svg``: disc, white ring, title and issuer in white.
+
+    Corners are transparent. Text is made displayable first (it may come from another
+    issuer's credential); glyphs the built-in font lacks are drawn as boxes.
+    """
+    if not isinstance(size, int) or isinstance(size, bool) or not 16 <= size <= 512:
         raise ValueError("badge size must be an integer between 16 and 512 pixels")
-    red, green, blue = _colour(label)
-    centre = (size - 1) / 2
-    outer = size / 2 - 0.5
-    ring_radius, ring_half_width = outer * 0.84, max(outer * 0.025, 0.75)
-    rows: list[bytes] = []
-    for y in range(size):
-        if y >= size - y:  # the disc is symmetric: mirror the top half
-            rows.append(rows[size - 1 - y])
-            continue
-        row = bytearray(b"\x00")  # filter type: None
-        dy = y - centre
-        for x in range(size):
-            distance = math.hypot(x - centre, dy)
-            alpha = min(max(outer - distance + 0.5, 0.0), 1.0)
-            if alpha == 0.0:
-                row += b"\x00\x00\x00\x00"
-                continue
-            white = min(max(ring_half_width - abs(distance - ring_radius) + 0.5, 0.0), 1.0)
-            row += bytes(
-                (
-                    round(red + (255 - red) * white),
-                    round(green + (255 - green) * white),
-                    round(blue + (255 - blue) * white),
-                    round(alpha * 255),
-                )
-            )
-        rows.append(bytes(row))
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
-    return b"".join(
-        (
-            PNG_SIGNATURE,
-            _png_chunk(b"IHDR", header),
-            _png_chunk(b"IDAT", zlib.compress(b"".join(rows), 9)),
-            _png_chunk(b"IEND", b""),
-        )
-    )
+    title, issuer = _clean_text(displayable(title)), _clean_text(displayable(issuer))
+    factor = max(1, math.ceil(_RENDER_PIXELS / size))
+    canvas = size * factor
+    radius, centre = canvas / 2, canvas / 2
+    image = Image.new("RGBA", (canvas, canvas), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    red, green, blue = _colour(title)
+    draw.ellipse((0, 0, canvas - 1, canvas - 1), fill=(red, green, blue, 255))
+    ring, ring_width = radius * 0.84, max(radius * 0.04, 1.0)
+    draw.ellipse((centre - ring, centre - ring, centre + ring, centre + ring),
+                 outline=(255, 255, 255, 255), width=round(ring_width))
+    for text, font, middle in _layout(title, issuer, radius):
+        draw.text((centre, centre + middle), text, font=font, anchor="mm",
+                  fill=(255, 255, 255, 255))
+    out = io.BytesIO()
+    image.reduce(factor).save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _clean_text(text: str) -> str:

@@ -140,7 +140,12 @@ def shared_json(token: str, session: Session = DB_READ_SESSION) -> Response:
 @router.get("/c/{token}/badge.png", summary="Badge image with the credential baked in (PNG)")
 def shared_png(token: str, session: Session = DB_READ_SESSION) -> Response:
     record, document = _shared(session, token)
-    image = baking.badge_png(str(document.get("name") or record.id))
+    _, found = read_elements(document)
+    title = found["title"].value if "title" in found else str(document.get("name") or "")
+    issuer = found["awardingBody"].value.get("name") if "awardingBody" in found else ""
+    # both come from the credential's own JSON: anything but text is left out, never a 500
+    image = baking.badge_png(title if isinstance(title, str) and title else str(record.id),
+                             issuer if isinstance(issuer, str) else "")
     return _download(baking.bake_png(image, record.document.decode("utf-8")), "image/png",
                      "badge.png")
 

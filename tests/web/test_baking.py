@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import re
 import struct
 import zlib
 from xml.etree import ElementTree as ET
 
 import pytest
+from PIL import Image
 
 from app.web import baking
 from app.web.baking import (
@@ -113,7 +116,7 @@ def test_png_round_trip_keeps_a_valid_png_with_one_uncompressed_itxt() -> None:
 
 
 def test_png_baking_twice_replaces_the_credential() -> None:
-    once = bake_png(badge_png("x", 32), CREDENTIAL_JSON)
+    once = bake_png(badge_png("x", size=32), CREDENTIAL_JSON)
     twice = bake_png(once, JWS)
     assert len(credential_chunks(twice)) == 1
     assert extract_png(twice) == JWS
@@ -122,11 +125,11 @@ def test_png_baking_twice_replaces_the_credential() -> None:
 
 def test_png_without_credential_is_refused() -> None:
     with pytest.raises(ValueError, match="no openbadgecredential"):
-        extract_png(badge_png("plain", 32))
+        extract_png(badge_png("plain", size=32))
 
 
 def test_png_with_corrupt_crc_is_refused() -> None:
-    baked = bytearray(bake_png(badge_png("x", 32), CREDENTIAL_JSON))
+    baked = bytearray(bake_png(badge_png("x", size=32), CREDENTIAL_JSON))
     iend = baked.rindex(b"IEND")
     baked[iend - 5] ^= 0xFF  # last CRC byte of the iTXt chunk (just before IEND's length+type)
     with pytest.raises(ValueError, match="bad CRC"):
@@ -152,7 +155,7 @@ def test_non_png_or_truncated_png_is_refused(data: bytes) -> None:
 @pytest.mark.parametrize("bad", ["", "not a credential", "[1, 2]", '{"a": 1', '{"a": NaN}'])
 def test_bad_credential_text_is_refused(bad: str) -> None:
     with pytest.raises(ValueError):
-        bake_png(badge_png("x", 16), bad)
+        bake_png(badge_png("x", size=16), bad)
     with pytest.raises(ValueError):
         bake_svg(badge_svg("T", "I"), bad)
 
@@ -160,7 +163,7 @@ def test_bad_credential_text_is_refused(bad: str) -> None:
 def test_inputs_over_five_megabytes_are_refused() -> None:
     big = baking.MAX_INPUT_BYTES + 1
     with pytest.raises(ValueError, match="5 MB"):
-        bake_png(badge_png("x", 16), json.dumps({"padding": "a" * big}))
+        bake_png(badge_png("x", size=16), json.dumps({"padding": "a" * big}))
     with pytest.raises(ValueError, match="5 MB"):
         extract(b"\x89PNG\r\n\x1a\n" + b"\x00" * big)
     with pytest.raises(ValueError, match="5 MB"):
@@ -281,7 +284,7 @@ def test_svg_foreign_openbadges_prefix_is_refused() -> None:
 
 
 def test_extract_sniffs_png_and_svg() -> None:
-    png = bake_png(badge_png("Sniff", 24), CREDENTIAL_JSON)
+    png = bake_png(badge_png("Sniff", size=24), CREDENTIAL_JSON)
     svg = bake_svg(badge_svg("Sniff", "Issuer"), JWS)
     assert json.loads(extract(png)) == CREDENTIAL
     assert extract(svg.encode("utf-8")) == JWS
@@ -291,36 +294,108 @@ def test_extract_sniffs_png_and_svg() -> None:
         with pytest.raises(ValueError, match="expected a PNG or an SVG"):
             extract(junk)
     with pytest.raises(ValueError, match="no openbadgecredential"):
-        extract(badge_png("Sniff", 24))
+        extract(badge_png("Sniff", size=24))
 
 
 # -- generated images ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [16, 64, 256])
+def _open(png: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image
+
+
+def _outside_circle(image: Image.Image, slack: float) -> list[tuple[int, int]]:
+    """Pixels with any opacity further than ``slack`` pixels outside the badge's circle."""
+    size = image.width
+    centre, radius = (size - 1) / 2, size / 2
+    alpha = image.getchannel("A").load()
+    return [(x, y) for y in range(size) for x in range(size)
+            if alpha[x, y] and math.hypot(x - centre, y - centre) > radius + slack]
+
+
+@pytest.mark.parametrize("size", [16, 64, 256, 512])
 def test_badge_png_is_a_decodable_rgba_png(size: int) -> None:
-    png = badge_png("Andmeanalüüs", size)
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    chunks = png_chunks(png)
-    assert [kind for kind, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
-    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
-    assert (width, height, depth, colour_type, interlace) == (size, size, 8, 6, 0)
-    raw = zlib.decompress(chunks[1][1])
-    stride = 1 + 4 * size
-    assert len(raw) == size * stride
-    rows = [raw[y * stride : (y + 1) * stride] for y in range(size)]
-    assert all(row[0] == 0 for row in rows)  # filter type None
-    assert rows[0][1:5] == b"\x00\x00\x00\x00"  # transparent corner
-    centre = rows[size // 2][1 + 4 * (size // 2) : 5 + 4 * (size // 2)]
-    assert centre[3] == 255  # opaque disc
-    assert badge_png("Andmeanalüüs", size) == png  # deterministic
-    assert badge_png("Another label", size) != png  # label picks the colour
+    png = badge_png("Andmeanalüüs", "Tartu Ülikool", size=size)
+    image = _open(png)
+    assert (image.format, image.mode, image.size) == ("PNG", "RGBA", (size, size))
+    for corner in ((0, 0), (size - 1, 0), (0, size - 1), (size - 1, size - 1)):
+        assert image.getpixel(corner)[3] == 0  # transparent corners
+    assert image.getpixel((size // 2, size // 8))[3] == 255  # opaque disc
+    assert badge_png("Andmeanalüüs", "Tartu Ülikool", size=size) == png  # deterministic
+
+
+def _white_mask(png: bytes) -> bytes:
+    """Which pixels inside the ring are opaque white (text), as one byte per pixel."""
+    inner = _open(png).crop((64, 64, 192, 192)).tobytes()
+    return bytes(min(inner[i : i + 3]) > 200 and inner[i + 3] == 255
+                 for i in range(0, len(inner), 4))
+
+
+def test_badge_png_draws_the_title_and_issuer_in_white() -> None:
+    assert sum(_white_mask(badge_png("", size=256))) == 0  # disc and ring only
+    titled = _white_mask(badge_png("Andmeanalüüs", size=256))
+    assert sum(titled) > 100
+    # a different title draws different letters, not only a different disc colour
+    assert _white_mask(badge_png("Python Basics", size=256)) != titled
+    with_issuer = _white_mask(badge_png("Andmeanalüüs", "Tartu Ülikool", size=256))
+    assert sum(with_issuer) > sum(titled)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Data Analysis with Python for Public Policy Professionals and Civil Servants " * 6,
+        "Supercalifragilisticexpialidocious" * 8,
+        "数据分析与机器学习基础课程" * 10,
+        "تحليل البيانات باستخدام بايثون للمهنيين في السياسة العامة " * 5,
+        "🐍📊🎓 " * 40,
+    ],
+)
+def test_badge_png_long_or_foreign_titles_stay_inside_the_disc(title: str) -> None:
+    image = _open(badge_png(title, "Tallinna Ülikool — Haridusteaduste Instituut " * 4, size=512))
+    assert image.size == (512, 512)
+    assert _outside_circle(image, slack=1.0) == []
+    # the text is inside the white ring too: a thin band just inside the disc edge is untouched
+    red, green, blue, _ = image.getpixel((256, 6))
+    assert image.getpixel((256, 505)) == (red, green, blue, 255)
+    assert image.getpixel((6, 256)) == image.getpixel((505, 256)) == (red, green, blue, 255)
+
+
+def test_badge_png_wraps_between_words_when_they_fit() -> None:
+    wrap = baking._wrap
+    font = baking._font(20, bold=True)
+    lines, complete = wrap("Andmeanalüüs Pythonis", font, [font.getlength("Andmeanalüüs") + 1] * 3,
+                           False)
+    assert (lines, complete) == (["Andmeanalüüs", "Pythonis"], True)
+    assert wrap("Andmeanalüüs", font, [40.0] * 4, False)[1] is False  # too wide, not broken
+    broken, complete = wrap("Andmeanalüüs", font, [60.0] * 4, True)
+    assert complete and "".join(broken) == "Andmeanalüüs" and len(broken) > 1
+
+
+def test_badge_png_text_is_made_displayable() -> None:
+    hidden = "Andme\u200banal\u202eüüs\x07"
+    assert badge_png(hidden, "Tartu\u2066 Ülikool", size=128) == badge_png(
+        "Andmeanalüüs", "Tartu Ülikool", size=128)
+    badge_png("\ud800 lone surrogate", "\udfff", size=64)  # no exception
+
+
+def test_badge_png_baked_credential_round_trips() -> None:
+    png = badge_png("Andmeanalüüs", "Tartu Ülikool", size=128)
+    baked = bake_png(png, CREDENTIAL_JSON)
+    assert json.loads(extract(baked)) == CREDENTIAL
+    image = _open(baked)
+    assert image.mode == "RGBA"
+    assert image.size == (128, 128)
 
 
 def test_badge_png_size_bounds() -> None:
-    for size in (0, 8, 5000):
+    for size in (0, 8, 15, 513, 5000, True):
         with pytest.raises(ValueError):
-            badge_png("x", size)
+            badge_png("x", size=size)  # type: ignore[arg-type]
+    for size in (16, 512):
+        assert _open(badge_png("x", size=size)).size == (size, size)
 
 
 def test_badge_svg_is_valid_accessible_and_escaped() -> None:
