@@ -137,15 +137,20 @@ def shared_json(token: str, session: Session = DB_READ_SESSION) -> Response:
     return _download(record.document, "application/vc+ld+json", "credential.json")
 
 
+def _badge_texts(record: Any, document: dict[str, Any]) -> tuple[str, str]:
+    """Title and issuer name for a badge image, read by meaning from the credential's own
+    JSON: anything but text is left out (the record id stands in for a title), never a 500."""
+    _, found = read_elements(document)
+    title = found["title"].value if "title" in found else document.get("name")
+    issuer = found["awardingBody"].value.get("name") if "awardingBody" in found else ""
+    return (title if isinstance(title, str) and title else str(record.id),
+            issuer if isinstance(issuer, str) else "")
+
+
 @router.get("/c/{token}/badge.png", summary="Badge image with the credential baked in (PNG)")
 def shared_png(token: str, session: Session = DB_READ_SESSION) -> Response:
     record, document = _shared(session, token)
-    _, found = read_elements(document)
-    title = found["title"].value if "title" in found else str(document.get("name") or "")
-    issuer = found["awardingBody"].value.get("name") if "awardingBody" in found else ""
-    # both come from the credential's own JSON: anything but text is left out, never a 500
-    image = baking.badge_png(title if isinstance(title, str) and title else str(record.id),
-                             issuer if isinstance(issuer, str) else "")
+    image = baking.badge_png(*_badge_texts(record, document))
     return _download(baking.bake_png(image, record.document.decode("utf-8")), "image/png",
                      "badge.png")
 
@@ -153,10 +158,7 @@ def shared_png(token: str, session: Session = DB_READ_SESSION) -> Response:
 @router.get("/c/{token}/badge.svg", summary="Badge with the credential baked in (SVG)")
 def shared_svg(token: str, session: Session = DB_READ_SESSION) -> Response:
     record, document = _shared(session, token)
-    _, found = read_elements(document)
-    title = found["title"].value if "title" in found else str(document.get("name") or "")
-    issuer = found["awardingBody"].value.get("name") if "awardingBody" in found else ""
-    svg = baking.badge_svg(title, issuer or "")
+    svg = baking.badge_svg(*_badge_texts(record, document))
     return _download(baking.bake_svg(svg, record.document.decode("utf-8")), "image/svg+xml",
                      "badge.svg")
 
@@ -164,8 +166,8 @@ def shared_svg(token: str, session: Session = DB_READ_SESSION) -> Response:
 @router.get("/c/{token}/image.png", summary="Badge image for link previews (inline, not baked)")
 def shared_image(token: str, session: Session = DB_READ_SESSION) -> Response:
     record, document = _shared(session, token)
-    return Response(baking.badge_png(str(document.get("name") or record.id)),
-                    media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(baking.badge_png(*_badge_texts(record, document)), media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/c/{token}/qr.svg", summary="QR code of the share link")
