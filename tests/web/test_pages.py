@@ -10,16 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.web import baking
-from tests.samples import award_body
-from tests.verify.test_pipeline import UT, trust
 
 
 @pytest.fixture
-def shared(client: TestClient, api_key: dict, achievement: dict, admin: dict,
-           issuer: dict) -> dict[str, Any]:
-    trust(client, admin, UT, "University of Tartu", "EE")
-    body = client.post("/credentials/issue", json=award_body(achievement["id"]),
-                       headers=api_key).json()
+def shared(issued: dict[str, Any]) -> dict[str, Any]:
+    body = issued
     link = body["shareLinks"]["ob3"]
     return {"path": urlsplit(link["url"]).path, "manageKey": link["manageKey"],
             "credential": body["credentials"]["ob3"]}

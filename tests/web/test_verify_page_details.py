@@ -11,9 +11,6 @@ from urllib.parse import quote, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.samples import award_body
-from tests.verify.test_pipeline import UT, trust
-
 HTML = {"Accept": "text/html"}
 # An Open Badges 2.0 assertion as OB 2.0 hosts serve it (hosted verification: plain JSON).
 OB2_ASSERTION = {
@@ -25,12 +22,9 @@ OB2_ASSERTION = {
 
 
 @pytest.fixture
-def shared(client: TestClient, api_key: dict, achievement: dict, admin: dict,
-           issuer: dict) -> dict[str, Any]:
-    trust(client, admin, UT, "University of Tartu", "EE")
-    body = client.post("/credentials/issue", json=award_body(achievement["id"]),
-                       headers=api_key).json()
-    return {"url": body["shareLinks"]["ob3"]["url"], "credential": body["credentials"]["ob3"]}
+def shared(issued: dict[str, Any]) -> dict[str, Any]:
+    return {"url": issued["shareLinks"]["ob3"]["url"],
+            "credential": issued["credentials"]["ob3"]}
 
 
 def test_open_badges_2_assertion_is_answered_plainly(client: TestClient) -> None:
