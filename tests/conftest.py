@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography import x509
@@ -280,3 +281,22 @@ def black_hole() -> Iterator[int]:
     for conn in held:
         conn.close()
     server.close()
+
+
+@pytest.fixture
+def issued(client: TestClient, api_key: dict, achievement: dict, admin: dict,
+           issuer: dict) -> dict[str, Any]:
+    """The issue answer for one award of a trusted issuer (credentials and share links)."""
+    from tests.verify.test_pipeline import UT, trust
+
+    trust(client, admin, UT, "University of Tartu", "EE")
+    return client.post("/credentials/issue", json=samples.award_body(achievement["id"]),
+                       headers=api_key).json()
+
+
+@pytest.fixture
+def shared(issued: dict[str, Any]) -> dict[str, Any]:
+    """The OBv3 share link of `issued`: its path, manage key and credential."""
+    link = issued["shareLinks"]["ob3"]
+    return {"path": urlsplit(link["url"]).path, "manageKey": link["manageKey"],
+            "credential": issued["credentials"]["ob3"]}

@@ -13,8 +13,6 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from tests.web.test_pages import shared  # noqa: F401  (the fixture)
-
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 NOTHING_RUNS = "default-src 'none'"
 
@@ -44,7 +42,7 @@ def _sha256(script: str) -> str:
 
 
 def test_credential_page_policy_allows_only_our_script_files(client: TestClient,
-                                                             shared: dict) -> None:  # noqa: F811
+                                                             shared: dict) -> None:
     response = client.get(shared["path"], headers=BROWSER)
     assert response.status_code == 200
     _assert_common(response)
@@ -70,7 +68,7 @@ def test_verify_page_has_the_page_policy(client: TestClient) -> None:
 
 
 def test_svg_badge_and_qr_cannot_run_scripts(client: TestClient,
-                                             shared: dict) -> None:  # noqa: F811
+                                             shared: dict) -> None:
     for suffix in ("badge.svg", "qr.svg"):
         response = client.get(f"{shared['path']}/{suffix}")
         assert response.headers["content-type"] == "image/svg+xml"

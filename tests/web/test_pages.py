@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.web import baking
-
-
-@pytest.fixture
-def shared(issued: dict[str, Any]) -> dict[str, Any]:
-    body = issued
-    link = body["shareLinks"]["ob3"]
-    return {"path": urlsplit(link["url"]).path, "manageKey": link["manageKey"],
-            "credential": body["credentials"]["ob3"]}
 
 
 def test_json_ld_clients_get_the_signed_bytes(client: TestClient, shared: dict) -> None:

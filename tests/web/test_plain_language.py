@@ -13,7 +13,6 @@ from app.elements.extract import Found
 from app.elements.vocabularies import PARTICIPATION_MODES
 from app.web.i18n import translator
 from app.web.present import day, rows
-from tests.web.test_pages import shared  # noqa: F401  (the fixture)
 
 HTML = {"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -32,7 +31,7 @@ def _assert_plain(text: str) -> None:
     assert not ISO_DATE.search(text), ISO_DATE.search(text)
 
 
-def test_share_page_speaks_plainly(client: TestClient, shared: dict) -> None:  # noqa: F811
+def test_share_page_speaks_plainly(client: TestClient, shared: dict) -> None:
     html = client.get(shared["path"], headers=HTML).text
     shown = visible(html)
     _assert_plain(shown)
@@ -45,7 +44,7 @@ def test_share_page_speaks_plainly(client: TestClient, shared: dict) -> None:  #
 
 
 def test_verification_page_names_the_learner_and_speaks_plainly(
-        client: TestClient, shared: dict) -> None:  # noqa: F811
+        client: TestClient, shared: dict) -> None:
     response = client.post("/verify", data={"credential": json.dumps(shared["credential"])},
                            headers=HTML)
     shown = visible(response.text)
@@ -55,7 +54,7 @@ def test_verification_page_names_the_learner_and_speaks_plainly(
     assert "3 ECTS credits (75 hours)" in shown
 
 
-def test_german_dates_and_ratings(client: TestClient, shared: dict) -> None:  # noqa: F811
+def test_german_dates_and_ratings(client: TestClient, shared: dict) -> None:
     html = client.get(shared["path"], headers={"Accept": "text/html",
                                                "Accept-Language": "de-DE"}).text
     shown = visible(html)

@@ -12,7 +12,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.web.present import day, verdict
-from tests.web.test_pages import shared  # noqa: F401  (the fixture)
 
 HTML = {"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -53,14 +52,14 @@ def _vc(client: TestClient, api_key: dict, **dates: str) -> dict[str, Any]:
 
 
 def test_verified_share_page_has_light_and_actions(client: TestClient,
-                                                   shared: dict) -> None:  # noqa: F811
+                                                   shared: dict) -> None:
     html = client.get(shared["path"], headers=HTML).text
     assert 'data-testid="banner"' not in html
     assert 'data-testid="traffic-light"' in html and 'data-testid="linkedin"' in html
 
 
 def test_revoked_share_page_says_revoked_and_offers_nothing(client: TestClient, admin: dict,
-                                                            shared: dict) -> None:  # noqa: F811
+                                                            shared: dict) -> None:
     _revoke(client, admin, shared["credential"]["id"])
     html = client.get(shared["path"], headers=HTML).text
     banner = _banner(html)
@@ -73,7 +72,7 @@ def test_revoked_share_page_says_revoked_and_offers_nothing(client: TestClient, 
 
 
 def test_revoked_on_the_verification_page(client: TestClient, admin: dict,
-                                          shared: dict) -> None:  # noqa: F811
+                                          shared: dict) -> None:
     _revoke(client, admin, shared["credential"]["id"])
     response = _verify_page(client, shared["credential"])
     assert response.status_code == 422
@@ -81,7 +80,7 @@ def test_revoked_on_the_verification_page(client: TestClient, admin: dict,
     _no_light_and_nothing_to_share(response.text)
 
 
-def test_revoked_in_german(client: TestClient, admin: dict, shared: dict) -> None:  # noqa: F811
+def test_revoked_in_german(client: TestClient, admin: dict, shared: dict) -> None:
     _revoke(client, admin, shared["credential"]["id"])
     html = client.get(shared["path"], headers={"Accept": "text/html",
                                                "Accept-Language": "de-DE"}).text
@@ -90,7 +89,7 @@ def test_revoked_in_german(client: TestClient, admin: dict, shared: dict) -> Non
 
 
 def test_tampered_credential_is_altered_after_signing(client: TestClient,
-                                                      shared: dict) -> None:  # noqa: F811
+                                                      shared: dict) -> None:
     tampered = {**copy.deepcopy(shared["credential"]), "name": "Quantum Physics PhD"}
     response = _verify_page(client, tampered)
     assert response.status_code == 422
