@@ -60,6 +60,8 @@ class Report:
     completeness: list[dict[str, Any]] | None = None
     score: dict[str, Any] | None = None
     encodings: list[str] | None = None
+    # The elements as read (for pages, which show them without reading the document again).
+    elements: dict[str, Found] | None = None
 
     # These checks decide `verified`; registry, completeness and score inform recognition.
     DECIDING = ("format", "proof", "status", "validity")
@@ -401,4 +403,4 @@ def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
                         f"{result['outcome']}: {result['because']}")
     return Report([fmt, _reading_check(reading), proof, registry_check, status_check, validity,
                    completeness, score_check], profile, summary, lookup.to_json(),
-                  [e.to_json() for e in elements], result, reading.encodings)
+                  [e.to_json() for e in elements], result, reading.encodings, found)

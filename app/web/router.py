@@ -26,7 +26,7 @@ from app.limits import loads_json
 from app.outbound import OutboundError, fetch, outbound_policy
 from app.verify.context import build_context
 from app.verify.holder import email_match
-from app.verify.pipeline import verify_credential
+from app.verify.pipeline import Report, verify_credential
 from app.verify.scoring import RubricError
 from app.web import baking
 from app.web.i18n import pick_language, reader_locale, translator
@@ -89,7 +89,7 @@ def _share_page(request: Request, svc: Services, token: str, record: Any,
                 document: dict[str, Any], email: str | None = None) -> Response:
     report = verify_credential(document, build_context(svc))
     # Render only what the verification read from the signed document.
-    _, found = read_elements(document)
+    found = _elements(report, document)
     t, locale = _reader(request)
     link = sharing.share_url(svc.settings.public_base_url, token)
     changed = None
@@ -104,6 +104,11 @@ def _share_page(request: Request, svc: Services, token: str, record: Any,
                 if changed else None)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"  # a person's credential
     return response
+
+
+def _elements(report: Report, document: Any) -> dict[str, Any]:
+    """The elements the verification read (read here only if it stopped at the format)."""
+    return report.elements if report.elements is not None else read_elements(document)[1]
 
 
 def _holder(document: Any, email: str | None) -> dict[str, Any] | None:
@@ -222,7 +227,7 @@ def _verify_page(request: Request, svc: Services, document: Any,
             if isinstance(credential.get(key), str):
                 credential[key] = displayable(credential[key])
         t, locale = _reader(request)
-        _, found = read_elements(document)  # summary() and rows() make the texts displayable
+        found = _elements(report, document)  # summary() and rows() make them displayable
         return page(request, "verify.html", status=status, report=shown,
                     e=summary(found, t, locale), rows=rows(found, t, locale, document),
                     pasted=pasted, source=source, holder=_holder(document, email),
