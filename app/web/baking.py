@@ -434,9 +434,10 @@ def _layout(title: str, issuer: str, radius: float,
         font, line_height = _font(radius * fraction, bold=True), radius * fraction * 1.2
         for count in range(1, most + 1):
             gap = radius * 0.06 if issuer else 0.0
-            top = -(count * line_height + gap + issuer_height) / 2
-            if ceiling is not None:
-                top = max(top, ceiling)
+            height = count * line_height + gap + issuer_height
+            top = -height / 2
+            if ceiling is not None:  # below the logo, a little above the middle of the rest
+                top = max(ceiling, ceiling + (inner - ceiling) * 0.45 - height / 2)
             spans = [(top + i * line_height, top + (i + 1) * line_height) for i in range(count)]
             widths = [_chord(inner, a, b) for a, b in spans]
             # break inside words only when even the smallest size cannot fit them whole
@@ -539,8 +540,8 @@ def badge_svg(title: str, issuer: str, logo: tuple[str, bytes] | None = None) ->
     if not title:
         raise ValueError("badge title must not be empty")
     red, green, blue = _colour(title)
-    lines = textwrap.wrap(title, width=18, max_lines=2 if logo else 3, placeholder=" …")
-    first_y = (146 if logo else 128) - (len(lines) - 1) * 11 - (8 if issuer else 0)
+    lines = textwrap.wrap(title, width=18, max_lines=3, placeholder=" …")
+    first_y = (142 if logo else 128) - (len(lines) - 1) * 11 - (8 if issuer else 0)
     text_lines = "\n".join(
         f'    <tspan x="128" y="{first_y + 22 * i}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
