@@ -34,6 +34,9 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 MAX_DECODE_SIDE = 2048  # larger PNGs are refused before decoding (decompression bombs)
 MAX_STORED_SIDE = 1024  # larger ones are scaled down to this (badges show at <= 512 px)
+# What is stored must stay bakeable: baking refuses images over 5 MB, and a PNG inside the
+# SVG download grows by a third in base64.
+MAX_STORED_BYTES = 2 * 1024 * 1024
 MAX_SVG_DEPTH = 64  # element nesting; deeper documents are refused
 MAX_SVG_ELEMENTS = 20_000
 
@@ -117,6 +120,9 @@ def check_png(data: bytes) -> CheckedImage:
     out = io.BytesIO()
     # Only the pixels survive: no text chunks, ICC profile, baked credential or other payload.
     image.save(out, format="PNG")
+    if out.tell() > MAX_STORED_BYTES:  # noise-like pixels that compress far worse than sent
+        raise ImageRejected(422, "png-too-complex",
+                            f"the PNG's pixels need more than {MAX_STORED_BYTES} bytes")
     return CheckedImage(PNG, out.getvalue(), image.width, image.height)
 
 
@@ -347,6 +353,9 @@ def check_svg(data: bytes) -> CheckedImage:
                                          if sanitiser.uses_xlink else "")
     body = body.replace("<svg", "<svg" + namespaces, 1)
     text = '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    if len(text.encode("utf-8")) > MAX_STORED_BYTES:  # escaping can make text grow
+        raise ImageRejected(422, "svg-too-complex",
+                            f"the cleaned SVG is larger than {MAX_STORED_BYTES} bytes")
     return CheckedImage(SVG, text.encode("utf-8"), *_svg_size(root), removed=sanitiser.removed)
 
 

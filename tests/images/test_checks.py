@@ -165,3 +165,18 @@ def test_a_sanitised_svg_can_be_baked_and_extracted() -> None:
     baked = baking.bake_svg(text, '{"id":"urn:uuid:1"}')
     assert baking.extract_svg(baked) == '{"id":"urn:uuid:1"}'
     assert check_svg(pictures.SIMPLE_SVG.encode()).removed == []
+
+
+def test_a_png_whose_pixels_need_more_than_the_stored_limit_is_refused() -> None:
+    # Random pixels barely compress: 1024 x 1024 RGBA noise is about 4 MB once re-encoded.
+    import os
+
+    noise = Image.frombytes("RGBA", (1024, 1024), os.urandom(1024 * 1024 * 4))
+    refused = _rejected(pictures.png(noise), PNG)
+    assert (refused.status, refused.code) == (422, "png-too-complex")
+
+
+def test_an_svg_that_grows_past_the_stored_limit_when_escaped_is_refused() -> None:
+    text = ">" * (checks.MAX_STORED_BYTES // 4 + 10)
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><text>{text}</text></svg>'.encode()
+    assert _rejected(svg, SVG).code == "svg-too-complex"
