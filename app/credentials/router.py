@@ -21,6 +21,7 @@ from app.deps import (
 )
 from app.elements.model import AwardRequest, element_errors
 from app.errors import not_found
+from app.images import service as images
 from app.issuers.models import Issuer
 from app.issuers.service import issuer_did
 
@@ -49,8 +50,9 @@ def get_achievement(achievement_id: str, session: Session = DB_READ_SESSION,
                     svc: Services = Depends(services)) -> dict[str, Any]:
     record = service.get_achievement(session, None, achievement_id)
     base = svc.settings.public_base_url
+    image = images.current(session, record.issuer_id, record.id)
     return {"id": record.id, "url": service.achievement_url(base, record.id),
-            "spec": record.spec}
+            "spec": record.spec, "image": images.image_url(base, image) if image else None}
 
 
 @router.post("/credentials/issue", status_code=201,

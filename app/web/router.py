@@ -22,6 +22,8 @@ from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.elements.extract import read_elements
 from app.elements.text import displayable
 from app.errors import ProblemError
+from app.images import service as images
+from app.images.models import ImageRecord
 from app.limits import loads_json
 from app.outbound import OutboundError, fetch, outbound_policy
 from app.verify.context import build_context
@@ -92,11 +94,13 @@ def _share_page(request: Request, svc: Services, token: str, record: Any,
     found = _elements(report, document)
     t, locale = _reader(request)
     link = sharing.share_url(svc.settings.public_base_url, token)
-    changed = None
-    if not report.verified:
-        with svc.db.session(read_only=True) as session:
-            changed = _status_changed(session, record)
+    base = svc.settings.public_base_url
+    with svc.db.session(read_only=True) as session:  # after verifying: one connection at a time
+        changed = None if report.verified else _status_changed(session, record)
+        badge, logo = _artwork(session, base, record, document)
     response = page(request, "credential.html", report=report.to_json(),
+                badge_src=images.image_url(base, badge) if badge else f"{link}/badge.svg",
+                logo_src=images.image_url(base, logo) if logo else None,
                 e=summary(found, t, locale), rows=rows(found, t, locale, document),
                 link=link, linkedin=linkedin_url(found, link, record.id),
                 checked=moment(datetime.now(UTC), locale), holder=_holder(document, email),
@@ -162,26 +166,77 @@ def _badge_texts(record: Any, document: dict[str, Any]) -> tuple[str, str]:
             issuer if isinstance(issuer, str) else "")
 
 
+def _image_refs(document: dict[str, Any]) -> tuple[Any, Any]:
+    """The ``image`` of the (first) subject's achievement and of the issuer, as signed."""
+    subject = document.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    issuer = document.get("issuer")
+    return (achievement.get("image") if isinstance(achievement, dict) else None,
+            issuer.get("image") if isinstance(issuer, dict) else None)
+
+
+def _artwork(session: Session, base_url: str, record: Any,
+             document: dict[str, Any]) -> tuple[ImageRecord | None, ImageRecord | None]:
+    """(badge image, issuer logo) that the signed credential names, when they are images
+    stored here; an award's ELM rendering, which has no place for them, shows its OBv3
+    sibling's."""
+    badge_ref, logo_ref = _image_refs(document)
+    if badge_ref is None and logo_ref is None and record.award_id and record.profile != "ob3":
+        sibling = session.scalar(select(CredentialRecord.document).where(
+            CredentialRecord.award_id == record.award_id, CredentialRecord.profile == "ob3"))
+        if sibling is not None:
+            badge_ref, logo_ref = _image_refs(json.loads(sibling))
+    return (images.from_url(session, base_url, badge_ref),
+            images.from_url(session, base_url, logo_ref))
+
+
+def _generated_png(record: Any, document: dict[str, Any], logo: ImageRecord | None) -> bytes:
+    # An SVG logo cannot go into a PNG here (no SVG rasteriser); the SVG badge and the page
+    # show it.
+    return baking.badge_png(*_badge_texts(record, document),
+                            logo=logo.data if logo and logo.media_type == "image/png" else None)
+
+
 @router.get("/c/{token}/badge.png", summary="Badge image with the credential baked in (PNG)")
-def shared_png(token: str, session: Session = DB_READ_SESSION) -> Response:
+def shared_png(token: str, session: Session = DB_READ_SESSION,
+               svc: Services = Depends(services)) -> Response:
+    """The issuer's own PNG badge image when the credential names one, else a generated
+    badge (an SVG badge image cannot be rasterised here: use badge.svg)."""
     record, document = _shared(session, token)
-    image = baking.badge_png(*_badge_texts(record, document))
+    badge, logo = _artwork(session, svc.settings.public_base_url, record, document)
+    image = badge.data if badge and badge.media_type == "image/png" \
+        else _generated_png(record, document, logo)
     return _download(baking.bake_png(image, record.document.decode("utf-8")), "image/png",
                      "badge.png")
 
 
 @router.get("/c/{token}/badge.svg", summary="Badge with the credential baked in (SVG)")
-def shared_svg(token: str, session: Session = DB_READ_SESSION) -> Response:
+def shared_svg(token: str, session: Session = DB_READ_SESSION,
+               svc: Services = Depends(services)) -> Response:
+    """The issuer's own badge image (a PNG one inside an SVG) when the credential names one,
+    else a generated badge with the issuer's logo."""
     record, document = _shared(session, token)
-    svg = baking.badge_svg(*_badge_texts(record, document))
+    badge, logo = _artwork(session, svc.settings.public_base_url, record, document)
+    title, issuer = _badge_texts(record, document)
+    if badge is not None and badge.media_type == "image/svg+xml":
+        svg = badge.data.decode("utf-8")
+    elif badge is not None:
+        svg = baking.picture_svg(badge.data, badge.width or 256, badge.height or 256, title)
+    else:
+        svg = baking.badge_svg(title, issuer, (logo.media_type, logo.data) if logo else None)
     return _download(baking.bake_svg(svg, record.document.decode("utf-8")), "image/svg+xml",
                      "badge.svg")
 
 
 @router.get("/c/{token}/image.png", summary="Badge image for link previews (inline, not baked)")
-def shared_image(token: str, session: Session = DB_READ_SESSION) -> Response:
+def shared_image(token: str, session: Session = DB_READ_SESSION,
+                 svc: Services = Depends(services)) -> Response:
     record, document = _shared(session, token)
-    return Response(baking.badge_png(*_badge_texts(record, document)), media_type="image/png",
+    badge, logo = _artwork(session, svc.settings.public_base_url, record, document)
+    image = badge.data if badge and badge.media_type == "image/png" \
+        else _generated_png(record, document, logo)
+    return Response(image, media_type="image/png",
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
