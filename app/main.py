@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
                               "Credentials (Open Badges 3.0 and ELM renderings).")
     app.state.services = svc
     install_handlers(app, page=error_page)
+    app.add_exception_handler(web_router.MovedLink, web_router.moved_link)  # type: ignore[arg-type]
     app.include_router(system.router)
     app.include_router(issuers_router.public)
     app.include_router(issuers_router.admin)

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.credentials import sharing
 from app.credentials.content import CredentialContent, IssuerInfo
 from app.credentials.elm import render_elm
 from app.credentials.models import AchievementRecord, AwardRecord, CredentialRecord
 from app.credentials.ob3 import render_ob3
-from app.credentials.sharing import new_token
 from app.db import utcnow
 from app.elements.model import AwardRequest, MicroCredentialSpec, element_errors
 from app.errors import ProblemError, not_found
@@ -176,8 +176,8 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
         signed = add_proof(render(content), signing_key, vm, cryptosuite=RDFC,
                            proof_array=profile == "ob3")
         session.add(CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,
-                                     profile=profile, document=credential_bytes(signed),
-                                     share_token=new_token()))
+                                     profile=profile, document=credential_bytes(signed)))
+    sharing.create(session, award_id=record.id)  # one link for the award, both renderings
     audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id)
     session.flush()
     return record, True

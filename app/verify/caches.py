@@ -52,6 +52,13 @@ class _Memo:
             self._cache[key] = value
         return value
 
+    def peek(self, key: Hashable) -> tuple[bool, Any]:
+        """(found, value) without computing anything."""
+        with self._lock:
+            if key in self._cache:
+                return True, self._cache[key]
+        return False, None
+
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()

@@ -49,6 +49,10 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
         return seen[0]
 
     def local_did(did: str) -> HostedDocument | None:
+        if seen:  # this request has read the fingerprints: a known document needs no query
+            found, document = caches.dids.peek((did, seen[0].keys))
+            if found:
+                return document  # type: ignore[no-any-return]
         with svc.db.session(read_only=True) as session:
             return caches.dids.get((did, current(session).keys),
                                    lambda: local_did_document(session, base, did))

@@ -17,6 +17,7 @@ from app.elements.completeness import ElementCheck
 from app.elements.completeness import check as completeness_check
 from app.elements.extract import Found, Reading, encoding_label, read
 from app.proofs.dataintegrity import VerificationResult, verify_document
+from app.proofs.jsonld import shared_parsing
 from app.registry.service import Lookup
 from app.status.check import ListFetcher, StatusResult, check_status
 from app.vcdm.structure import Problem, structure_problems
@@ -377,6 +378,12 @@ def _explain_broken_context(proof: Check, reading: Reading) -> Check:
 def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
                       expect: ProofExpectations | None = None) -> Report:
     """Run every check on ``doc``; never raises for bad input."""
+    with shared_parsing():  # the reading and the proof parse the credential once
+        return _verify(doc, ctx, now, expect)
+
+
+def _verify(doc: Any, ctx: VerifyContext, now: datetime | None,
+            expect: ProofExpectations | None) -> Report:
     now = now or datetime.now(UTC)
     fmt = _format(doc)
     if fmt.status == "failed":

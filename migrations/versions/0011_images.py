@@ -1,14 +1,13 @@
 """issuers' own images: achievement badge images and issuer logos
 
 Revision ID: 0011_images
-Revises: 0009
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_images'
-# NOTE for merging: 0010 is being written in parallel; rebase this onto it (down_revision '0010').
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
