@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.credentials import service, sharing
-from app.credentials.models import BulkJob, BulkRow, CredentialRecord, ShareLink
+from app.credentials.models import (
+    AchievementRecord,
+    BulkJob,
+    BulkRow,
+    CredentialRecord,
+    ShareLink,
+)
 from app.credentials.signing import SignFailure, SigningPool, sign
 from app.db import Database, utcnow
 from app.elements.model import AwardRequest, element_errors
@@ -275,6 +281,11 @@ def process_batch(db: Database, issuing: service.Issuing, pool: SigningPool | No
             rows = _claim_many(session, job_id, size)
             if not rows:
                 return 0
+            # Held for the batch: the identity map keeps objects only while referenced, and
+            # each row would otherwise load its job, issuer and achievement again.
+            jobs = [session.get(BulkJob, job) for job in {r.job_id for r in rows}]
+            held = [*jobs, *(session.get(Issuer, j.issuer_id) for j in jobs if j),
+                    *(session.get(AchievementRecord, j.achievement_id) for j in jobs if j)]
             in_pool = pool is not None and len(rows) * 2 >= POOL_MIN_SIGNATURES
             unsigned: list[service.Unsigned] = []
             pending: list[Future[dict[str, Any] | SignFailure]] = []
@@ -288,6 +299,7 @@ def process_batch(db: Database, issuing: service.Issuing, pool: SigningPool | No
                 raise _SignLater
             for item, document in zip(unsigned, signed, strict=True):
                 item.record.document = service.credential_bytes(document)  # type: ignore[arg-type]
+            del held
             return len(rows)
     except (_SignLater, IntegrityError, OperationalError) as exc:
         log.info("batch of %d rows redone one by one after %s", len(rows), type(exc).__name__)
