@@ -129,14 +129,29 @@ def _trust_demo_issuer(session, base_url: str) -> None:  # type: ignore[no-untyp
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from app.main import create_app
+    from app.main import create_app, start_background
 
     settings = _load_settings()
-    app = create_app(settings, _services(settings))
+    svc = _services(settings)  # wrong secret, stale schema: one line, before any worker starts
+    workers = args.workers or len(os.sched_getaffinity(0)) or 1
     # access_log=False: uvicorn's access log prints raw paths, and share links carry their
     # token in the path; the app's own `mcred.access` log names the route template instead.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                proxy_headers=True, access_log=False)
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "proxy_headers": True,
+                               "log_level": settings.log_level.lower(), "access_log": False}
+    if workers == 1:
+        uvicorn.run(create_app(settings, svc), **options)
+        return
+    # Several processes: the bulk worker and the registry refresher run here, in the
+    # supervisor, once; the HTTP workers (spawned, so they inherit the environment but not
+    # these threads) are told not to start their own.
+    stop = start_background(svc)
+    os.environ["MCRED_INPROCESS_WORKER"] = "false"
+    os.environ["MCRED_REGISTRY_REFRESH_SECONDS"] = "0"
+    try:
+        uvicorn.run("app.main:app_from_environment", factory=True, workers=workers,
+                    timeout_graceful_shutdown=10, **options)
+    finally:
+        stop()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -528,6 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("serve", help="run the HTTP service")
+    p.add_argument("--workers", type=_positive, default=None,
+                   help="HTTP worker processes (default: the number of CPU cores)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -45,26 +45,18 @@ def build_services(settings: Settings) -> Services:
     return Services(settings=settings, db=Database(settings.database_url), keystore=keystore)
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the in-process bulk worker and the registry refresher (if enabled); stop them
-    on shutdown."""
+def start_background(svc: Services) -> Callable[[], None]:
+    """Start the in-process bulk worker and the registry refresher (each if enabled) as
+    threads; returns the function that stops them. Runs once per service: in the app's
+    lifespan with one process, in the supervisor with several (`mcred serve --workers`)."""
     from app.credentials.batch import BackgroundWorker
     from app.credentials.service import Issuing
 
-    svc: Services = app.state.services
-    if not svc.settings.public_base_is_https_or_local:
-        # Credentials carry status-list and DID URLs under this base; verifiers fetch them
-        # with https-only loaders, so a public http base makes every credential unverifiable.
-        logging.getLogger("mcred").warning(
-            "MCRED_PUBLIC_BASE_URL %s is plain http on a non-local host: verifiers will not"
-            " fetch its status lists or did:web documents; use https in production",
-            svc.settings.public_base_url)
-    worker = None
+    stoppers: list[Callable[[], None]] = []
     if svc.settings.inprocess_worker:
         worker = BackgroundWorker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url))
         worker.start()
-    refresher = None
+        stoppers.append(worker.stop)
     if svc.settings.registry_refresh_seconds:
         from app.outbound import outbound_policy
         from app.registry.publish import RegistryRefresher
@@ -73,11 +65,29 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                                       outbound_policy(svc.settings),
                                       svc.settings.registry_refresh_seconds)
         refresher.start()
+        stoppers.append(refresher.stop)
+
+    def stop() -> None:
+        for stopper in stoppers:
+            stopper()
+
+    return stop
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the background threads (if enabled); stop them on shutdown."""
+    svc: Services = app.state.services
+    if not svc.settings.public_base_is_https_or_local:
+        # Credentials carry status-list and DID URLs under this base; verifiers fetch them
+        # with https-only loaders, so a public http base makes every credential unverifiable.
+        logging.getLogger("mcred").warning(
+            "MCRED_PUBLIC_BASE_URL %s is plain http on a non-local host: verifiers will not"
+            " fetch its status lists or did:web documents; use https in production",
+            svc.settings.public_base_url)
+    stop = start_background(svc)
     yield
-    if worker is not None:
-        worker.stop()
-    if refresher is not None:
-        refresher.stop()
+    stop()
 
 
 def create_app(settings: Settings | None = None, svc: Services | None = None) -> FastAPI:
@@ -112,3 +122,9 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url))
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as a uvicorn factory (`mcred serve --workers N` imports it in each worker
+    process): settings from the environment and .env, as the supervisor read them."""
+    return create_app(get_settings())

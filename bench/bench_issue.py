@@ -53,6 +53,7 @@ class Service:
     client: httpx.Client
     env: dict[str, str]  # for the worker processes too
     workdir: Path
+    pid: int  # of `mcred serve` (the supervisor, with several workers)
 
 
 @dataclass
@@ -103,7 +104,8 @@ def cohort_csv(rows: int, prefix: str) -> bytes:
 
 
 @contextmanager
-def running_service(database_url: str, workdir: Path) -> Iterator[Service]:
+def running_service(database_url: str, workdir: Path,
+                    serve_args: tuple[str, ...] = ()) -> Iterator[Service]:
     """Migrate, start `mcred serve` on a free port and wait for /health; stop it afterwards."""
     migrate.upgrade(database_url)
     port = free_port()
@@ -112,7 +114,7 @@ def running_service(database_url: str, workdir: Path) -> Iterator[Service]:
     log_path = workdir / "service.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *serve_args],
             cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         with httpx.Client(base_url=base_url, timeout=60) as client:
@@ -128,7 +130,7 @@ def running_service(database_url: str, workdir: Path) -> Iterator[Service]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("service did not become healthy within 60 s")
                 time.sleep(0.1)
-            yield Service(client, env, workdir)
+            yield Service(client, env, workdir, proc.pid)
     except Exception:
         note(f"service log (tail):\n{log_path.read_text(errors='replace')[-3000:]}")
         raise

@@ -60,33 +60,43 @@ def _shared(session: Session, token: str) -> tuple[Any, dict[str, Any]]:
     return record, json.loads(record.document)
 
 
+def _shared_now(svc: Services, token: str) -> tuple[Any, dict[str, Any]]:
+    """The shared record, read in a session of its own that is closed before the page
+    verifies: verification opens short sessions of its own (our DIDs, status lists, the
+    registry), and a request holding one connection while it waits for another deadlocks
+    the pool under load (seen at 32 concurrent share-page readers)."""
+    with svc.db.session(read_only=True) as session:
+        return _shared(session, token)
+
+
 @router.get("/c/{token}", summary="Share link: HTML page, or the credential for JSON-LD clients")
-def shared(token: str, request: Request, session: Session = DB_READ_SESSION,
-           svc: Services = Depends(services)) -> Response:
-    record, document = _shared(session, token)
+def shared(token: str, request: Request, svc: Services = Depends(services)) -> Response:
+    record, document = _shared_now(svc, token)
     accept = request.headers.get("accept", "")
     if not wants_html(request) and any(kind in accept for kind in JSON_LD_TYPES):
         return Response(record.document, media_type="application/vc+ld+json",
                         headers={"Vary": "Accept"})
-    return _share_page(request, session, svc, token, record, document)
+    return _share_page(request, svc, token, record, document)
 
 
 @router.post("/c/{token}", summary="Share page, with the holder's e-mail checked against it")
 def shared_email(token: str, request: Request, email: str = Form("", max_length=320),
-                 session: Session = DB_READ_SESSION,
                  svc: Services = Depends(services)) -> Response:
-    record, document = _shared(session, token)
-    return _share_page(request, session, svc, token, record, document, email=email)
+    record, document = _shared_now(svc, token)
+    return _share_page(request, svc, token, record, document, email=email)
 
 
-def _share_page(request: Request, session: Session, svc: Services, token: str, record: Any,
+def _share_page(request: Request, svc: Services, token: str, record: Any,
                 document: dict[str, Any], email: str | None = None) -> Response:
     report = verify_credential(document, build_context(svc))
     # Render only what the verification read from the signed document.
     _, found = read_elements(document)
     t, locale = _reader(request)
     link = sharing.share_url(svc.settings.public_base_url, token)
-    changed = None if report.verified else _status_changed(session, record)
+    changed = None
+    if not report.verified:
+        with svc.db.session(read_only=True) as session:
+            changed = _status_changed(session, record)
     response = page(request, "credential.html", report=report.to_json(),
                 e=summary(found, t, locale), rows=rows(found, t, locale, document),
                 link=link, linkedin=linkedin_url(found, link, record.id),
