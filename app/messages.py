@@ -15,6 +15,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 Gettext = Callable[[str], str]
+Dates = Callable[[str], str]
+
+
+class When(str):
+    """A date or date-time (ISO 8601) in a message: as given in English (the API), written the
+    reader's way on a page ("2 December 2026", "2 déc. 2026, 14:23:50 UTC")."""
+
+
+def when(value: object) -> When:
+    """``value`` (a ``date``, ``datetime`` or ISO text) as a :class:`When` parameter."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return When(text.replace("+00:00", "Z") if "T" in text else text)
 
 
 def N_(text: str) -> str:
@@ -82,16 +94,17 @@ class Message(str):
             return (Message.coded, (str(self), self.template))
         return (_remake, (self.template, self.params))
 
-    def translate(self, gettext: Gettext,
-                  and_list: Callable[[list[str]], str] | None = None) -> str:
-        """This message in the language of ``gettext``; ``and_list`` joins a listing."""
+    def translate(self, gettext: Gettext, and_list: Callable[[list[str]], str] | None = None,
+                  dates: Dates | None = None) -> str:
+        """This message in the language of ``gettext``; ``and_list`` joins a listing,
+        ``dates`` writes a :class:`When`."""
         if self.parts is not None:
-            words = [say(p, gettext, and_list) for p in self.parts]
+            words = [say(p, gettext, and_list, dates) for p in self.parts]
             return and_list(words) if self.listing and and_list else self.sep.join(words)
         text = gettext(self.template)
         if not self.params:
             return text
-        return text % {k: say(v, gettext, and_list) for k, v in self.params.items()}
+        return text % {k: say(v, gettext, and_list, dates) for k, v in self.params.items()}
 
 
 def _remake(template: str, params: dict[str, Any]) -> Message:
@@ -126,7 +139,11 @@ def and_join(parts: Iterable[Any]) -> Message:
     return Message.joined(" and ", parts, listing=True)
 
 
-def say(value: Any, gettext: Gettext,
-        and_list: Callable[[list[str]], str] | None = None) -> str:
-    """A message translated; any other value as text (it is data, not words)."""
-    return value.translate(gettext, and_list) if isinstance(value, Message) else str(value)
+def say(value: Any, gettext: Gettext, and_list: Callable[[list[str]], str] | None = None,
+        dates: Dates | None = None) -> str:
+    """A message translated, a date the reader's way; any other value as text (data)."""
+    if isinstance(value, Message):
+        return value.translate(gettext, and_list, dates)
+    if isinstance(value, When) and dates is not None:
+        return dates(value)
+    return str(value)

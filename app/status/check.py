@@ -17,7 +17,7 @@ from typing import Any
 
 from app.cache import FetchCache
 from app.limits import loads_json
-from app.messages import join, msg
+from app.messages import When, join, msg
 from app.outbound import OutboundError, OutboundPolicy, fetch
 from app.proofs.dataintegrity import KeyResolver, verify_document
 from app.status import bitstring
@@ -91,7 +91,7 @@ def _check_expiry(document: dict[str, Any], now: datetime) -> None:
     ends = _moment(document, "validUntil")
     if ends is not None and ends < now:
         raise StatusCheckError(msg("the status list expired at %(end)s",
-                                   end=document["validUntil"]))
+                                   end=When(str(document["validUntil"]))))
 
 
 def _id_of(value: Any) -> Any:

@@ -17,7 +17,7 @@ from app.elements.completeness import ElementCheck
 from app.elements.completeness import check as completeness_check
 from app.elements.extract import Found, Reading, encoding_label, read
 from app.elements.model import ELEMENT_LABELS
-from app.messages import N_, Message, and_join, coded, join, msg
+from app.messages import N_, Message, When, and_join, coded, join, msg, when
 from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.registry.service import Lookup
 from app.status.check import ListFetcher, StatusResult, check_status
@@ -270,11 +270,12 @@ def _made_after_retirement(result: VerificationResult) -> Check | None:
         created = _parse_time(p.proof.get("created"))
         if created is None or created > p.key.retired_at:
             retired = p.key.retired_at.isoformat().replace("+00:00", "Z")
-            when = (msg("this proof was created later, at %(created)s", created=p.proof["created"])
-                    if created else msg("this proof has no created time to show it came first"))
+            why = (msg("this proof was created later, at %(created)s",
+                       created=When(str(p.proof["created"]))) if created
+                   else msg("this proof has no created time to show it came first"))
             return Check("proof", "failed", msg("signed with %(key)s, which a newer key replaced at"
                                                 " %(retired)s; %(when)s", key=p.key.id,
-                                                retired=retired, when=when),
+                                                retired=When(retired), when=why),
                          {"code": "KEY_RETIRED"})
     return None
 
@@ -302,10 +303,11 @@ def _registry(doc: dict[str, Any], ctx: VerifyContext) -> tuple[Check, Lookup]:
     if not found.qa_valid:
         return Check("registry", "failed", msg("%(name)s had no quality assurance valid on the"
                                                " issuance date %(date)s",
-                                               name=found.entry.legal_name, date=issued)), found
+                                               name=found.entry.legal_name,
+                                               date=when(issued))), found
     return Check("registry", "passed", msg("%(name)s is trusted, with quality assurance valid on"
                                            " %(date)s", name=found.entry.legal_name,
-                                           date=issued)), found
+                                           date=when(issued))), found
 
 
 def _status(doc: dict[str, Any], ctx: VerifyContext,
@@ -360,15 +362,16 @@ def _validity(doc: dict[str, Any], now: datetime) -> Check:
                     value=value) for key, value, zoneless
                 in ((start_key, start, start_zoneless), (end_key, end, end_zoneless)) if zoneless]
     details: dict[str, Any] = {"warnings": warnings} if warnings else {}
-    when = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    at = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if begins and begins > now:
         return Check("validity", "failed", _noted(msg(
-            "not yet valid: valid from %(start)s (checked at %(when)s)", start=start,
-            when=when), warnings), details)
+            "not yet valid: valid from %(start)s (checked at %(when)s)", start=When(start),
+            when=When(at)), warnings), details)
     if ends and ends < now:
         return Check("validity", "failed", _noted(msg(
-            "expired at %(end)s (checked at %(when)s)", end=end, when=when), warnings), details)
-    return Check("validity", "passed", _noted(msg("valid at %(when)s", when=when), warnings),
+            "expired at %(end)s (checked at %(when)s)", end=When(end), when=When(at)), warnings),
+            details)
+    return Check("validity", "passed", _noted(msg("valid at %(when)s", when=When(at)), warnings),
                  details)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
+from babel.dates import format_date, format_datetime
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -59,7 +61,21 @@ class Reader:
 
     def say(self, value: Any) -> str:
         """A :class:`~app.messages.Message` in the reader's language; other values as text."""
-        return say(value, self.gettext, self.and_list)
+        return say(value, self.gettext, self.and_list, self.when)
+
+    def when(self, text: str) -> str:
+        """An ISO 8601 date ("30 June 2026") or date-time (in UTC, the page says so) the
+        reader's way; the text as given when it is neither."""
+        try:
+            if "T" not in text:
+                return format_date(date.fromisoformat(text[:10]), "long", locale=self.locale)
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return format_datetime(moment.astimezone(UTC), "medium", tzinfo=UTC,
+                               locale=self.locale) + " UTC"
 
     def and_list(self, words: list[str]) -> str:
         return format_list(words, locale=self.locale)

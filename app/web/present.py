@@ -23,6 +23,10 @@ from app.web.i18n import Reader, translator
 PLAIN_CONCEPTS = {"onsite": N_("On site"), "online": N_("Online"), "blended": N_("Blended"),
                   "hybrid": N_("Hybrid"), "work-based": N_("Work-based"),
                   "volunteering": N_("Volunteering")}
+# How a micro-credential relates to others (Annex I "integration / stackability" options).
+STACK_MODES = {"standalone": N_("stand-alone"), "integrated": N_("integrated into a"
+                                                                 " qualification"),
+               "stackable": N_("stackable towards further credentials")}
 
 
 def _label(uri: Any, who: Reader | None = None) -> str:
@@ -253,7 +257,9 @@ def rows(found: dict[str, Found], t: Reader | None = None, locale: str = "en_GB"
     if "integrationStackability" in v:
         stack = v["integrationStackability"]
         out.append(("integrationStackability",
-                    " → ".join([str(stack.get("mode")), *(stack.get("towards") or [])])))
+                    " → ".join([who(STACK_MODES[str(stack.get("mode"))])
+                                if stack.get("mode") in STACK_MODES else str(stack.get("mode")),
+                                *(stack.get("towards") or [])])))
     if "components" in v:
         out.append(("components", [c.get("name") or c.get("id") if isinstance(c, dict)
                                    else c for c in v["components"]]))

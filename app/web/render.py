@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from app.errors import ProblemError, http_problem, prefers_html
 from app.limits import inline_scripts, script_hashes
-from app.messages import Message
+from app.messages import Message, When
 from app.web import labels
 from app.web.i18n import LANGUAGES, Reader, language_name, reader, translations
 from app.web.present import day, verdict
@@ -42,6 +42,8 @@ def _said(value: object, who: Reader) -> Markup:
     """A message as HTML in the reader's language: its parameters translated in turn, a
     technical detail kept in English after its plain-words explanation and marked
     ``lang="en"``, and a text no catalogue knows marked ``lang="en"`` as a whole."""
+    if isinstance(value, When):
+        return escape(who.when(value))
     if not isinstance(value, Message):
         return escape(str(value))
     if who.lang != "en" and not who.translated(value):

@@ -25,7 +25,7 @@ EXPECTED = {
            "die Signatur ist gültig (eddsa-rdfc-2022), mit einem Schlüssel von",
            "weder widerrufen noch ausgesetzt",
            "alle 11 verpflichtenden EU-Elemente vorhanden und korrekt",
-           "University of Tartu ist vertrauenswürdig, mit am 2026-06-30 gültiger"
+           "University of Tartu ist vertrauenswürdig, mit am 30. Juni 2026 gültiger"
            " Qualitätssicherung", "anerkennbar: jedes zutreffende Kriterium wurde mit 2 oder"
            " mehr bewertet", "Signatur gültig, Aussteller vertrauenswürdig, Status geprüft",
            "Prüfung mit Art, Note und Aufsicht", "Verifizierung"],
