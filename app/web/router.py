@@ -23,7 +23,7 @@ from app.elements.extract import read_elements
 from app.elements.text import displayable
 from app.errors import ProblemError
 from app.limits import loads_json
-from app.messages import msg
+from app.messages import N_, Message, msg
 from app.outbound import OutboundError, fetch, outbound_policy
 from app.verify.context import build_context
 from app.verify.holder import email_match
@@ -297,6 +297,9 @@ async def verify_form(request: Request, credential: str = Form(""),
         if not text:
             raise ValueError(msg("paste a credential or choose a file"))
         document = loads_json(text)
+    except json.JSONDecodeError as exc:  # Python's own words, after ours
+        return page(request, "verify.html", status=400, pasted=credential, error=Message.explained(
+            str(exc), N_("this is not valid JSON: paste the whole credential")))
     except (ValueError, UnicodeDecodeError) as exc:
         return page(request, "verify.html", status=400, error=_reason(exc), pasted=credential)
     return _verify_page(request, svc, document, rubric or "default", pasted=text, email=email)

@@ -18,12 +18,13 @@ from tests.e2e.test_browser import ROOT, browser, server  # noqa: F401  (fixture
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SAID = {  # what each page says in the language, as a person sees it
-    "de": {"headline": "Verifiziert", "outcome": "Anerkennbar", "share": "Teilen und herunterladen",
-           "country": "Estland", "date": "30. Juni 2026", "tampered": "Nach dem Signieren verändert",
-           "verify": "Einen Micro-Credential prüfen", "proof": "die Signatur passt nicht zum Inhalt"},
-    "fr": {"headline": "Vérifiée", "outcome": "Reconnaissable", "share": "Partager et télécharger",
-           "country": "Estonie", "date": "30 juin 2026", "tampered": "Modifiée après la signature",
-           "verify": "Vérifier une microcertification",
+    "de": {"headline": "Verifiziert", "outcome": "Anerkennbar",
+           "share": "Teilen und herunterladen", "country": "Estland", "date": "30. Juni 2026",
+           "tampered": "Nach dem Signieren verändert", "verify": "Einen Micro-Credential prüfen",
+           "proof": "die Signatur passt nicht zum Inhalt"},
+    "fr": {"headline": "Vérifiée", "outcome": "Reconnaissable",
+           "share": "Partager et télécharger", "country": "Estonie", "date": "30 juin 2026",
+           "tampered": "Modifiée après la signature", "verify": "Vérifier une microcertification",
            "proof": "la signature ne correspond pas au contenu"},
 }
 

@@ -196,3 +196,30 @@ def test_vocabulary_labels_in_the_language(lang: str, field: str, assessment: st
     shown = {key: value for key, value, _ in rows(found, translator(lang))}
     assert shown == {"fieldOfStudy": field, "assessmentType": assessment,
                      "supervisionAndIdentityVerification": supervision}
+
+
+def test_a_language_tagged_title_is_marked_with_its_language(shared: dict) -> None:
+    """A JSON-LD language tag (an ELM language map, an ``@language`` value) beats the
+    credential's ``inLanguage``: the title below is Estonian, whatever else is English."""
+    from app.elements.extract import read_elements
+    from app.web.i18n import translator
+    from app.web.present import rows, summary
+
+    document = copy.deepcopy(shared["credential"])
+    achievement = document["credentialSubject"]["achievement"]
+    achievement["name"] = {"@value": "Andmekirjaoskus avalikus halduses", "@language": "et"}
+    _, found = read_elements(document)
+    top = summary(found, translator("de"), "de_DE")
+    assert top["title"] == "Andmekirjaoskus avalikus halduses" and top["titleLang"] == "et"
+    languages = {key: lang for key, _, lang in rows(found, translator("de"), "de_DE")}
+    assert languages["description"] == "en"  # untagged: the credential's inLanguage
+    assert languages["language"] is None  # "Englisch" is mcred's word, in the page's language
+
+
+def test_pasted_text_that_is_not_json(client: TestClient) -> None:
+    page = client.post("/verify?lang=de", data={"credential": "{not json"}, headers=HTML)
+    assert page.status_code == 400
+    error = unescape(page.text[page.text.index('data-testid="error"'):])
+    error = error[:error.index("</p>")]
+    assert "Prüfung nicht möglich:</strong> das ist kein gültiges JSON: fügen Sie den ganzen" \
+        " Nachweis ein (<span lang=\"en\">Expecting property name" in error
