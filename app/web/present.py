@@ -24,9 +24,8 @@ PLAIN_CONCEPTS = {"onsite": N_("On site"), "online": N_("Online"), "blended": N_
                   "hybrid": N_("Hybrid"), "work-based": N_("Work-based"),
                   "volunteering": N_("Volunteering")}
 # How a micro-credential relates to others (Annex I "integration / stackability" options).
-STACK_MODES = {"standalone": N_("stand-alone"), "integrated": N_("integrated into a"
-                                                                 " qualification"),
-               "stackable": N_("stackable towards further credentials")}
+STACK_MODES = {"standalone": N_("standalone"), "integrated": N_("integrated"),
+               "stackable": N_("stackable")}
 
 
 def _label(uri: Any, who: Reader | None = None) -> str:
