@@ -402,7 +402,9 @@ def cmd_issue(args: argparse.Namespace) -> None:
         summary = batch.progress(session, job).to_json()
         if args.report:
             Path(args.report).write_text(json.dumps(
-                {**summary, "rows": batch.report(session, job)}, indent=2), "utf-8")
+                {**summary, "rows": batch.report(session, job, settings.public_base_url,
+                                                 settings.key_secret.get_secret_value())},
+                indent=2), "utf-8")
     print(json.dumps(summary, indent=2))
 
 

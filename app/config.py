@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         50 * 1_048_576, gt=0, description="Largest bulk-issue file accepted, in bytes."
     )
+    max_image_bytes: int = Field(
+        512 * 1024, gt=0, description="Largest badge image or logo upload accepted, in bytes."
+    )
     inprocess_worker: bool = Field(
         True, description="Run a bulk-issue worker thread inside the service."
     )

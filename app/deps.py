@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +15,7 @@ from app.db import Database
 from app.errors import ProblemError
 from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
+from app.verify.caches import VerifyCaches
 
 
 @dataclass
@@ -24,6 +25,8 @@ class Services:
     settings: Settings
     db: Database
     keystore: KeyStore
+    # what verification reads from our own database, per process (app.verify.caches)
+    caches: VerifyCaches = field(default_factory=VerifyCaches)
 
 
 def services(request: Request) -> Services:

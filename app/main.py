@@ -17,6 +17,7 @@ from app.credentials import router as credentials_router
 from app.db import Database
 from app.deps import Services
 from app.errors import install_handlers
+from app.images import router as images_router
 from app.issuers import router as issuers_router
 from app.issuers.keys import KeyStore
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
                               "Credentials (Open Badges 3.0 and ELM renderings).")
     app.state.services = svc
     install_handlers(app, page=error_page)
+    app.add_exception_handler(web_router.MovedLink, web_router.moved_link)  # type: ignore[arg-type]
     app.include_router(system.router)
     app.include_router(issuers_router.public)
     app.include_router(issuers_router.admin)
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(status_router.admin)
     app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)
+    app.include_router(images_router.router)
+    app.include_router(images_router.admin)
     # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,

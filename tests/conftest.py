@@ -297,6 +297,6 @@ def issued(client: TestClient, api_key: dict, achievement: dict, admin: dict,
 @pytest.fixture
 def shared(issued: dict[str, Any]) -> dict[str, Any]:
     """The OBv3 share link of `issued`: its path, manage key and credential."""
-    link = issued["shareLinks"]["ob3"]
+    link = issued["shareLink"]
     return {"path": urlsplit(link["url"]).path, "manageKey": link["manageKey"],
             "credential": issued["credentials"]["ob3"]}

@@ -104,7 +104,7 @@ def _world(client: TestClient) -> dict[str, Any]:
                            if isinstance(credential["credentialStatus"], list)
                            else credential["credentialStatus"]["statusListCredential"]).path
     return {"key": key, "achievement": achievement["id"], "credential": credential,
-            "share": urlsplit(body["shareLinks"]["ob3"]["url"]).path,
+            "share": urlsplit(body["shareLink"]["url"]).path,
             "status_list": status_list}
 
 
@@ -129,9 +129,13 @@ ENDPOINTS: list[tuple[str, Request]] = [
         w["share"], headers={"Accept": "application/ld+json"})),
     ("POST /c/{token}/sharing", lambda c, w: c.post(
         f"{w['share']}/sharing", json={"enabled": False, "manageKey": "0" * 32})),
+    ("GET /c/{token}/elm.json", lambda c, w: c.get(f"{w['share']}/elm.json")),
 ]
 BROWSER_ENDPOINTS: list[tuple[str, Request]] = [
     ("GET /c/{token} (browser)", lambda c, w: c.get(w["share"], headers=BROWSER)),
+    ("POST /c/{token}/search-engines (browser form)", lambda c, w: c.post(
+        f"{w['share']}/search-engines", data={"manageKey": "0" * 32, "allow": "true"},
+        headers=BROWSER)),
     ("POST /verify (browser form)", lambda c, w: c.post(
         "/verify", data={"credential": __import__("json").dumps(w["credential"])},
         headers=BROWSER)),

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.credentials import service
-from app.credentials.models import BulkJob, BulkRow, CredentialRecord
+from app.credentials import service, sharing
+from app.credentials.models import BulkJob, BulkRow, CredentialRecord, ShareLink
 from app.db import Database, utcnow
 from app.elements.model import AwardRequest, element_errors
 from app.errors import ProblemError, not_found
@@ -156,23 +156,31 @@ def progress(session: Session, job: BulkJob) -> JobProgress:
     return JobProgress(job.id, job.achievement_id, job.total, counts)
 
 
-def report(session: Session, job: BulkJob) -> list[dict[str, Any]]:
-    """One entry per row: its state, the credentials issued, or why it was rejected."""
+def report(session: Session, job: BulkJob, base_url: str,
+           secret: str) -> list[dict[str, Any]]:
+    """One entry per row: its state, the credentials issued and the award's share link (to
+    hand to the learner, with its manage key), or why it was rejected."""
     rows = list(session.scalars(select(BulkRow).where(BulkRow.job_id == job.id)
                                 .order_by(BulkRow.row_number)))
     award_ids = [r.award_id for r in rows if r.award_id]
     credentials: dict[str, dict[str, str]] = {}
+    links: dict[str, ShareLink] = {}
     for chunk in range(0, len(award_ids), 500):
         for cred in session.execute(select(CredentialRecord.award_id, CredentialRecord.profile,
                                            CredentialRecord.id).where(
                 CredentialRecord.award_id.in_(award_ids[chunk:chunk + 500]))):
             credentials.setdefault(cred.award_id, {})[cred.profile] = cred.id
+        for link in session.scalars(select(ShareLink).where(
+                ShareLink.award_id.in_(award_ids[chunk:chunk + 500]))):
+            links[link.award_id] = link  # type: ignore[index]
     out = []
     for row in rows:
         entry: dict[str, Any] = {"row": row.row_number, "state": row.state}
         if row.award_id:
             entry["awardId"] = row.award_id
             entry["credentialIds"] = credentials.get(row.award_id, {})
+            if row.award_id in links:
+                entry["shareLink"] = sharing.answer(base_url, secret, links[row.award_id])
         if row.errors:
             entry["errors"] = row.errors
         out.append(entry)

@@ -50,8 +50,12 @@ def status(job_id: str, issuer: Issuer = Depends(require_issuer_key_read),
     return batch.progress(session, batch.get_job(session, issuer, job_id)).to_json()
 
 
-@router.get("/{job_id}/report", summary="Per-row outcome: credential ids or reasons")
+@router.get("/{job_id}/report",
+            summary="Per-row outcome: credential ids and share link, or reasons")
 def report(job_id: str, issuer: Issuer = Depends(require_issuer_key_read),
-           session: Session = DB_READ_SESSION) -> dict[str, Any]:
+           session: Session = DB_READ_SESSION,
+           svc: Services = Depends(services)) -> dict[str, Any]:
     job = batch.get_job(session, issuer, job_id)
-    return {**batch.progress(session, job).to_json(), "rows": batch.report(session, job)}
+    rows = batch.report(session, job, svc.settings.public_base_url,
+                        svc.settings.key_secret.get_secret_value())
+    return {**batch.progress(session, job).to_json(), "rows": rows}

@@ -17,6 +17,7 @@ class IssuerInfo:
     country: str  # ISO 3166-1 alpha-2
     url: str
     email: str
+    image: str | None = None  # URL of the issuer's logo (app/images)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class CredentialContent:
     valid_until: date | None = None
     composed_of: list[str] = field(default_factory=list)  # credential ids it stacks from
     status: list[dict[str, Any]] = field(default_factory=list)  # BitstringStatusListEntry
+    achievement_image: str | None = None  # URL of the achievement's own badge image
 
     @property
     def credential_status(self) -> dict[str, Any] | list[dict[str, Any]]:

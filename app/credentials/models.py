@@ -1,5 +1,6 @@
 """Tables: achievements (defined once), awards (one per learner), the signed credentials of
-each award (OBv3 and ELM renderings, byte-exact and immutable), and bulk-issue jobs."""
+each award (OBv3 and ELM renderings, byte-exact and immutable), the learner's share links
+(one per award) and bulk-issue jobs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -70,10 +73,43 @@ class CredentialRecord(Base):
     profile: Mapped[str] = mapped_column(String(20))  # "ob3" | "elm" | "vc"
     document: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The learner's share link /c/{share_token}; they turn it off and on with a manage key
-    # derived from the token (app/credentials/sharing.py), so nothing secret is stored.
-    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    share_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class ShareLink(Base):
+    """The learner's link /c/{token}: one per award (its page offers every rendering), or one
+    per credential issued without an award (VC-API). The learner turns it off and on, and
+    lets search engines in, with a manage key derived from the token (sharing.py), so
+    nothing secret is stored."""
+
+    __tablename__ = "share_links"
+    __table_args__ = (
+        CheckConstraint("(award_id IS NULL) <> (credential_id IS NULL)",
+                        name="ck_share_links_one_subject"),
+    )
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    award_id: Mapped[str | None] = mapped_column(
+        ForeignKey("awards.id", ondelete="RESTRICT"), unique=True)
+    credential_id: Mapped[str | None] = mapped_column(
+        ForeignKey("credentials.id", ondelete="RESTRICT"), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The learner's opt-in: without it the page carries noindex, nofollow.
+    search_engines: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShareLinkAlias(Base):
+    """A link handed out before links were per award (migration 0010): an award's ELM
+    credential had a token of its own. It now leads to the award's link, and to the same
+    rendering where it served a document."""
+
+    __tablename__ = "share_link_aliases"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id", ondelete="RESTRICT"),
+                                          index=True)
+    profile: Mapped[str] = mapped_column(String(20))  # the rendering the old link served
 
 
 class BulkJob(Base):

@@ -94,6 +94,8 @@ def _achievement(content: CredentialContent) -> dict[str, Any]:
              **({"qaDescription": qa.description} if qa.description else {})}
             for qa in spec.quality_assurance],
     }
+    if content.achievement_image:
+        achievement["image"] = _image(content.achievement_image, spec.title)
     if alignment:
         achievement["alignment"] = alignment
     if spec.workload_hours:
@@ -122,13 +124,22 @@ def _achievement(content: CredentialContent) -> dict[str, Any]:
     return achievement
 
 
+def _image(url: str, caption: str) -> dict[str, Any]:
+    """An OBv3 ``Image``: the address of the picture and what it shows."""
+    return {"id": url, "type": "Image", "caption": caption}
+
+
 def issuer_profile(content: CredentialContent) -> dict[str, Any]:
     alpha2, _, eu_uri = vocab.country(content.country)
     country = pycountry.countries.get(alpha_2=alpha2)
-    return {"id": content.issuer.did, "type": ["Profile"], "name": content.issuer.name,
-            "url": content.issuer.url, "email": content.issuer.email,
-            "address": {"type": ["Address"], "addressCountry": country.name if country else alpha2,
-                        "addressCountryCode": alpha2, "euCountry": eu_uri}}
+    profile = {"id": content.issuer.did, "type": ["Profile"], "name": content.issuer.name,
+               "url": content.issuer.url, "email": content.issuer.email,
+               "address": {"type": ["Address"],
+                           "addressCountry": country.name if country else alpha2,
+                           "addressCountryCode": alpha2, "euCountry": eu_uri}}
+    if content.issuer.image:
+        profile["image"] = _image(content.issuer.image, content.issuer.name)
+    return profile
 
 
 def render_ob3(content: CredentialContent) -> dict[str, Any]:

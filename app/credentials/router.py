@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.credentials import service, sharing, vcapi
+from app.credentials.models import ShareLink
 from app.deps import (
     DB_READ_SESSION,
     DB_SESSION,
@@ -21,6 +22,7 @@ from app.deps import (
 )
 from app.elements.model import AwardRequest, element_errors
 from app.errors import not_found
+from app.images import service as images
 from app.issuers.models import Issuer
 from app.issuers.service import issuer_did
 
@@ -49,8 +51,9 @@ def get_achievement(achievement_id: str, session: Session = DB_READ_SESSION,
                     svc: Services = Depends(services)) -> dict[str, Any]:
     record = service.get_achievement(session, None, achievement_id)
     base = svc.settings.public_base_url
+    image = images.current(session, record.issuer_id, record.id)
     return {"id": record.id, "url": service.achievement_url(base, record.id),
-            "spec": record.spec}
+            "spec": record.spec, "image": images.image_url(base, image) if image else None}
 
 
 @router.post("/credentials/issue", status_code=201,
@@ -68,13 +71,11 @@ def issue(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_iss
             return _bad_request("options must be an object")
         record, signed = vcapi.issue(session, issuing(svc), issuer, body["credential"],
                                      options, actor)
-        secret, base = svc.settings.key_secret.get_secret_value(), svc.settings.public_base_url
         # The learner's link and the key to turn it off, as for awards: a VC-API credential is
         # public only through this link (its id may be guessable), or to its issuer by id.
-        link = {"url": sharing.share_url(base, record.share_token),
-                "manageKey": sharing.manage_key(secret, record.share_token)}
-        return JSONResponse({"verifiableCredential": signed, "shareLink": link},
-                            status_code=201)
+        link = sharing.link_of(session, record)
+        return JSONResponse({"verifiableCredential": signed,
+                             "shareLink": _link_answer(svc, link)}, status_code=201)
     try:
         request = AwardRequest.model_validate(body)
     except ValidationError as exc:
@@ -82,13 +83,21 @@ def issue(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_iss
     award, created = service.award(session, issuing(svc), issuer, request, actor)
     records = service.award_credentials(session, award.id)
     parsed = {profile: json.loads(record.document) for profile, record in records.items()}
-    secret, base = svc.settings.key_secret.get_secret_value(), svc.settings.public_base_url
-    links = {profile: {"url": sharing.share_url(base, record.share_token),
-                       "manageKey": sharing.manage_key(secret, record.share_token)}
-             for profile, record in records.items() if record.share_token}
+    link = _link_answer(svc, sharing.award_link(session, award.id))
+    # One link per award. `shareLinks` (one link per rendering before migration 0010) names
+    # that same link under both keys for clients written against it; deprecated.
     return JSONResponse({"awardId": award.id, "created": created, "credentials": parsed,
-                         "shareLinks": links, "verifiableCredential": parsed["ob3"]},
+                         "shareLink": link,
+                         "shareLinks": {profile: link for profile in records} if link else {},
+                         "verifiableCredential": parsed["ob3"]},
                         status_code=201 if created else 200)
+
+
+def _link_answer(svc: Services, link: ShareLink | None) -> dict[str, str] | None:
+    if link is None:
+        return None
+    return sharing.answer(svc.settings.public_base_url,
+                          svc.settings.key_secret.get_secret_value(), link)
 
 
 def _bad_request(detail: str) -> JSONResponse:
@@ -106,7 +115,8 @@ def get_credential(credential_id: str, session: Session = DB_READ_SESSION,
     API key) always gets its own credentials."""
     record = service.get_credential(session, credential_id)
     own = issuer is not None and issuer.id == record.issuer_id
-    public = record.share_enabled and record.award_id is not None
+    link = sharing.link_of(session, record) if record.award_id is not None else None
+    public = link is not None and link.enabled
     if not (own or public):
         # The same answer as for no such credential: no oracle for which ids exist.
         raise not_found(f"credential '{credential_id}'")

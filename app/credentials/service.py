@@ -17,14 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.credentials import sharing
 from app.credentials.content import CredentialContent, IssuerInfo
 from app.credentials.elm import render_elm
 from app.credentials.models import AchievementRecord, AwardRecord, CredentialRecord
 from app.credentials.ob3 import render_ob3
-from app.credentials.sharing import new_token
 from app.db import utcnow
 from app.elements.model import AwardRequest, MicroCredentialSpec, element_errors
 from app.errors import ProblemError, not_found
+from app.images import service as images
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
@@ -148,9 +149,12 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
         return existing, False
     composed = _components(session, spec, key)
     signing_key, vm = issuers.signer_for(session, issuing.keystore, issuing.base_url, issuer)
+    logo, badge = (images.current(session, issuer.id, achievement_id)
+                   for achievement_id in (None, achievement.id))
     info = IssuerInfo(did=issuers.issuer_did(issuing.base_url, issuer.slug),
                       name=issuer.legal_name, country=issuer.country, url=issuer.url,
-                      email=issuer.email)
+                      email=issuer.email,
+                      image=images.image_url(issuing.base_url, logo) if logo else None)
     record = AwardRecord(id=uuid.uuid4().hex, issuer_id=issuer.id,
                          achievement_id=achievement.id, learner_key=key,
                          idempotency_key=request.idempotency_key,
@@ -167,12 +171,13 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             achievement_id=achievement_url(issuing.base_url, achievement.id), spec=spec,
             learner=request.learner, awarded_on=request.awarded_on, issued_at=issued_at,
             salt=salt, grade=request.grade, evidence=request.evidence,
-            valid_until=request.valid_until, composed_of=composed, status=status)
+            valid_until=request.valid_until, composed_of=composed, status=status,
+            achievement_image=images.image_url(issuing.base_url, badge) if badge else None)
         signed = add_proof(render(content), signing_key, vm, cryptosuite=RDFC,
                            proof_array=profile == "ob3")
         session.add(CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,
-                                     profile=profile, document=credential_bytes(signed),
-                                     share_token=new_token()))
+                                     profile=profile, document=credential_bytes(signed)))
+    sharing.create(session, award_id=record.id)  # one link for the award, both renderings
     audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id)
     session.flush()
     return record, True

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.credentials import sharing
 from app.credentials.models import CredentialRecord
 from app.credentials.service import Issuing, credential_bytes, incomplete, proof_problem
-from app.credentials.sharing import new_token
 from app.db import utcnow
 from app.elements.completeness import mandatory_failures
 from app.elements.extract import read_elements
@@ -204,8 +204,9 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
     except ProofError as exc:
         raise proof_problem(exc) from None
     record = CredentialRecord(id=document["id"], issuer_id=issuer.id, profile="vc",
-                              document=credential_bytes(signed), share_token=new_token())
+                              document=credential_bytes(signed))
     session.add(record)
+    sharing.create(session, credential_id=record.id)  # its own link: it has no award
     audit.record(session, actor, "credential.issue", document["id"], shape="vc-api")
     session.flush()
     return record, signed

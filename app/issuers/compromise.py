@@ -82,18 +82,22 @@ def _signed_by(proof: Any, methods: tuple[str, ...]) -> bool:
 
 def _forget_list_signatures(session: Session, issuer: Issuer, methods: tuple[str, ...]) -> None:
     """Status lists cached with a proof by the key are signed afresh (by the current key) on
-    their next fetch; the version bump gives them a new ETag, so no cache keeps the old one."""
-    lists = session.scalars(select(StatusList).where(StatusList.issuer_id == issuer.id,
-                                                     StatusList.signed.is_not(None)))
+    their next fetch; the version bump gives them a new ETag, so no cache keeps the old one.
+    A list not stored signed is bumped too: a verifier may hold a copy it signed in memory
+    (app.verify.caches keys those by version)."""
+    lists = session.scalars(select(StatusList).where(StatusList.issuer_id == issuer.id))
     for status_list in lists:
-        try:
-            document = json.loads(status_list.signed or b"")
-        except ValueError:
-            continue
-        if isinstance(document, dict) and any(_signed_by(p, methods) for p in _proofs(document)):
-            status_list.signed = None
-            status_list.version += 1
-            status_list.updated_at = utcnow()
+        if status_list.signed is not None:
+            try:
+                document = json.loads(status_list.signed)
+            except ValueError:
+                document = None
+            if isinstance(document, dict) and not any(_signed_by(p, methods)
+                                                      for p in _proofs(document)):
+                continue  # signed by another key: still good
+        status_list.signed = None
+        status_list.version += 1
+        status_list.updated_at = utcnow()
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ class IssuerOut(BaseModel):
     suspension: bool
     created: datetime
     keys: list[KeyOut]
+    logo: str | None = Field(None, description="URL of the logo new credentials carry")
 
 
 class ApiKeyCreate(BaseModel):

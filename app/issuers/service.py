@@ -23,6 +23,7 @@ from app.dids.didweb import did_web_for
 from app.dids.document import VerificationMethod, did_document
 from app.dids.resolver import HostedDocument
 from app.errors import ProblemError, not_found
+from app.images import service as images
 from app.issuers.keys import KeyStore
 from app.issuers.models import SERVICE_OWNER, ApiKey, Issuer, SigningKeyRecord
 from app.issuers.schemas import ApiKeyInfo, IssuerCreate, IssuerOut, KeyOut
@@ -159,12 +160,14 @@ def key_out(base_url: str, issuer: Issuer, key: SigningKeyRecord) -> KeyOut:
 
 def issuer_out(session: Session, base_url: str, issuer: Issuer) -> IssuerOut:
     did = issuer_did(base_url, issuer.slug)
+    logo = images.current(session, issuer.id)
     return IssuerOut(
         slug=issuer.slug, did=did, didDocumentUrl=f"{base_url}/issuers/{issuer.slug}/did.json",
         legalName=issuer.legal_name, country=issuer.country, url=issuer.url,
         email=issuer.email, orgType=issuer.org_type, suspension=issuer.suspension,
         created=issuer.created_at,
-        keys=[key_out(base_url, issuer, k) for k in _keys_of(session, issuer)])
+        keys=[key_out(base_url, issuer, k) for k in _keys_of(session, issuer)],
+        logo=images.image_url(base_url, logo) if logo else None)
 
 
 def get_key(session: Session, base_url: str, issuer: Issuer, key_id: str) -> SigningKeyRecord:

@@ -10,6 +10,8 @@ validation is use case dependent"), so the warning says whom the answer comes fr
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +21,8 @@ from app.cache import FetchCache
 from app.limits import loads_json
 from app.messages import When, join, msg
 from app.outbound import OutboundError, OutboundPolicy, fetch
-from app.proofs.dataintegrity import KeyResolver, verify_document
+from app.proofs.dataintegrity import KeyResolver, ResolvedKey, verify_document
+from app.proofs.errors import ProofError
 from app.status import bitstring
 
 ENTRY_TYPE = "BitstringStatusListEntry"
@@ -70,6 +73,40 @@ class RemoteLists:
             raise StatusCheckError(msg("status list %(url)s is not JSON", url=url)) from None
         self._cache.put(url, document)
         return document
+
+
+# Status lists whose proofs verified, by URL and content digest, with the keys that made
+# them: many credentials share one list, and re-checking its proof on every verification was
+# a third of the cost of verifying one of our credentials. The digest covers the whole
+# document, so a changed list (a new bit, a new signature) is verified afresh; the keys are
+# resolved again on every use, so a key revoked or replaced since fails the list as before.
+_VERIFIED_LISTS = FetchCache(ttl=3600.0, maxsize=512)
+UsedKey = tuple[str, str, bytes]  # verification method, purpose, public key
+
+
+def _check_list_proof(url: str, document: dict[str, Any], resolve_key: KeyResolver) -> None:
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":"))
+                            .encode("utf-8")).hexdigest()
+    used: tuple[UsedKey, ...] | None = _VERIFIED_LISTS.get(f"{digest} {url}")
+    if used:
+        try:
+            if all(resolve_key(vm, purpose).public_key == public for vm, purpose, public in used):
+                return
+        except ProofError:
+            pass  # verified afresh below, which says why
+    seen: list[UsedKey] = []
+
+    def recording(vm: str, purpose: str) -> ResolvedKey:
+        key = resolve_key(vm, purpose)
+        seen.append((vm, purpose, key.public_key))
+        return key
+
+    result = verify_document(document, recording)
+    if not result.verified:
+        first = result.errors[0]
+        raise StatusCheckError(msg("the status list's proof fails: %(code)s: %(why)s",
+                                   code=first.code, why=first.message))
+    _VERIFIED_LISTS.put(f"{digest} {url}", tuple(seen))
 
 
 def _moment(document: dict[str, Any], key: str) -> datetime | None:
@@ -130,11 +167,7 @@ def _read_entry(credential: dict[str, Any], entry: dict[str, Any], fetch_list: L
         kinds = document.get("type") if isinstance(document, dict) else None
         if "BitstringStatusListCredential" not in (kinds if isinstance(kinds, list) else [kinds]):
             raise StatusCheckError(msg("%(url)s is not a BitstringStatusListCredential", url=url))
-        result = verify_document(document, resolve_key)
-        if not result.verified:
-            first = result.errors[0]
-            raise StatusCheckError(msg("the status list's proof fails: %(code)s: %(why)s",
-                                       code=first.code, why=first.message))
+        _check_list_proof(url, document, resolve_key)
         _check_expiry(document, now)
         subject = document.get("credentialSubject") or {}
         if not isinstance(subject, dict):

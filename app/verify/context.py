@@ -9,14 +9,16 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.deps import Services
-from app.dids.resolver import DidResolver
+from app.dids.resolver import DidResolver, HostedDocument
 from app.issuers.service import local_did_document
 from app.outbound import OutboundPolicy, outbound_policy
 from app.registry.service import lookup
 from app.status import service as status_service
 from app.status.check import RemoteLists, StatusCheckError
-from app.verify.scoring import load_rubric
+from app.verify.caches import Fingerprints, fingerprints, list_version
 
 
 @lru_cache(maxsize=8)
@@ -29,33 +31,55 @@ def _remote(policy: OutboundPolicy) -> tuple[DidResolver, RemoteLists]:
 def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-untyped-def]
     """Lookups of our own DIDs, status lists and registry each use a short read session of
     their own: no database connection is held while a remote document is fetched, so a slow
-    host cannot drain the pool for requests that need no fetch."""
+    host cannot drain the pool for requests that need no fetch. Each reads a fingerprint of
+    what it depends on and answers from the process's caches when it is unchanged
+    (app.verify.caches says why that sees every worker's changes at once)."""
     from app.verify.pipeline import VerifyContext
 
     base = svc.settings.public_base_url
+    caches = svc.caches
     remote_resolver, remote_lists = _remote(outbound_policy(svc.settings))
+    # Read once per verification context (one request): what this request sees of our keys
+    # and registry is one consistent moment, and costs one round trip.
+    seen: list[Fingerprints] = []
 
-    def local_did(did: str) -> dict[str, Any] | None:
+    def current(session: Session) -> Fingerprints:
+        if not seen:
+            seen.append(fingerprints(session))
+        return seen[0]
+
+    def local_did(did: str) -> HostedDocument | None:
+        if seen:  # this request has read the fingerprints: a known document needs no query
+            found, document = caches.dids.peek((did, seen[0].keys))
+            if found:
+                return document  # type: ignore[no-any-return]
         with svc.db.session(read_only=True) as session:
-            return local_did_document(session, base, did)
+            return caches.dids.get((did, current(session).keys),
+                                   lambda: local_did_document(session, base, did))
 
     resolver = remote_resolver.with_local(local_did)
     prefix = f"{base}/status-lists/"
 
     def fetch_list(url: str) -> dict[str, Any]:
-        if url.startswith(prefix) and url[len(prefix):].isdigit():
-            with svc.db.session(read_only=True) as session:
-                try:
-                    status_list = status_service.get_list(session, int(url[len(prefix):]))
-                except Exception as exc:  # not found → cannot be checked
-                    raise StatusCheckError(f"status list {url} does not exist") from exc
+        if not (url.startswith(prefix) and url[len(prefix):].isdigit()):
+            return remote_lists(url)
+        list_id = int(url[len(prefix):])
+        with svc.db.session(read_only=True) as session:
+            version = list_version(session, list_id)
+            if version is None:  # not found → cannot be checked
+                raise StatusCheckError(f"status list {url} does not exist")
+
+            def signed() -> dict[str, Any]:
+                status_list = status_service.get_list(session, list_id)
                 return json.loads(status_service.signed_list(session, svc.keystore, base,
                                                              status_list))
-        return remote_lists(url)
+
+            return caches.lists.get((list_id, version), signed)
 
     def registry(did: str, on: date):  # type: ignore[no-untyped-def]
         with svc.db.session(read_only=True) as session:
-            return lookup(session, did, on)
+            return caches.registry.get((did, on, current(session).registry),
+                                       lambda: lookup(session, did, on))
 
     return VerifyContext(resolver=resolver, fetch_status_list=fetch_list, registry=registry,
-                         rubric=load_rubric(rubric, svc.settings.rubrics_dir))
+                         rubric=caches.rubric(rubric, svc.settings.rubrics_dir))

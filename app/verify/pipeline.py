@@ -19,6 +19,7 @@ from app.elements.extract import Found, Reading, encoding_label, read
 from app.elements.model import ELEMENT_LABELS
 from app.messages import N_, Message, When, and_join, coded, join, msg, when
 from app.proofs.dataintegrity import VerificationResult, verify_document
+from app.proofs.jsonld import shared_parsing
 from app.registry.service import Lookup
 from app.status.check import ListFetcher, StatusResult, check_status
 from app.vcdm.structure import Problem, structure_problems
@@ -99,6 +100,8 @@ class Report:
     completeness: list[dict[str, Any]] | None = None
     score: dict[str, Any] | None = None
     encodings: list[str] | None = None
+    # The elements as read (for pages, which show them without reading the document again).
+    elements: dict[str, Found] | None = None
 
     # These checks decide `verified`; registry, completeness and score inform recognition.
     DECIDING = ("format", "proof", "status", "validity")
@@ -452,6 +455,12 @@ def _explain_broken_context(proof: Check, reading: Reading) -> Check:
 def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
                       expect: ProofExpectations | None = None) -> Report:
     """Run every check on ``doc``; never raises for bad input."""
+    with shared_parsing():  # the reading and the proof parse the credential once
+        return _verify(doc, ctx, now, expect)
+
+
+def _verify(doc: Any, ctx: VerifyContext, now: datetime | None,
+            expect: ProofExpectations | None) -> Report:
     now = now or datetime.now(UTC)
     fmt = _format(doc)
     if fmt.status == "failed":
@@ -482,4 +491,4 @@ def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
                             because=result["because"]))
     return Report([fmt, _reading_check(reading), proof, registry_check, status_check, validity,
                    completeness, score_check], profile, summary, lookup.to_json(),
-                  [e.to_json() for e in elements], result, reading.encodings)
+                  [e.to_json() for e in elements], result, reading.encodings, found)

@@ -14,6 +14,7 @@ Baking an image that already holds a credential replaces it. Inputs over 5 MB ar
 
 from __future__ import annotations
 
+import base64
 import colorsys
 import functools
 import hashlib
@@ -42,6 +43,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"openbadgecredential"
 OB_NS = "https://purl.imsglobal.org/ob/v3p0"
 SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
 
 _MAX_CHUNK_LENGTH = 2**31 - 1  # PNG spec: chunk lengths are limited to 2^31 - 1
 _JWS_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -418,26 +420,32 @@ def _wrap(
     return lines, not rest
 
 
-def _layout(title: str, issuer: str, radius: float) -> list[tuple[str, Any, float]]:
+def _layout(title: str, issuer: str, radius: float,
+            ceiling: float | None = None) -> list[tuple[str, Any, float]]:
     """(text, font, y of the line's middle relative to the centre) for each line of text.
 
-    The title takes up to four lines at the largest size that fits inside the ring; at the
-    smallest size it is cut with an ellipsis. The issuer is one smaller line below it.
+    The title takes up to four lines (three below a logo) at the largest size that fits inside
+    the ring; at the smallest size it is cut with an ellipsis. The issuer is one smaller line
+    below it. ``ceiling``: no text above this y (a logo is there).
     """
     inner = radius * _TEXT_RADIUS
     issuer_font = _font(radius * 0.085)
     issuer_height = radius * 0.085 * 1.25 if issuer else 0.0
+    most = 4 if ceiling is None else 3
     best: list[tuple[str, Any, float]] = []
     for fraction in _TITLE_SIZES:
         font, line_height = _font(radius * fraction, bold=True), radius * fraction * 1.2
-        for count in range(1, 5):
+        for count in range(1, most + 1):
             gap = radius * 0.06 if issuer else 0.0
-            top = -(count * line_height + gap + issuer_height) / 2
+            height = count * line_height + gap + issuer_height
+            top = -height / 2
+            if ceiling is not None:  # below the logo, a little above the middle of the rest
+                top = max(ceiling, ceiling + (inner - ceiling) * 0.45 - height / 2)
             spans = [(top + i * line_height, top + (i + 1) * line_height) for i in range(count)]
             widths = [_chord(inner, a, b) for a, b in spans]
             # break inside words only when even the smallest size cannot fit them whole
             lines, complete = _wrap(title, font, widths, fraction == _TITLE_SIZES[-1])
-            if not complete and fraction == _TITLE_SIZES[-1] and count == 4 and lines:
+            if not complete and fraction == _TITLE_SIZES[-1] and count == most and lines:
                 lines[-1] = _fit(lines[-1], font, _chord(inner, *spans[-1]), cut=True)
                 complete = True  # still too long at the smallest size: cut with an ellipsis
             if complete and all(lines):
@@ -449,13 +457,32 @@ def _layout(title: str, issuer: str, radius: float) -> list[tuple[str, Any, floa
                     best.append((_fit(issuer, issuer_font, width), issuer_font,
                                  a + issuer_height / 2))
                 return best
-    if issuer:  # no title: the issuer alone in the middle
-        best.append((_fit(issuer, issuer_font, 2 * inner * 0.9), issuer_font, 0.0))
+    if issuer:  # no title: the issuer alone in the middle (below a logo)
+        middle = 0.0 if ceiling is None else max(0.0, ceiling + issuer_height)
+        best.append((_fit(issuer, issuer_font, _chord(inner, middle - issuer_height / 2,
+                                                      middle + issuer_height / 2) * 0.9),
+                     issuer_font, middle))
     return best
 
 
-def badge_png(title: str, issuer: str = "", size: int = 512) -> bytes:
-    """A round RGBA PNG badge like ``badge_svg``: disc, white ring, title and issuer in white.
+def _paste_logo(image: Image.Image, logo_png: bytes, radius: float) -> float:
+    """Draw the logo on a white plate in the top of the disc; the y (from the centre) below
+    which text may go."""
+    logo = Image.open(io.BytesIO(logo_png), formats=["PNG"]).convert("RGBA")
+    scale = min(radius * 0.56 / logo.width, radius * 0.28 / logo.height)
+    width, height = max(1, round(logo.width * scale)), max(1, round(logo.height * scale))
+    logo = logo.resize((width, height), Image.Resampling.LANCZOS)
+    centre, pad, top = image.width / 2, radius * 0.03, radius * (1 - 0.64)
+    plate = (centre - width / 2 - pad, top, centre + width / 2 + pad, top + height + 2 * pad)
+    ImageDraw.Draw(image).rounded_rectangle(plate, radius=radius * 0.04,
+                                            fill=(255, 255, 255, 255))
+    image.alpha_composite(logo, (round(centre - width / 2), round(top + pad)))
+    return plate[3] - radius + radius * 0.05
+
+
+def badge_png(title: str, issuer: str = "", size: int = 512, logo: bytes | None = None) -> bytes:
+    """A round RGBA PNG badge like ``badge_svg``: disc, white ring, title and issuer in white,
+    and the issuer's ``logo`` (a checked PNG, app/images) on a white plate above them.
 
     Corners are transparent. Text is made displayable first (it may come from another
     issuer's credential); glyphs the built-in font lacks are drawn as boxes.
@@ -473,7 +500,8 @@ def badge_png(title: str, issuer: str = "", size: int = 512) -> bytes:
     ring, ring_width = radius * 0.84, max(radius * 0.04, 1.0)
     draw.ellipse((centre - ring, centre - ring, centre + ring, centre + ring),
                  outline=(255, 255, 255, 255), width=round(ring_width))
-    for text, font, middle in _layout(title, issuer, radius):
+    ceiling = _paste_logo(image, logo, radius) if logo else None
+    for text, font, middle in _layout(title, issuer, radius, ceiling):
         draw.text((centre, centre + middle), text, font=font, anchor="mm",
                   fill=(255, 255, 255, 255))
     out = io.BytesIO()
@@ -485,27 +513,54 @@ def _clean_text(text: str) -> str:
     return " ".join(_XML_ILLEGAL_RE.sub("", text).split())
 
 
-def badge_svg(title: str, issuer: str) -> str:
-    """A self-contained 256x256 round SVG badge showing the title and issuer."""
+def _data_uri(media_type: str, data: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def picture_svg(png: bytes, width: int, height: int, caption: str) -> str:
+    """An SVG document showing a PNG (an issuer's own badge image) at its size, for baking."""
+    return "\n".join([
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" role="img">',
+        f"  <title>{escape(_clean_text(caption))}</title>",
+        f'  <image width="{width}" height="{height}"'
+        f' xlink:href="{_data_uri("image/png", png)}"/>',
+        "</svg>", ""])
+
+
+def _logo_svg(media_type: str, data: bytes) -> str:
+    """The logo on a white plate at the top of the 256x256 badge (its picture scaled to fit)."""
+    return ('  <rect x="78" y="36" width="100" height="52" rx="6" fill="#ffffff"/>\n'
+            f'  <image x="84" y="40" width="88" height="44" preserveAspectRatio="xMidYMid meet"'
+            f' xlink:href="{_data_uri(media_type, data)}"/>')
+
+
+def badge_svg(title: str, issuer: str, logo: tuple[str, bytes] | None = None) -> str:
+    """A self-contained 256x256 round SVG badge showing the title and issuer, and the issuer's
+    ``logo`` ((media type, bytes) of a checked PNG or SVG, app/images) above them."""
     title, issuer = _clean_text(title), _clean_text(issuer)
     if not title:
         raise ValueError("badge title must not be empty")
     red, green, blue = _colour(title)
     lines = textwrap.wrap(title, width=18, max_lines=3, placeholder=" …")
-    first_y = 128 - (len(lines) - 1) * 11 - (8 if issuer else 0)
+    first_y = (142 if logo else 128) - (len(lines) - 1) * 11 - (8 if issuer else 0)
     text_lines = "\n".join(
         f'    <tspan x="128" y="{first_y + 22 * i}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
     )
-    issuer_line = textwrap.shorten(issuer, width=30, placeholder=" …") if issuer else ""
+    issuer_line = textwrap.shorten(issuer, width=26 if logo else 30,
+                                   placeholder=" …") if issuer else ""
     issuer_y = first_y + 22 * (len(lines) - 1) + 28
     accessible = f"{title}, issued by {issuer}" if issuer else title
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="{SVG_NS}" width="256" height="256" viewBox="0 0 256 256" role="img">',
+        f'<svg xmlns="{SVG_NS}"' + (f' xmlns:xlink="{XLINK_NS}"' if logo else "")
+        + ' width="256" height="256" viewBox="0 0 256 256" role="img">',
         f"  <title>{escape(accessible)}</title>",
         f'  <circle cx="128" cy="128" r="126" fill="#{red:02x}{green:02x}{blue:02x}"/>',
         '  <circle cx="128" cy="128" r="106" fill="none" stroke="#ffffff" stroke-width="5"/>',
+        *([_logo_svg(*logo)] if logo else []),
         '  <text text-anchor="middle" font-family="Helvetica, Arial, sans-serif"'
         ' font-size="18" font-weight="bold" fill="#ffffff">',
         text_lines,

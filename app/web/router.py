@@ -11,7 +11,7 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,12 +22,14 @@ from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.elements.extract import read_elements
 from app.elements.text import displayable
 from app.errors import ProblemError
+from app.images import service as images
+from app.images.models import ImageRecord
 from app.limits import loads_json
 from app.messages import N_, Message, msg
 from app.outbound import OutboundError, fetch, outbound_policy
 from app.verify.context import build_context
 from app.verify.holder import email_match
-from app.verify.pipeline import verify_credential
+from app.verify.pipeline import Report, verify_credential
 from app.verify.scoring import RubricError
 from app.web import baking
 from app.web.i18n import Reader, reader
@@ -55,13 +57,39 @@ def favicon() -> RedirectResponse:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-def _shared(session: Session, token: str) -> tuple[Any, dict[str, Any]]:
-    record = sharing.find(session, token)
-    return record, json.loads(record.document)
+class MovedLink(Exception):
+    """A share token handed out before links were per award (an award's ELM rendering had
+    its own): answered by ``moved_link`` with a redirect to the award's link."""
+
+    def __init__(self, token: str, via: str) -> None:
+        super().__init__(token)
+        self.token = token
+        self.via = via
 
 
-def _shared_now(svc: Services, token: str) -> tuple[Any, dict[str, Any]]:
-    """The shared record, read in a session of its own that is closed before the page
+def moved_link(request: Request, exc: MovedLink) -> Response:
+    """308 (method and body kept, so the e-mail form still works) to the same place under
+    the award's link; where the old link served its own rendering as a document (its JSON
+    download, or JSON-LD by negotiation), to that rendering's download."""
+    old = request.path_params.get("token", "")
+    rest = request.url.path.split(f"/c/{old}", 1)[-1]
+    if rest == "/credential.json" or (rest == "" and request.method == "GET"
+                                      and _json_ld_client(request)):
+        rest = f"/{exc.via}.json"
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/c/{exc.token}{rest}{query}", status_code=308,
+                            headers={"Vary": "Accept"})
+
+
+def _shared(session: Session, token: str) -> sharing.Shared:
+    found = sharing.find(session, token)
+    if found.via is not None:
+        raise MovedLink(found.link.token, found.via)
+    return found
+
+
+def _shared_now(svc: Services, token: str) -> sharing.Shared:
+    """The shared link, read in a session of its own that is closed before the page
     verifies: verification opens short sessions of its own (our DIDs, status lists, the
     registry), and a request holding one connection while it waits for another deadlocks
     the pool under load (seen at 32 concurrent share-page readers)."""
@@ -69,42 +97,60 @@ def _shared_now(svc: Services, token: str) -> tuple[Any, dict[str, Any]]:
         return _shared(session, token)
 
 
-@router.get("/c/{token}", summary="Share link: HTML page, or the credential for JSON-LD clients")
-def shared(token: str, request: Request, svc: Services = Depends(services)) -> Response:
-    record, document = _shared_now(svc, token)
+def _json_ld_client(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    if not wants_html(request) and any(kind in accept for kind in JSON_LD_TYPES):
-        return Response(record.document, media_type="application/vc+ld+json",
+    return not wants_html(request) and any(kind in accept for kind in JSON_LD_TYPES)
+
+
+@router.get("/c/{token}", summary="Share link: HTML page, or the OBv3 credential for JSON-LD "
+                                  "clients")
+def shared(token: str, request: Request, svc: Services = Depends(services)) -> Response:
+    found = _shared_now(svc, token)
+    if _json_ld_client(request):
+        return Response(found.primary.document, media_type="application/vc+ld+json",
                         headers={"Vary": "Accept"})
-    return _share_page(request, svc, token, record, document)
+    return _share_page(request, svc, found)
 
 
 @router.post("/c/{token}", summary="Share page, with the holder's e-mail checked against it")
 def shared_email(token: str, request: Request, email: str = Form("", max_length=320),
                  svc: Services = Depends(services)) -> Response:
-    record, document = _shared_now(svc, token)
-    return _share_page(request, svc, token, record, document, email=email)
+    return _share_page(request, svc, _shared_now(svc, token), email=email)
 
 
-def _share_page(request: Request, svc: Services, token: str, record: Any,
-                document: dict[str, Any], email: str | None = None) -> Response:
+def _share_page(request: Request, svc: Services, found: sharing.Shared,
+                email: str | None = None) -> Response:
+    record = found.primary
+    document = json.loads(record.document)
     report = verify_credential(document, build_context(svc))
     # Render only what the verification read from the signed document.
-    _, found = read_elements(document)
+    elements = _elements(report, document)
     t, locale = _reader(request)
-    link = sharing.share_url(svc.settings.public_base_url, token)
-    changed = None
-    if not report.verified:
-        with svc.db.session(read_only=True) as session:
-            changed = _status_changed(session, record)
+    base = svc.settings.public_base_url
+    link = sharing.share_url(base, found.link.token)
+    with svc.db.session(read_only=True) as session:  # after verifying: one connection at a time
+        changed = None if report.verified else _status_changed(session, record)
+        badge, logo = _artwork(session, base, record, document)
+    # A person's credential stays out of search engines unless the learner let them in; a
+    # revoked or failing one stays out regardless.
+    indexable = found.link.search_engines and report.verified
     response = page(request, "credential.html", report=report.to_json(),
-                e=summary(found, t, locale), rows=rows(found, t, locale, document),
-                link=link, linkedin=linkedin_url(found, link, record.id),
+                badge_src=images.image_url(base, badge) if badge else f"{link}/badge.svg",
+                logo_src=images.image_url(base, logo) if logo else None,
+                e=summary(elements, t, locale), rows=rows(elements, t, locale, document),
+                link=link, linkedin=linkedin_url(elements, link, record.id),
                 checked=moment(datetime.now(UTC), locale), holder=_holder(document, email),
                 status_changed={"action": changed[0], "date": day(changed[1], locale)}
-                if changed else None)
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"  # a person's credential
+                if changed else None, elm="elm" in found.credentials, indexable=indexable,
+                search_engines=found.link.search_engines)
+    if not indexable:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _elements(report: Report, document: Any) -> dict[str, Any]:
+    """The elements the verification read (read here only if it stopped at the format)."""
+    return report.elements if report.elements is not None else read_elements(document)[1]
 
 
 def _holder(document: Any, email: str | None) -> dict[str, Any] | None:
@@ -142,10 +188,25 @@ def _download(body: bytes | str, media_type: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/c/{token}/credential.json", summary="The shared credential as a download")
+@router.get("/c/{token}/credential.json",
+            summary="The shared credential as a download (Open Badges 3.0 for an award)")
 def shared_json(token: str, session: Session = DB_READ_SESSION) -> Response:
-    record, _ = _shared(session, token)
-    return _download(record.document, "application/vc+ld+json", "credential.json")
+    return _download(_shared(session, token).primary.document, "application/vc+ld+json",
+                     "credential.json")
+
+
+@router.get("/c/{token}/elm.json",
+            summary="The award's European Learning Model (Europass) rendering as a download")
+def shared_elm(token: str, session: Session = DB_READ_SESSION) -> Response:
+    record = _shared(session, token).rendering("elm")
+    return _download(record.document, "application/ld+json", "credential-elm.json")
+
+
+def _badge_source(session: Session, token: str) -> tuple[CredentialRecord, dict[str, Any]]:
+    """The credential a badge image shows and carries: the OBv3 rendering (baking is an
+    Open Badges convention), or the only credential of a link without an award."""
+    record = _shared(session, token).primary
+    return record, json.loads(record.document)
 
 
 def _badge_texts(record: Any, document: dict[str, Any]) -> tuple[str, str]:
@@ -158,26 +219,77 @@ def _badge_texts(record: Any, document: dict[str, Any]) -> tuple[str, str]:
             issuer if isinstance(issuer, str) else "")
 
 
+def _image_refs(document: dict[str, Any]) -> tuple[Any, Any]:
+    """The ``image`` of the (first) subject's achievement and of the issuer, as signed."""
+    subject = document.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    issuer = document.get("issuer")
+    return (achievement.get("image") if isinstance(achievement, dict) else None,
+            issuer.get("image") if isinstance(issuer, dict) else None)
+
+
+def _artwork(session: Session, base_url: str, record: Any,
+             document: dict[str, Any]) -> tuple[ImageRecord | None, ImageRecord | None]:
+    """(badge image, issuer logo) that the signed credential names, when they are images
+    stored here; an award's ELM rendering, which has no place for them, shows its OBv3
+    sibling's."""
+    badge_ref, logo_ref = _image_refs(document)
+    if badge_ref is None and logo_ref is None and record.award_id and record.profile != "ob3":
+        sibling = session.scalar(select(CredentialRecord.document).where(
+            CredentialRecord.award_id == record.award_id, CredentialRecord.profile == "ob3"))
+        if sibling is not None:
+            badge_ref, logo_ref = _image_refs(json.loads(sibling))
+    return (images.from_url(session, base_url, badge_ref),
+            images.from_url(session, base_url, logo_ref))
+
+
+def _generated_png(record: Any, document: dict[str, Any], logo: ImageRecord | None) -> bytes:
+    # An SVG logo cannot go into a PNG here (no SVG rasteriser); the SVG badge and the page
+    # show it.
+    return baking.badge_png(*_badge_texts(record, document),
+                            logo=logo.data if logo and logo.media_type == "image/png" else None)
+
+
 @router.get("/c/{token}/badge.png", summary="Badge image with the credential baked in (PNG)")
-def shared_png(token: str, session: Session = DB_READ_SESSION) -> Response:
-    record, document = _shared(session, token)
-    image = baking.badge_png(*_badge_texts(record, document))
+def shared_png(token: str, session: Session = DB_READ_SESSION,
+               svc: Services = Depends(services)) -> Response:
+    """The issuer's own PNG badge image when the credential names one, else a generated
+    badge (an SVG badge image cannot be rasterised here: use badge.svg)."""
+    record, document = _badge_source(session, token)
+    badge, logo = _artwork(session, svc.settings.public_base_url, record, document)
+    image = badge.data if badge and badge.media_type == "image/png" \
+        else _generated_png(record, document, logo)
     return _download(baking.bake_png(image, record.document.decode("utf-8")), "image/png",
                      "badge.png")
 
 
 @router.get("/c/{token}/badge.svg", summary="Badge with the credential baked in (SVG)")
-def shared_svg(token: str, session: Session = DB_READ_SESSION) -> Response:
-    record, document = _shared(session, token)
-    svg = baking.badge_svg(*_badge_texts(record, document))
+def shared_svg(token: str, session: Session = DB_READ_SESSION,
+               svc: Services = Depends(services)) -> Response:
+    """The issuer's own badge image (a PNG one inside an SVG) when the credential names one,
+    else a generated badge with the issuer's logo."""
+    record, document = _badge_source(session, token)
+    badge, logo = _artwork(session, svc.settings.public_base_url, record, document)
+    title, issuer = _badge_texts(record, document)
+    if badge is not None and badge.media_type == "image/svg+xml":
+        svg = badge.data.decode("utf-8")
+    elif badge is not None:
+        svg = baking.picture_svg(badge.data, badge.width or 256, badge.height or 256, title)
+    else:
+        svg = baking.badge_svg(title, issuer, (logo.media_type, logo.data) if logo else None)
     return _download(baking.bake_svg(svg, record.document.decode("utf-8")), "image/svg+xml",
                      "badge.svg")
 
 
 @router.get("/c/{token}/image.png", summary="Badge image for link previews (inline, not baked)")
-def shared_image(token: str, session: Session = DB_READ_SESSION) -> Response:
-    record, document = _shared(session, token)
-    return Response(baking.badge_png(*_badge_texts(record, document)), media_type="image/png",
+def shared_image(token: str, session: Session = DB_READ_SESSION,
+                 svc: Services = Depends(services)) -> Response:
+    record, document = _badge_source(session, token)
+    badge, logo = _artwork(session, svc.settings.public_base_url, record, document)
+    image = badge.data if badge and badge.media_type == "image/png" \
+        else _generated_png(record, document, logo)
+    return Response(image, media_type="image/png",
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
@@ -192,19 +304,42 @@ def shared_qr(token: str, session: Session = DB_READ_SESSION,
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
+MANAGE_KEY = {"min_length": 8, "max_length": 100}
+
+
 class SharingChange(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    enabled: bool
-    manage_key: str = Field(..., alias="manageKey", min_length=8, max_length=100)
+    enabled: bool | None = None
+    search_engines: bool | None = Field(None, alias="searchEngines")
+    manage_key: str = Field(..., alias="manageKey", **MANAGE_KEY)  # type: ignore[call-overload]
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> SharingChange:
+        if self.enabled is None and self.search_engines is None:
+            raise ValueError("give enabled and/or searchEngines")
+        return self
 
 
-@router.post("/c/{token}/sharing", summary="The learner turns their share link off or on")
+@router.post("/c/{token}/sharing",
+             summary="The learner turns their share link off or on, or lets search engines in")
 def set_sharing(token: str, body: SharingChange, session: Session = DB_SESSION,
                 svc: Services = Depends(services)) -> dict[str, Any]:
-    record = sharing.set_enabled(session, svc.settings.key_secret.get_secret_value(), token,
-                                 body.manage_key, body.enabled)
-    return {"shareLink": sharing.share_url(svc.settings.public_base_url, token),
-            "enabled": record.share_enabled}
+    link = sharing.change(session, svc.settings.key_secret.get_secret_value(), token,
+                          body.manage_key, enabled=body.enabled,
+                          search_engines=body.search_engines)
+    return {"shareLink": sharing.share_url(svc.settings.public_base_url, link.token),
+            "enabled": link.enabled, "searchEngines": link.search_engines}
+
+
+@router.post("/c/{token}/search-engines",
+             summary="The share page's form: the learner lets search engines in or out")
+def set_search_engines(token: str, manage_key: str = Form(..., alias="manageKey", **MANAGE_KEY),
+                       allow: bool = Form(...), session: Session = DB_SESSION,
+                       svc: Services = Depends(services)) -> Response:
+    link = sharing.change(session, svc.settings.key_secret.get_secret_value(), token,
+                          manage_key, search_engines=allow)
+    # Post/redirect/get: the page shows the choice now in force.
+    return RedirectResponse(f"/c/{link.token}", status_code=303)
 
 
 def _verify_page(request: Request, svc: Services, document: Any,
@@ -223,7 +358,7 @@ def _verify_page(request: Request, svc: Services, document: Any,
             if isinstance(credential.get(key), str):
                 credential[key] = displayable(credential[key])
         t, locale = _reader(request)
-        _, found = read_elements(document)  # summary() and rows() make the texts displayable
+        found = _elements(report, document)  # summary() and rows() make them displayable
         return page(request, "verify.html", status=status, report=shown,
                     e=summary(found, t, locale), rows=rows(found, t, locale, document),
                     pasted=pasted, source=source, holder=_holder(document, email),
@@ -240,11 +375,15 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
         if wants_html(request):
             return page(request, "verify.html")
         raise ProblemError(400, "bad-request", "Bad request", "give ?url= of a credential")
-    token = _own_share_token(svc.settings.public_base_url, url)
+    own = _own_share_link(svc.settings.public_base_url, url)
     try:
-        if token is not None:  # our own share link: read it here, no request to ourselves
+        if own is not None:  # our own share link: read it here, no request to ourselves
+            token, download = own
             with svc.db.session(read_only=True) as session:
-                body = sharing.find(session, token).document
+                found = sharing.find(session, token)
+                # What a client fetching the address would get (an old ELM link: ELM).
+                profile = "elm" if download == "elm.json" else found.via
+                body = (found.rendering(profile) if profile else found.primary).document
         else:
             body, _ = fetch(url, outbound_policy(svc.settings),
                             accept="application/vc, application/ld+json, application/json")
@@ -270,15 +409,18 @@ def _reason(exc: Exception) -> str:
     return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
-def _own_share_token(base_url: str, url: str) -> str | None:
-    """The token of one of this service's share links (the page or its JSON download), so
-    that verifying it needs no outbound fetch; None for any other address."""
+def _own_share_link(base_url: str, url: str) -> tuple[str, str] | None:
+    """(token, download) of one of this service's share links: the page ("") or one of its
+    JSON downloads, so that verifying it needs no outbound fetch; None for any other
+    address."""
     prefix = f"{base_url.rstrip('/')}/c/"
     if not url.startswith(prefix):
         return None
-    token = url[len(prefix):].split("?", 1)[0].split("#", 1)[0]
-    token = token.removesuffix("/credential.json").rstrip("/")
-    return token if token and "/" not in token else None
+    token, _, download = url[len(prefix):].split("?", 1)[0].split("#", 1)[0].partition("/")
+    download = download.rstrip("/")
+    if not token or download not in ("", "credential.json", "elm.json"):
+        return None
+    return token, download
 
 
 @router.post("/verify", summary="Verification page form: pasted JSON or an uploaded badge")

@@ -73,8 +73,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             achievement = api.post("/achievements", json=FULL_SPEC, headers=key).json()
             issued = api.post("/credentials/issue", json=award_body(achievement["id"]),
                               headers=key).json()
-        yield {"base": base, "link": issued["shareLinks"]["ob3"]["url"],
-               "credential": issued["credentials"]["ob3"]}
+        yield {"base": base, "link": issued["shareLink"]["url"],
+               "manageKey": issued["shareLink"]["manageKey"],
+               "credential": issued["credentials"]["ob3"], "elm": issued["credentials"]["elm"]}
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -122,7 +123,39 @@ def test_share_link_page(page: Page, server: dict, tmp_path: Path) -> None:
     saved = tmp_path / "credential.json"
     download_info.value.save_as(saved)
     assert json.loads(saved.read_text()) == server["credential"]
+    with page.expect_download() as download_info:
+        page.get_by_test_id("download-elm").click()
+    assert download_info.value.suggested_filename == "credential-elm.json"
+    download_info.value.save_as(saved)
+    assert json.loads(saved.read_text()) == server["elm"]
     shot(page, "credential-page")
+
+
+def test_learner_lets_search_engines_in_without_javascript(browser: Browser,
+                                                           server: dict) -> None:
+    """The folded form on the share page, in Chromium with JavaScript off; the link is put
+    back as it was (other tests share the server)."""
+    context = browser.new_context(java_script_enabled=False, locale="en-GB",
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    robots = page.locator('meta[name="robots"]')
+    try:
+        page.goto(server["link"])
+        assert robots.get_attribute("content") == "noindex, nofollow"
+        for button, indexed in (("Let search engines list this page", True),
+                                ("Keep this page out of search engines", False)):
+            page.get_by_test_id("search-engines").locator("summary").click()
+            page.fill("#manage-key", server["manageKey"])
+            if indexed:
+                shot(page, "share-search-engines-390")
+            with page.expect_navigation():
+                page.get_by_role("button", name=button).click()
+            assert page.url == server["link"]
+            assert robots.count() == (0 if indexed else 1), button
+            state = page.get_by_test_id("search-engines-state").text_content() or ""
+            assert ("the learner allowed it" in state) is indexed, state
+    finally:
+        context.close()
 
 
 def test_share_link_page_in_german(browser: Browser, server: dict) -> None:

@@ -42,7 +42,7 @@ def revoked_link(server: dict[str, Any]) -> str:  # noqa: F811
         api.post(f"/admin/credentials/{issued['credentials']['ob3']['id']}/status",
                  headers=admin, json={"action": "revoke", "reason": "issued in error"}
                  ).raise_for_status()
-    return issued["shareLinks"]["ob3"]["url"]
+    return issued["shareLink"]["url"]
 
 
 def _top(page: Page, selector: str) -> int | None:

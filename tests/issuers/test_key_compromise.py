@@ -155,7 +155,7 @@ def test_compromised_key_is_refused_listed_and_reissued(
         assert [p["verificationMethod"] for p in proofs] == [f"{DID}#key-2"]
         assert {k: v for k, v in after.items() if k != "proof"} == \
             {k: v for k, v in before.items() if k != "proof"}  # same content, id and status
-        assert verify(client, after)["verified"] is True
+        assert verify(client, after)["verified"] is True, verify(client, after)["errors"]
     assert client.get("/admin/issuers/uni-tartu/keys/key-1/credentials",
                       headers=admin).json() == []
 

@@ -28,7 +28,7 @@ def test_share_page_shows_everything_certified(client: TestClient, api_key: dict
     trust(client, admin, UT, "University of Tartu", "EE")
     issued = client.post("/credentials/issue", headers=api_key,
                          json=award_body(achievement["id"], validUntil="2030-06-30")).json()
-    html = client.get(urlsplit(issued["shareLinks"]["ob3"]["url"]).path, headers=HTML).text
+    html = client.get(urlsplit(issued["shareLink"]["url"]).path, headers=HTML).text
     assert "Learners analyse public-sector datasets" in _row(html, "description")
     assert "Pass the final project with at least grade E." in _row(html, "criteria")
     assert "Final data analysis report and two online quizzes" in \
@@ -47,7 +47,7 @@ def test_german_language_name(client: TestClient, api_key: dict, achievement: di
                               admin: dict, issuer: dict) -> None:
     issued = client.post("/credentials/issue", headers=api_key,
                          json=award_body(achievement["id"])).json()
-    html = client.get(urlsplit(issued["shareLinks"]["ob3"]["url"]).path,
+    html = client.get(urlsplit(issued["shareLink"]["url"]).path,
                       headers={"Accept": "text/html", "Accept-Language": "de"}).text
     assert "Englisch" in _row(html, "language") and "Worum es geht" in html
 
@@ -66,12 +66,16 @@ def test_field_of_study_in_both_renderings(client: TestClient, api_key: dict,
                                            achievement: dict, admin: dict,
                                            issuer: dict) -> None:
     """ISCED-F is read by meaning: the OB 3.0 alignment's code and the ELM thematic area
-    concept give the same row."""
+    concept give the same row (the share page shows OBv3; the ELM download, verified by its
+    address, shows the ELM rendering)."""
     trust(client, admin, UT, "University of Tartu", "EE")
     issued = client.post("/credentials/issue", headers=api_key,
                          json=award_body(achievement["id"])).json()
-    for rendering in ("ob3", "elm"):
-        html = client.get(urlsplit(issued["shareLinks"][rendering]["url"]).path,
-                          headers=HTML).text
+    link = issued["shareLink"]["url"]
+    pages = {"ob3": client.get(urlsplit(link).path, headers=HTML),
+             "elm": client.get("/verify", params={"url": f"{link}/elm.json"}, headers=HTML)}
+    assert "Data Literacy" in pages["elm"].text and pages["elm"].status_code == 200
+    for rendering, page in pages.items():
+        html = page.text
         row = _row(html, "fieldOfStudy")
         assert "Field of study" in row and "0688 " in row and "(ISCED-F 2013)" in row, rendering

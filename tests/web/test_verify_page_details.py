@@ -23,7 +23,7 @@ OB2_ASSERTION = {
 
 @pytest.fixture
 def shared(issued: dict[str, Any]) -> dict[str, Any]:
-    return {"url": issued["shareLinks"]["ob3"]["url"],
+    return {"url": issued["shareLink"]["url"],
             "credential": issued["credentials"]["ob3"]}
 
 

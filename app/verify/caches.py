@@ -1,0 +1,111 @@
+"""Per-process caches of what verification reads from our own database: DID documents of the
+DIDs we host, our signed status list credentials, registry lookups and rubrics.
+
+Each cached value is keyed by a fingerprint that every verification reads afresh from the
+database (one small query), so a change committed by any worker process — a revocation, a
+key rotation or compromise, a registry edit — is seen by the very next verification in every
+worker: no TTL window, no message bus. What a fingerprint covers:
+
+- status list: its ``version``, bumped on every bit change and when its signature is voided
+  (app.status.service.set_state, app.issuers.compromise);
+- DID documents: the keys table (count, newest id, how many retired, how many compromised):
+  a hosted document is made of its keys only, keys are never deleted and a key is retired or
+  compromised once;
+- registry: the entries and DIDs tables (counts, newest id, latest ``updated_at``, which every
+  edit sets).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cachetools import LRUCache
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.issuers.models import SigningKeyRecord
+from app.registry.models import RegistryDid, RegistryEntry
+from app.status.models import StatusList
+from app.verify.scoring import Rubric, load_rubric
+
+T = TypeVar("T")
+
+
+class _Memo:
+    """A bounded, thread-safe LRU map; the value is computed outside the lock (two threads
+    may compute the same value once each; neither waits for the other's database work)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._cache: LRUCache[Hashable, Any] = LRUCache(maxsize=maxsize)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+    def peek(self, key: Hashable) -> tuple[bool, Any]:
+        """(found, value) without computing anything."""
+        with self._lock:
+            if key in self._cache:
+                return True, self._cache[key]
+        return False, None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    keys: tuple[Any, ...]
+    registry: tuple[Any, ...]
+
+
+def fingerprints(session: Session) -> Fingerprints:
+    """Both fingerprints in one statement (one round trip)."""
+    columns = [
+        select(func.count(SigningKeyRecord.id)), select(func.max(SigningKeyRecord.id)),
+        select(func.count(SigningKeyRecord.retired_at)),
+        select(func.count(SigningKeyRecord.compromised_at)),
+        select(func.count(RegistryEntry.id)), select(func.max(RegistryEntry.id)),
+        select(func.max(RegistryEntry.updated_at)), select(func.count(RegistryDid.did))]
+    row = tuple(session.execute(select(*(c.scalar_subquery() for c in columns))).one())
+    return Fingerprints(keys=row[:4], registry=row[4:])
+
+
+def list_version(session: Session, list_id: int) -> int | None:
+    return session.scalar(select(StatusList.version).where(StatusList.id == list_id))
+
+
+class VerifyCaches:
+    """The caches one process keeps; lives on app.deps.Services."""
+
+    def __init__(self) -> None:
+        self.dids = _Memo(1024)        # (did, keys fingerprint) -> hosted document | None
+        self.lists = _Memo(256)        # (list id, version) -> parsed signed list credential
+        self.registry = _Memo(4096)    # (did, date, registry fingerprint) -> Lookup
+        self.rubrics = _Memo(32)       # (name, folder, file stamp) -> Rubric
+
+    def rubric(self, name: str, extra_dir: Path | None) -> Rubric:
+        """``load_rubric`` once per file version (an edited rubric file is read again)."""
+        stamp = None
+        if extra_dir is not None and name.replace("-", "").replace("_", "").isalnum():
+            path = extra_dir / f"{name}.json"
+            if path.is_file():
+                info = path.stat()
+                stamp = (info.st_mtime_ns, info.st_size)
+        return self.rubrics.get((name, str(extra_dir), stamp),
+                                lambda: load_rubric(name, extra_dir))
+
+    def clear(self) -> None:
+        for memo in (self.dids, self.lists, self.registry, self.rubrics):
+            memo.clear()
