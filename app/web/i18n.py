@@ -89,6 +89,8 @@ class Reader:
 def _known(language: str, message: Message) -> bool:
     if message.parts is not None:
         return all(_known(language, p) for p in message.parts if isinstance(p, Message))
+    # GNUTranslations keeps its entries in ``_catalog``; comparing gettext(x) with x instead
+    # would call "Online" (the same in Dutch) untranslated.
     catalogue = getattr(translations(language), "_catalog", {})
     return message.template in catalogue and all(
         _known(language, v) for v in message.params.values() if isinstance(v, Message))
