@@ -23,7 +23,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from app.messages import Message, say
+from app.messages import say
 
 LANGUAGES = ("en", "de", "fr", "nl")
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -80,20 +80,13 @@ class Reader:
     def and_list(self, words: list[str]) -> str:
         return format_list(words, locale=self.locale)
 
-    def translated(self, value: Any) -> bool:
-        """Whether ``value`` reads in the page's language: a message the catalogue knows (or
-        English), not text that stays as given."""
-        return isinstance(value, Message) and (self.lang == "en" or _known(self.lang, value))
-
-
-def _known(language: str, message: Message) -> bool:
-    if message.parts is not None:
-        return all(_known(language, p) for p in message.parts if isinstance(p, Message))
-    # GNUTranslations keeps its entries in ``_catalog``; comparing gettext(x) with x instead
-    # would call "Online" (the same in Dutch) untranslated.
-    catalogue = getattr(translations(language), "_catalog", {})
-    return message.template in catalogue and all(
-        _known(language, v) for v in message.params.values() if isinstance(v, Message))
+    def knows(self, msgid: str) -> bool:
+        """Whether the page's language has a translation of ``msgid`` (English: always)."""
+        if self.lang == "en":
+            return True
+        # GNUTranslations keeps its entries in ``_catalog``; comparing gettext(x) with x instead
+        # would call "Online" (the same in Dutch) untranslated.
+        return msgid in getattr(translations(self.lang), "_catalog", {})
 
 
 def _ranked(accept_language: str | None) -> list[str]:

@@ -41,12 +41,12 @@ def linked(text: object) -> Markup:
 def _said(value: object, who: Reader) -> Markup:
     """A message as HTML in the reader's language: its parameters translated in turn, a
     technical detail kept in English after its plain-words explanation and marked
-    ``lang="en"``, and a text no catalogue knows marked ``lang="en"`` as a whole."""
+    ``lang="en"``, and a text no catalogue knows kept as written and marked ``lang="en"``."""
     if isinstance(value, When):
         return escape(who.when(value))
     if not isinstance(value, Message):
         return escape(str(value))
-    if who.lang != "en" and not who.translated(value):
+    if value.parts is None and who.lang != "en" and not who.knows(value.template):
         return Markup('<span lang="en">{0}</span>').format(str(value))
     if value.parts is not None:
         words = [_said(part, who) for part in value.parts]

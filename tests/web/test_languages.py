@@ -223,3 +223,20 @@ def test_pasted_text_that_is_not_json(client: TestClient) -> None:
     error = error[:error.index("</p>")]
     assert "Prüfung nicht möglich:</strong> das ist kein gültiges JSON: fügen Sie den ganzen" \
         " Nachweis ein (<span lang=\"en\">Expecting property name" in error
+
+
+def test_a_text_no_catalogue_knows_is_marked_english() -> None:
+    """A custom rubric's reason (MCRED_RUBRICS_DIR) is not in the catalogues: a German page
+    shows it as written, marked lang="en"; a known text beside it is still translated."""
+    from app.messages import join, msg
+    from app.web.i18n import Reader
+    from app.web.render import _said
+
+    german = Reader("de", "de_DE")
+    custom = msg("assessed by our own panel")
+    assert str(_said(custom, german)) == '<span lang="en">assessed by our own panel</span>'
+    assert str(_said(msg("no workload"), german)) == "kein Arbeitsaufwand"
+    mixed = join("; ", [msg("no workload"), custom])
+    assert str(_said(mixed, german)) == \
+        'kein Arbeitsaufwand; <span lang="en">assessed by our own panel</span>'
+    assert str(_said(custom, Reader("en", "en_GB"))) == "assessed by our own panel"
