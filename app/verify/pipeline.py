@@ -428,8 +428,9 @@ def _reading_check(reading: Reading) -> Check:
     if reading.failed:
         return Check("reading", "failed", msg("the EU elements could not be read: %(why)s",
                                               why=reading.failed))
-    read_as = " + ".join(encoding_label(e) for e in reading.encodings if e != "vc") or \
-        encoding_label("vc")
+    # The encodings' names are in the catalogues (babel.cfg: elements/encodings/*.json).
+    read_as = join(" + ", (msg(encoding_label(e)) for e in reading.encodings if e != "vc")) \
+        if [e for e in reading.encodings if e != "vc"] else msg(encoding_label("vc"))
     details: dict[str, Any] = {"encodings": reading.encodings}
     if reading.notes:
         details["notes"] = reading.notes

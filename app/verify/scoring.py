@@ -108,7 +108,7 @@ def score(facts: dict[str, bool], rubric: Rubric, onsite_only: bool = False) -> 
             continue
         rule = next(r for r in [*criterion.rules, Rule(level=0, when=[], reason=N_("no rule met"))]
                     if all(facts.get(f, False) for f in r.when))
-        # The built-in rubrics' reasons are in the catalogues (scripts/babel_rubrics.py).
+        # The built-in rubrics' reasons are in the catalogues (scripts/babel_json.py).
         results.append(CriterionScore(name, rule.level, _colour(rule.level), criterion.weight,
                                       msg(rule.reason), [f for f in rule.when if facts.get(f)]))
     applicable = [r for r in results if r.level is not None]
