@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,14 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.credentials import service, sharing
-from app.credentials.models import BulkJob, BulkRow, CredentialRecord, ShareLink
+from app.credentials.models import (
+    AchievementRecord,
+    BulkJob,
+    BulkRow,
+    CredentialRecord,
+    ShareLink,
+)
+from app.credentials.signing import SignFailure, SigningPool, sign
 from app.db import Database, utcnow
 from app.elements.model import AwardRequest, element_errors
 from app.errors import ProblemError, not_found
@@ -197,7 +205,16 @@ def _claim(session: Session, job_id: str | None) -> BulkRow | None:
     return session.scalar(query.with_for_update(skip_locked=True))
 
 
-def _issue_row(session: Session, issuing: service.Issuing, row: BulkRow) -> None:
+def _claim_many(session: Session, job_id: str | None, size: int) -> list[BulkRow]:
+    query = select(BulkRow).where(BulkRow.state == "pending")
+    if job_id:
+        query = query.where(BulkRow.job_id == job_id)
+    query = query.order_by(BulkRow.job_id, BulkRow.row_number).limit(size)
+    return list(session.scalars(query.with_for_update(skip_locked=True)))
+
+
+def _issue_row(session: Session, issuing: service.Issuing, row: BulkRow,
+               unsigned: list[service.Unsigned] | None = None) -> None:
     job = session.get(BulkJob, row.job_id)
     assert job is not None
     issuer = session.get(Issuer, job.issuer_id)
@@ -209,8 +226,12 @@ def _issue_row(session: Session, issuing: service.Issuing, row: BulkRow) -> None
                                errors=[{"element": "row", "field": "row",
                                         "message": payload["_error"]}])
         request = AwardRequest.model_validate({**payload, "achievementId": job.achievement_id})
+        mine: list[service.Unsigned] | None = None if unsigned is None else []
         with session.begin_nested():  # a refused award leaves nothing behind but the verdict
-            award, created = service.award(session, issuing, issuer, request, f"job:{job.id}")
+            award, created = service.award(session, issuing, issuer, request, f"job:{job.id}",
+                                           mine)
+        if unsigned is not None and mine:
+            unsigned.extend(mine)  # only once its savepoint stands
         row.state, row.award_id = ("issued" if created else "duplicate"), award.id
     except ValidationError as exc:
         row.state, row.errors = "rejected", element_errors(exc.errors())
@@ -236,11 +257,76 @@ def process_one(db: Database, issuing: service.Issuing, job_id: str | None = Non
     return True
 
 
+class _SignLater(Exception):
+    """A credential of the batch could not be signed: the batch is void, its rows go one
+    per transaction, where that row is rejected with the reason."""
+
+
+# Rows per transaction, and the fewest signatures worth sending to the process pool (a pool
+# costs a second or so to start; a small batch is signed in this process).
+BATCH_ROWS = 32
+POOL_MIN_SIGNATURES = 16
+
+
+def process_batch(db: Database, issuing: service.Issuing, pool: SigningPool | None,
+                  job_id: str | None = None, size: int = BATCH_ROWS) -> int:
+    """Issue up to ``size`` pending rows in one transaction, their credentials signed in
+    parallel by ``pool``; returns the number of rows processed (0: none was pending).
+
+    All or nothing, as one row per transaction was: a crash (kill -9 included) leaves every
+    row of the batch pending, to be issued again by the next worker; nothing is half stored
+    and nothing twice. A batch that fails as a whole is redone one row per transaction."""
+    try:
+        with db.session() as session:
+            rows = _claim_many(session, job_id, size)
+            if not rows:
+                return 0
+            # Held for the batch: the identity map keeps objects only while referenced, and
+            # each row would otherwise load its job, issuer and achievement again.
+            jobs = [session.get(BulkJob, job) for job in {r.job_id for r in rows}]
+            held = [*jobs, *(session.get(Issuer, j.issuer_id) for j in jobs if j),
+                    *(session.get(AchievementRecord, j.achievement_id) for j in jobs if j)]
+            in_pool = pool is not None and len(rows) * 2 >= POOL_MIN_SIGNATURES
+            unsigned: list[service.Unsigned] = []
+            pending: list[Future[dict[str, Any] | SignFailure]] = []
+            for row in rows:
+                _issue_row(session, issuing, row, unsigned)
+                if in_pool:  # signed while the next rows are prepared
+                    pending += [pool.submit(u.job) for u in unsigned[len(pending):]]
+            signed = [f.result() for f in pending] if in_pool else \
+                [sign(u.job, issuing.keystore) for u in unsigned]
+            if any(isinstance(s, SignFailure) for s in signed):
+                raise _SignLater
+            for item, document in zip(unsigned, signed, strict=True):
+                item.record.document = service.credential_bytes(document)  # type: ignore[arg-type]
+            del held
+            return len(rows)
+    except (_SignLater, IntegrityError, OperationalError) as exc:
+        log.info("batch of %d rows redone one by one after %s", len(rows), type(exc).__name__)
+    for _ in rows:
+        process_one(db, issuing, job_id)
+    return len(rows)
+
+
 def run_worker(db: Database, issuing: service.Issuing, *, stop: threading.Event | None = None,
                job_id: str | None = None, exit_when_idle: bool = False,
                idle_seconds: float = 0.5,
-               on_row: Callable[[], None] | None = None) -> int:
-    """Process rows until stopped (or, with ``exit_when_idle``, until none is pending)."""
+               on_row: Callable[[], None] | None = None, batch_rows: int = BATCH_ROWS,
+               processes: int | None = None) -> int:
+    """Process rows until stopped (or, with ``exit_when_idle``, until none is pending), in
+    batches of ``batch_rows`` signed by ``processes`` signing processes (default: one per
+    core; the pool stops whenever no row is pending)."""
+    pool = SigningPool(issuing.keystore, processes)
+    try:
+        return _run(db, issuing, pool, stop, job_id, exit_when_idle, idle_seconds, on_row,
+                    batch_rows)
+    finally:
+        pool.close()
+
+
+def _run(db: Database, issuing: service.Issuing, pool: SigningPool,
+         stop: threading.Event | None, job_id: str | None, exit_when_idle: bool,
+         idle_seconds: float, on_row: Callable[[], None] | None, batch_rows: int) -> int:
     done = 0
     # SQLite has one write lock and its busy handler polls (up to every 100 ms) instead of
     # queueing: a worker that re-takes the lock straight after each commit would starve every
@@ -249,10 +335,12 @@ def run_worker(db: Database, issuing: service.Issuing, *, stop: threading.Event 
     share = 1 / 3 if db.engine.dialect.name == "sqlite" else 0.0
     while stop is None or not stop.is_set():
         started = time.monotonic()
-        if process_one(db, issuing, job_id):
-            done += 1
+        processed = process_batch(db, issuing, pool, job_id, batch_rows)
+        if processed:
+            done += processed
             if on_row:
-                on_row()
+                for _ in range(processed):
+                    on_row()
             if share:
                 pause = min(0.05, (time.monotonic() - started) * share)
                 if stop is not None:
@@ -262,6 +350,7 @@ def run_worker(db: Database, issuing: service.Issuing, *, stop: threading.Event 
             continue
         if exit_when_idle:
             break
+        pool.close()  # idle: give the signing processes' memory back
         if stop is not None:
             stop.wait(idle_seconds)
         else:

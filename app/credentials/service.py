@@ -22,6 +22,7 @@ from app.credentials.content import CredentialContent, IssuerInfo
 from app.credentials.elm import render_elm
 from app.credentials.models import AchievementRecord, AwardRecord, CredentialRecord
 from app.credentials.ob3 import render_ob3
+from app.credentials.signing import SignFailure, SignJob, sign
 from app.db import utcnow
 from app.elements.model import AwardRequest, MicroCredentialSpec, element_errors
 from app.errors import ProblemError, not_found
@@ -29,7 +30,6 @@ from app.images import service as images
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
-from app.proofs.dataintegrity import RDFC, add_proof
 from app.proofs.errors import ProofError
 from app.status.service import credential_status
 
@@ -137,10 +137,20 @@ def _components(session: Session, spec: MicroCredentialSpec, key: str) -> list[s
     return composed
 
 
+@dataclass
+class Unsigned:
+    """A credential stored without its proof yet: the caller signs ``job`` and sets
+    ``record.document`` before the transaction commits (bulk jobs sign in parallel)."""
+
+    record: CredentialRecord
+    job: SignJob
+
+
 def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequest,
-          actor: str) -> tuple[AwardRecord, bool]:
+          actor: str, unsigned: list[Unsigned] | None = None) -> tuple[AwardRecord, bool]:
     """Award an achievement: returns (award, created). A repeat of the same award (same
-    idempotency key, or same learner, achievement and date) returns the existing one."""
+    idempotency key, or same learner, achievement and date) returns the existing one.
+    With ``unsigned``, the credentials are stored unsigned and listed there to be signed."""
     achievement = get_achievement(session, issuer, request.achievement_id)
     spec = MicroCredentialSpec.model_validate(achievement.spec)
     key = learner_key(request)
@@ -148,7 +158,7 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     if existing is not None:
         return existing, False
     composed = _components(session, spec, key)
-    signing_key, vm = issuers.signer_for(session, issuing.keystore, issuing.base_url, issuer)
+    key_record, vm = issuers.signing_method(session, issuing.base_url, issuer)
     logo, badge = (images.current(session, issuer.id, achievement_id)
                    for achievement_id in (None, achievement.id))
     info = IssuerInfo(did=issuers.issuer_did(issuing.base_url, issuer.slug),
@@ -173,10 +183,17 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             salt=salt, grade=request.grade, evidence=request.evidence,
             valid_until=request.valid_until, composed_of=composed, status=status,
             achievement_image=images.image_url(issuing.base_url, badge) if badge else None)
-        signed = add_proof(render(content), signing_key, vm, cryptosuite=RDFC,
-                           proof_array=profile == "ob3")
-        session.add(CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,
-                                     profile=profile, document=credential_bytes(signed)))
+        job = SignJob(render(content), key_record.key_file, vm, proof_array=profile == "ob3")
+        credential = CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,
+                                      profile=profile, document=b"")
+        if unsigned is not None:
+            unsigned.append(Unsigned(credential, job))
+        else:
+            signed = sign(job, issuing.keystore)
+            if isinstance(signed, SignFailure):
+                raise ProofError(signed.code, signed.message)
+            credential.document = credential_bytes(signed)
+        session.add(credential)
     sharing.create(session, award_id=record.id)  # one link for the award, both renderings
     audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id)
     session.flush()

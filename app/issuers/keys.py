@@ -66,6 +66,10 @@ class KeyStore:
         self._cache: dict[str, SigningKey] = {}
         self._lock = threading.Lock()
 
+    def secret_text(self) -> str:
+        """The secret, for a signing process that opens this store itself (never logged)."""
+        return self._secret.decode("utf-8")
+
     def open(self) -> None:
         """Create the store on first use, else prove the secret opens it (WrongSecretError)."""
         with self._lock:

@@ -347,12 +347,18 @@ def signing_dids(session: Session, base_url: str, issuer: Issuer) -> tuple[str, 
     return issuer_did(base_url, issuer.slug), did_key_for(key.public_key_multibase)
 
 
-def signer_for(session: Session, keystore: KeyStore, base_url: str, issuer: Issuer,
-               as_did: str | None = None) -> tuple[SigningKey, str]:
-    """The issuer's current private key and its verification method id (DID URL): under its
+def signing_method(session: Session, base_url: str, issuer: Issuer,
+                   as_did: str | None = None) -> tuple[SigningKeyRecord, str]:
+    """The issuer's current key and its verification method id (DID URL): under its
     did:web, or under the key's did:key when ``as_did`` is that did:key."""
     key = current_key(session, issuer)
-    signing_key = keystore.signing_key(key.key_file)
     if as_did is not None and as_did == did_key_for(key.public_key_multibase):
-        return signing_key, did_key_verification_method(key.public_key_multibase)
-    return signing_key, f"{issuer_did(base_url, issuer.slug)}#{key.fragment}"
+        return key, did_key_verification_method(key.public_key_multibase)
+    return key, f"{issuer_did(base_url, issuer.slug)}#{key.fragment}"
+
+
+def signer_for(session: Session, keystore: KeyStore, base_url: str, issuer: Issuer,
+               as_did: str | None = None) -> tuple[SigningKey, str]:
+    """The issuer's current private key and its verification method id (``signing_method``)."""
+    key, vm = signing_method(session, base_url, issuer, as_did)
+    return keystore.signing_key(key.key_file), vm

@@ -1,5 +1,5 @@
 """Per-process caches of what verification reads from our own database: DID documents of the
-DIDs we host, our signed status list credentials, registry lookups and rubrics.
+DIDs we host, our signed status list credentials, and rubrics.
 
 Each cached value is keyed by a fingerprint that every verification reads afresh from the
 database (one small query), so a change committed by any worker process — a revocation, a
@@ -10,16 +10,16 @@ worker: no TTL window, no message bus. What a fingerprint covers:
   (app.status.service.set_state, app.issuers.compromise);
 - DID documents: the keys table (count, newest id, how many retired, how many compromised):
   a hosted document is made of its keys only, keys are never deleted and a key is retired or
-  compromised once;
-- registry: the entries and DIDs tables (counts, newest id, latest ``updated_at``, which every
-  edit sets).
+  compromised once.
+
+The registry is not cached: its lookup is one indexed read, about what a fingerprint of it
+would cost (and timestamps, stored to the second, cannot tell two edits in a second apart).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,7 +28,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.issuers.models import SigningKeyRecord
-from app.registry.models import RegistryDid, RegistryEntry
 from app.status.models import StatusList
 from app.verify.scoring import Rubric, load_rubric
 
@@ -64,22 +63,12 @@ class _Memo:
             self._cache.clear()
 
 
-@dataclass(frozen=True)
-class Fingerprints:
-    keys: tuple[Any, ...]
-    registry: tuple[Any, ...]
-
-
-def fingerprints(session: Session) -> Fingerprints:
-    """Both fingerprints in one statement (one round trip)."""
-    columns = [
-        select(func.count(SigningKeyRecord.id)), select(func.max(SigningKeyRecord.id)),
-        select(func.count(SigningKeyRecord.retired_at)),
-        select(func.count(SigningKeyRecord.compromised_at)),
-        select(func.count(RegistryEntry.id)), select(func.max(RegistryEntry.id)),
-        select(func.max(RegistryEntry.updated_at)), select(func.count(RegistryDid.did))]
-    row = tuple(session.execute(select(*(c.scalar_subquery() for c in columns))).one())
-    return Fingerprints(keys=row[:4], registry=row[4:])
+def keys_fingerprint(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a hosted DID document can: a key added, retired or compromised."""
+    return tuple(session.execute(select(
+        func.count(SigningKeyRecord.id), func.max(SigningKeyRecord.id),
+        func.count(SigningKeyRecord.retired_at),
+        func.count(SigningKeyRecord.compromised_at))).one())
 
 
 def list_version(session: Session, list_id: int) -> int | None:
@@ -92,7 +81,6 @@ class VerifyCaches:
     def __init__(self) -> None:
         self.dids = _Memo(1024)        # (did, keys fingerprint) -> hosted document | None
         self.lists = _Memo(256)        # (list id, version) -> parsed signed list credential
-        self.registry = _Memo(4096)    # (did, date, registry fingerprint) -> Lookup
         self.rubrics = _Memo(32)       # (name, folder, file stamp) -> Rubric
 
     def rubric(self, name: str, extra_dir: Path | None) -> Rubric:
@@ -107,5 +95,5 @@ class VerifyCaches:
                                 lambda: load_rubric(name, extra_dir))
 
     def clear(self) -> None:
-        for memo in (self.dids, self.lists, self.registry, self.rubrics):
+        for memo in (self.dids, self.lists, self.rubrics):
             memo.clear()

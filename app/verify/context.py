@@ -18,7 +18,7 @@ from app.outbound import OutboundPolicy, outbound_policy
 from app.registry.service import lookup
 from app.status import service as status_service
 from app.status.check import RemoteLists, StatusCheckError
-from app.verify.caches import Fingerprints, fingerprints, list_version
+from app.verify.caches import keys_fingerprint, list_version
 
 
 @lru_cache(maxsize=8)
@@ -40,21 +40,21 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
     caches = svc.caches
     remote_resolver, remote_lists = _remote(outbound_policy(svc.settings))
     # Read once per verification context (one request): what this request sees of our keys
-    # and registry is one consistent moment, and costs one round trip.
-    seen: list[Fingerprints] = []
+    # is one moment, and costs one round trip.
+    seen: list[tuple[Any, ...]] = []
 
-    def current(session: Session) -> Fingerprints:
+    def current(session: Session) -> tuple[Any, ...]:
         if not seen:
-            seen.append(fingerprints(session))
+            seen.append(keys_fingerprint(session))
         return seen[0]
 
     def local_did(did: str) -> HostedDocument | None:
         if seen:  # this request has read the fingerprints: a known document needs no query
-            found, document = caches.dids.peek((did, seen[0].keys))
+            found, document = caches.dids.peek((did, seen[0]))
             if found:
                 return document  # type: ignore[no-any-return]
         with svc.db.session(read_only=True) as session:
-            return caches.dids.get((did, current(session).keys),
+            return caches.dids.get((did, current(session)),
                                    lambda: local_did_document(session, base, did))
 
     resolver = remote_resolver.with_local(local_did)
@@ -78,8 +78,7 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
 
     def registry(did: str, on: date):  # type: ignore[no-untyped-def]
         with svc.db.session(read_only=True) as session:
-            return caches.registry.get((did, on, current(session).registry),
-                                       lambda: lookup(session, did, on))
+            return lookup(session, did, on)
 
     return VerifyContext(resolver=resolver, fetch_status_list=fetch_list, registry=registry,
                          rubric=caches.rubric(rubric, svc.settings.rubrics_dir))
