@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 INTEROP := tests/interop
 
-.PHONY: setup interop run test-prerequisites test lint bench clean
+.PHONY: setup interop run test-prerequisites test lint i18n bench clean
 
 setup: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ test-prerequisites:
 test: test-prerequisites
 	@$(MAKE) --no-print-directory setup interop
 	$(BIN)/pytest
+
+# Re-extract the page texts into app/web/locales/messages.pot and merge them into each .po.
+i18n: setup
+	PYTHON=$(BIN)/python sh scripts/i18n.sh
 
 lint: setup
 	$(BIN)/ruff check $(wildcard app tests migrations scripts bench)

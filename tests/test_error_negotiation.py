@@ -51,7 +51,7 @@ def test_unknown_route_is_the_error_page_for_browsers(client: TestClient) -> Non
     html = page.text
     assert '<html lang="de">' in html and "/static/mcred.css" in html
     assert 'data-problem="urn:mcred:problem:not-found"' in html
-    assert "<h1>Not found</h1>" in html or "Not found" in html
+    assert "<h1 id=\"error-h\">Nicht gefunden</h1>" in html  # the title in the language
     api = client.get("/no/such/page", headers={"Accept": "application/json"})
     assert api.headers["content-type"] == "application/problem+json"
     assert api.json()["type"] == "urn:mcred:problem:not-found"

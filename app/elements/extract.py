@@ -25,6 +25,8 @@ import pyoxigraph
 from app.elements import vocabularies as vocab
 from app.elements.graph import UNRESOLVED, VC_TYPE, Graph, parse_path, walk
 from app.elements.graph import Path as GraphPath
+from app.elements.text import Tagged
+from app.messages import msg
 from app.proofs.errors import ProofError
 from app.proofs.jsonld import read_quads
 
@@ -86,13 +88,19 @@ def _preferred(terms: list[Any]) -> list[Any]:
     return sorted(terms, key=rank)
 
 
+def _tagged(term: Any) -> str:
+    """A literal's text; with its language tag kept (Tagged) when it has one."""
+    text = term.value.strip()
+    return Tagged(text, term.language) if term.language else text
+
+
 def _text(terms: list[Any], _values: dict[str, Any]) -> Result:
     texts = [t for t in _preferred(terms) if _is_literal(t) and t.value.strip()]
-    return (texts[0].value.strip(), None) if texts else (None, None)
+    return (_tagged(texts[0]), None) if texts else (None, None)
 
 
 def _texts(terms: list[Any], _values: dict[str, Any]) -> Result:
-    out = list(dict.fromkeys(t.value.strip() for t in terms if _is_literal(t) and t.value.strip()))
+    out = list(dict.fromkeys(_tagged(t) for t in terms if _is_literal(t) and t.value.strip()))
     return (out, None) if out else (None, None)
 
 
@@ -115,7 +123,7 @@ def _iri(terms: list[Any], _values: dict[str, Any]) -> Result:
     if iris:
         return iris[0], None
     words = [t.value for t in terms if _is_literal(t)]
-    return (None, f"{words[0]!r} is not a URI") if words else (None, None)
+    return (None, msg("%(value)s is not a URI", value=repr(words[0]))) if words else (None, None)
 
 
 def _iris(terms: list[Any], _values: dict[str, Any]) -> Result:
@@ -136,9 +144,11 @@ def _concept_terms(terms: list[Any], values: dict[str, Any]) -> tuple[list[str],
         if iri:
             concepts.extend(_mapped(iri, values))
         elif _unresolved(term):
-            problem = f"{term.value!r} is not a term of the vocabulary its context defines"
+            problem = msg("%(value)s is not a term of the vocabulary its context defines",
+                          value=repr(term.value))
         elif _is_literal(term):
-            problem = f"{term.value!r} is text, not a concept of a vocabulary"
+            problem = msg("%(value)s is text, not a concept of a vocabulary",
+                          value=repr(term.value))
     return list(dict.fromkeys(concepts)), problem
 
 
@@ -159,10 +169,10 @@ def _number(terms: list[Any], _values: dict[str, Any]) -> Result:
         try:
             number = float(term.value)
         except ValueError:
-            return None, f"{term.value!r} is not a number"
+            return None, msg("%(value)s is not a number", value=repr(term.value))
         if math.isfinite(number):
             return number, None
-        return None, f"{term.value!r} is not a finite number"
+        return None, msg("%(value)s is not a finite number", value=repr(term.value))
     return None, None
 
 
@@ -174,7 +184,7 @@ def _boolean(terms: list[Any], _values: dict[str, Any]) -> Result:
                 return True, None
             if word in ("false", "0"):
                 return False, None
-            return None, f"{term.value!r} is not true or false"
+            return None, msg("%(value)s is not true or false", value=repr(term.value))
     return None, None
 
 
@@ -183,7 +193,7 @@ def _date(terms: list[Any], _values: dict[str, Any]) -> Result:
         if _is_literal(term):
             if re.match(r"^\d{4}-\d{2}-\d{2}", term.value):
                 return term.value[:10], None
-            return None, f"{term.value!r} is not a date"
+            return None, msg("%(value)s is not a date", value=repr(term.value))
     return None, None
 
 
@@ -197,8 +207,8 @@ def _hours(terms: list[Any], _values: dict[str, Any]) -> Result:
         try:
             return float(term.value), None
         except ValueError:
-            return None, (f"{term.value!r} is not a number of hours (an xsd:duration of hours"
-                          " and minutes, such as PT60H)")
+            return None, msg("%(value)s is not a number of hours (an xsd:duration of hours"
+                             " and minutes, such as PT60H)", value=repr(term.value))
     return None, None
 
 
@@ -213,7 +223,7 @@ def _eqf(terms: list[Any], _values: dict[str, Any]) -> Result:
                                  re.IGNORECASE)
             if found and 1 <= int(found.group(1)) <= 8:
                 return int(found.group(1)), None
-        return None, f"{term.value!r} is not an EQF level (1-8)"
+        return None, msg("%(value)s is not an EQF level (1-8)", value=repr(term.value))
     return None, None
 
 
@@ -239,7 +249,7 @@ def _country(terms: list[Any], _values: dict[str, Any]) -> Result:
         try:
             return vocab.country(code)[0], None
         except (ValueError, LookupError):
-            return None, f"{raw!r} is not an ISO 3166-1 country code"
+            return None, msg("%(value)s is not an ISO 3166-1 country code", value=repr(raw))
     return None, None
 
 
@@ -377,7 +387,7 @@ def _substitutes() -> tuple[dict[str, Any], dict[str, str]]:
     for encoding in encodings():
         for url, item in encoding.substitutes.items():
             contexts[url] = item["context"]["@context"]
-            problems[url] = item["problem"]
+            problems[url] = msg(item["problem"])  # in the catalogues (babel.cfg)
     return contexts, problems
 
 
@@ -413,7 +423,7 @@ def _read_fields(graph: Graph, starts: list[Any], fields: tuple[tuple[str, tuple
         if value is not None and not first:
             first = where
         if problem:
-            problems.append((where, f"{name}: {problem}"))
+            problems.append((where, msg("%(field)s: %(problem)s", field=name, problem=problem)))
     return out, problems, first
 
 
@@ -557,7 +567,7 @@ def _compact_profile(doc: dict[str, Any]) -> str:
 def read(doc: Any) -> Reading:
     """Every element of ``doc`` that any known encoding carries, by meaning."""
     if not isinstance(doc, dict):
-        return Reading("unknown", [], {}, [], "a credential must be a JSON object")
+        return Reading("unknown", [], {}, [], msg("a credential must be a JSON object"))
     contexts, problems = _substitutes()
     try:
         # Without the proof: its triples live in a named graph the reading never looks at,
@@ -565,14 +575,16 @@ def read(doc: Any) -> Reading:
         quads = read_quads({k: v for k, v in doc.items() if k != "proof"}, contexts)
     except ProofError as exc:
         return Reading(_compact_profile(doc), [], {}, [],
-                       f"its JSON-LD cannot be processed ({exc.message})")
-    notes = [f"The issuer's context {url} could not be used as published: {problems[url]}."
-             " mcred read the elements with a corrected copy." for url in quads.substituted]
-    notes += [f"The context {url} is not known to mcred (contexts are never fetched): the"
-              " terms it defines were not read." for url in quads.unavailable]
+                       msg("its JSON-LD cannot be processed (%(why)s)", why=exc.message))
+    notes = [msg("The issuer's context %(url)s could not be used as published: %(problem)s."
+                 " mcred read the elements with a corrected copy.", url=url,
+                 problem=problems[url]) for url in quads.substituted]
+    notes += [msg("The context %(url)s is not known to mcred (contexts are never fetched): the"
+                  " terms it defines were not read.", url=url) for url in quads.unavailable]
     if quads.undefined:
         shown = ", ".join(quads.undefined[:10]) + (" …" if len(quads.undefined) > 10 else "")
-        notes.append(f"Terms or values no context defines were ignored: {shown}.")
+        notes.append(msg("Terms or values no context defines were ignored: %(terms)s.",
+                         terms=shown))
     graph = Graph(quads.quads)
     applied = [e for e in encodings() if e.applies(graph)]
     found = _finish(_merge([_read_encoding(graph, e) for e in applied]))

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from app.elements.text import CONTROL, text_problem
+from app.messages import N_
 
 ParticipationKey = Literal["online", "onsite", "blended", "hybrid", "work-based", "volunteering"]
 AssessmentKey = Literal["exam", "skill-application", "portfolio", "prior-learning", "project",
@@ -40,6 +41,24 @@ MANDATORY_ELEMENTS = (
 )
 OPTIONAL_ELEMENTS = ("prerequisites", "supervisionAndIdentityVerification", "grade",
                      "integrationStackability", "furtherInformation")
+# What pages call each element (and the other things a credential may say), in English; the
+# pages translate these msgids (app/web/locales).
+ELEMENT_LABELS = {
+    "title": N_("Title"), "awardingBody": N_("Awarding body"),
+    "country": N_("Country of the issuer"), "learner": N_("Learner"),
+    "dateOfIssuing": N_("Date awarded"), "learningOutcomes": N_("Learning outcomes"),
+    "workload": N_("Notional workload"), "level": N_("Level"),
+    "assessmentType": N_("Type of assessment"), "participationForm": N_("Form of participation"),
+    "qualityAssurance": N_("Quality assurance"), "grade": N_("Grade"),
+    "prerequisites": N_("Prerequisites"),
+    "supervisionAndIdentityVerification": N_("Supervision and identity verification"),
+    "integrationStackability": N_("Integration / stackability"),
+    "furtherInformation": N_("Further information"), "description": N_("What it is about"),
+    "learningOutcomeAlignments": N_("Skills (ESCO)"), "criteria": N_("Criteria for the award"),
+    "assessmentDescription": N_("How it was assessed"), "language": N_("Language"),
+    "fieldOfStudy": N_("Field of study"), "components": N_("Made up of"),
+    "validUntil": N_("Valid until"),
+}
 
 # Request field (camelCase) → EU element it carries.
 ELEMENT_OF_FIELD = {

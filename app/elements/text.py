@@ -31,3 +31,18 @@ def text_problem(text: str) -> str | None:
 def displayable(text: str) -> str:
     """``text`` without control and invisible formatting characters, for showing to people."""
     return INVISIBLE.sub("", CONTROL.sub("", text))
+
+
+class Tagged(str):
+    """A text with the language its credential tagged it with (a JSON-LD language map or
+    ``@language``), so a page can mark it ``lang``; otherwise an ordinary ``str``."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> Tagged:
+        self = super().__new__(cls, text)
+        self.lang = lang
+        return self
+
+    def __reduce__(self) -> tuple[type[Tagged], tuple[str, str]]:
+        return (Tagged, (str(self), self.lang))

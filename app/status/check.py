@@ -19,6 +19,7 @@ from typing import Any
 
 from app.cache import FetchCache
 from app.limits import loads_json
+from app.messages import When, join, msg
 from app.outbound import OutboundError, OutboundPolicy, fetch
 from app.proofs.dataintegrity import KeyResolver, ResolvedKey, verify_document
 from app.proofs.errors import ProofError
@@ -66,9 +67,10 @@ class RemoteLists:
             body, _ = fetch(url, self.policy, accept=ACCEPT)
             document = loads_json(body)
         except OutboundError as exc:
-            raise StatusCheckError(f"status list {url} could not be fetched: {exc}") from None
+            raise StatusCheckError(msg("status list %(url)s could not be fetched: %(why)s",
+                                       url=url, why=exc.args[0] if exc.args else exc)) from None
         except ValueError:
-            raise StatusCheckError(f"status list {url} is not JSON") from None
+            raise StatusCheckError(msg("status list %(url)s is not JSON", url=url)) from None
         self._cache.put(url, document)
         return document
 
@@ -102,7 +104,8 @@ def _check_list_proof(url: str, document: dict[str, Any], resolve_key: KeyResolv
     result = verify_document(document, recording)
     if not result.verified:
         first = result.errors[0]
-        raise StatusCheckError(f"the status list's proof fails: {first.code}: {first.message}")
+        raise StatusCheckError(msg("the status list's proof fails: %(code)s: %(why)s",
+                                   code=first.code, why=first.message))
     _VERIFIED_LISTS.put(f"{digest} {url}", tuple(seen))
 
 
@@ -113,7 +116,8 @@ def _moment(document: dict[str, Any], key: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise StatusCheckError(f"the status list's {key} {value!r} is not a date-time") from None
+        raise StatusCheckError(msg("the status list's %(key)s %(value)s is not a date-time",
+                                   key=key, value=repr(value))) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -123,7 +127,8 @@ def _check_expiry(document: dict[str, Any], now: datetime) -> None:
     # be a past moment the verifier asked about.)
     ends = _moment(document, "validUntil")
     if ends is not None and ends < now:
-        raise StatusCheckError(f"the status list expired at {document['validUntil']}")
+        raise StatusCheckError(msg("the status list expired at %(end)s",
+                                   end=When(str(document["validUntil"]))))
 
 
 def _id_of(value: Any) -> Any:
@@ -135,12 +140,13 @@ def _provenance(credential: dict[str, Any], document: dict[str, Any], url: str) 
     warnings = []
     issuer, list_issuer = _id_of(credential.get("issuer")), _id_of(document.get("issuer"))
     if list_issuer != issuer:
-        warnings.append(f"the status list is issued by {list_issuer!r}, not by the credential's"
-                        f" issuer {issuer!r} (the specification allows this: rely on the list"
-                        " only if you trust its issuer)")
+        warnings.append(msg("the status list is issued by %(list_issuer)s, not by the"
+                            " credential's issuer %(issuer)s (the specification allows this:"
+                            " rely on the list only if you trust its issuer)",
+                            list_issuer=repr(list_issuer), issuer=repr(issuer)))
     if document.get("id") != url:
-        warnings.append(f"the status list's id {document.get('id')!r} is not the URL it was"
-                        " fetched from")
+        warnings.append(msg("the status list's id %(id)s is not the URL it was fetched from",
+                            id=repr(document.get("id"))))
     return warnings
 
 
@@ -149,34 +155,38 @@ def _read_entry(credential: dict[str, Any], entry: dict[str, Any], fetch_list: L
     purpose = str(entry.get("statusPurpose"))
     url, raw_index = entry.get("statusListCredential"), entry.get("statusListIndex")
     if not isinstance(url, str) or not isinstance(raw_index, str) or not raw_index.isdigit():
-        return StatusResult(purpose, None, None, None, "malformed status entry")
+        return StatusResult(purpose, None, None, None, msg("malformed status entry"))
     index = int(raw_index)
     if entry.get("statusSize", 1) not in (1, "1"):
         # Multi-bit entries (status messages) are not read as one bit: that would misread.
         return StatusResult(purpose, index, url, None,
-                            f"statusSize {entry.get('statusSize')!r} is not supported")
+                            msg("statusSize %(size)s is not supported",
+                                size=repr(entry.get("statusSize"))))
     try:
         document = fetch_list(url)
         kinds = document.get("type") if isinstance(document, dict) else None
         if "BitstringStatusListCredential" not in (kinds if isinstance(kinds, list) else [kinds]):
-            raise StatusCheckError(f"{url} is not a BitstringStatusListCredential")
+            raise StatusCheckError(msg("%(url)s is not a BitstringStatusListCredential", url=url))
         _check_list_proof(url, document, resolve_key)
         _check_expiry(document, now)
         subject = document.get("credentialSubject") or {}
         if not isinstance(subject, dict):
-            raise StatusCheckError(f"{url} has no BitstringStatusList subject")
+            raise StatusCheckError(msg("%(url)s has no BitstringStatusList subject", url=url))
         purposes = subject.get("statusPurpose")
         if purpose not in (purposes if isinstance(purposes, list) else [purposes]):
-            raise StatusCheckError(f"the status list's purpose is {purposes!r}, not {purpose!r}")
+            raise StatusCheckError(msg("the status list's purpose is %(found)s, not %(wanted)s",
+                                       found=repr(purposes), wanted=repr(purpose)))
         bits = bitstring.decode(subject.get("encodedList", ""), min_bits=0)
         size = len(bits) * 8
-        warnings = [f"the status list has {size} entries, fewer than the {bitstring.MIN_BITS}"
-                    " the specification requires"] if size < bitstring.MIN_BITS else []
+        warnings = [msg("the status list has %(size)s entries, fewer than the %(minimum)s the"
+                        " specification requires", size=size, minimum=bitstring.MIN_BITS)] \
+            if size < bitstring.MIN_BITS else []
         warnings += _provenance(credential, document, url)
         return StatusResult(purpose, index, url, bitstring.get_bit(bits, index),
-                            warning="; ".join(warnings) or None)
+                            warning=join("; ", warnings) if warnings else None)
     except (StatusCheckError, bitstring.BitstringError) as exc:
-        return StatusResult(purpose, index, url, None, str(exc))
+        return StatusResult(purpose, index, url, None,
+                            exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc))
 
 
 def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_key: KeyResolver,
@@ -188,17 +198,19 @@ def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_ke
     if isinstance(entries, list) and len(entries) > MAX_STATUS_ENTRIES:
         # Each entry is a fetch to a URL the submitter chose: no fan-out amplifier.
         return [StatusResult("unknown", None, None, None,
-                             f"{len(entries)} status entries; at most {MAX_STATUS_ENTRIES}"
-                             " are checked, so this credential cannot be checked")]
+                             msg("%(count)s status entries; at most %(maximum)s are checked, so"
+                                 " this credential cannot be checked", count=len(entries),
+                                 maximum=MAX_STATUS_ENTRIES))]
     for entry in entries if isinstance(entries, list) else [entries] * (entries is not None):
         if not isinstance(entry, dict):
             results.append(StatusResult("unknown", None, None, None,
-                                        "a status entry must be a JSON object"))
+                                        msg("a status entry must be a JSON object")))
             continue
         kind = entry.get("type")
         if ENTRY_TYPE not in (kind if isinstance(kind, list) else [kind]):
             results.append(StatusResult(str(kind), None, None, None,
-                                        f"status method {kind!r} is not supported"))
+                                        msg("status method %(kind)s is not supported",
+                                            kind=repr(kind))))
             continue
         results.append(_read_entry(credential, entry, fetch_list, resolve_key, now))
     return results

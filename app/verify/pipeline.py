@@ -16,18 +16,57 @@ from app.elements import vocabularies as vocab
 from app.elements.completeness import ElementCheck
 from app.elements.completeness import check as completeness_check
 from app.elements.extract import Found, Reading, encoding_label, read
+from app.elements.model import ELEMENT_LABELS
+from app.messages import N_, Message, When, and_join, coded, join, msg, when
 from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.proofs.jsonld import shared_parsing
 from app.registry.service import Lookup
 from app.status.check import ListFetcher, StatusResult, check_status
 from app.vcdm.structure import Problem, structure_problems
-from app.verify.scoring import Rubric, score
+from app.verify.scoring import OUTCOME_WORDS, Rubric, score
 
 V1 = "https://www.w3.org/2018/credentials/v1"
 V2 = "https://www.w3.org/ns/credentials/v2"
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 ONSITE = "http://data.europa.eu/snb/learning-assessment/9191af2ed9"
 RegistryLookup = Callable[[str, date], Lookup]
+# Codes the API says as they are and pages say as words.
+ELEMENT_NAMES = {key: coded(key, label) for key, label in ELEMENT_LABELS.items()}
+# A failed signature in plain words, by its stable code; the page adds the library's own
+# (technical, English) message after it.
+PROOF_EXPLAINED = {
+    "INVALID_SIGNATURE": N_("the signature does not match the content: the credential was"
+                            " changed after it was signed"),
+    "MALFORMED_PROOF": N_("the signature is incomplete or malformed"),
+    "UNKNOWN_CRYPTOSUITE": N_("the signature uses a method mcred does not support"),
+    "UNSUPPORTED_PROOF_TYPE": N_("the signature uses a method mcred does not support"),
+    "MALFORMED_MULTIBASE": N_("the signature or the key is not correctly encoded"),
+    "WRONG_PROOF_PURPOSE": N_("the signature was made for another purpose"),
+    "VERIFICATION_METHOD_NOT_AUTHORIZED": N_("the key that signed is not, or no longer,"
+                                             " authorised by the issuer"),
+    "VERIFICATION_METHOD_UNRESOLVABLE": N_("the issuer's key could not be found"),
+    "CONTEXT_NOT_ALLOWED": N_("the credential uses a JSON-LD context mcred does not know, so"
+                              " what was signed cannot be computed"),
+    "JSONLD_DATA_LOSS": N_("part of the credential would be lost in processing, so what was"
+                           " signed cannot be computed"),
+    "INVALID_JSONLD": N_("the credential is not valid JSON-LD, so what was signed cannot be"
+                         " computed"),
+    "PROOF_CONTEXT_MISMATCH": N_("the signature's context does not match the credential's"),
+    "INVALID_DOMAIN_ERROR": N_("the signature was made for another website or service"),
+    "INVALID_CHALLENGE_ERROR": N_("the signature answers another challenge"),
+}
+# A data-model rule a credential breaks, in plain words, by the rule's stable code.
+STRUCTURE_EXPLAINED = {
+    "required": N_("%(field)s is required"), "id-required": N_("%(field)s needs an id"),
+    "not-a-url": N_("%(field)s must be a URL"), "not-an-object": N_("%(field)s must be an object"),
+    "type-required": N_("%(field)s needs a type"),
+    "no-claims": N_("%(field)s says nothing about its subject"),
+    "duplicate-id": N_("%(field)s is listed twice"),
+    "digest-mismatch": N_("%(field)s does not match the resource's digest"),
+    "malformed-digest": N_("%(field)s is not a usable digest"),
+}
+_ENTRY_STATUS = {"active": coded("active", N_("active")),
+                 "suspended": coded("suspended", N_("suspended"))}
 
 
 @dataclass
@@ -143,9 +182,9 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
-OB2_MESSAGE = ("an Open Badges 2.0 assertion, not a verifiable credential: it carries no "
-               "signature that can be checked here; ask the issuer for the Open Badges 3.0 "
-               "credential")
+OB2_MESSAGE = msg("an Open Badges 2.0 assertion, not a verifiable credential: it carries no"
+                  " signature that can be checked here; ask the issuer for the Open Badges 3.0"
+                  " credential")
 
 
 def _is_open_badges_2(doc: dict[str, Any], contexts: list[Any]) -> bool:
@@ -162,23 +201,31 @@ def _format(doc: Any) -> Check:
     the data model's structure rules (app.vcdm, the same the issuer applies), each problem
     named by its field in ``details.errors``."""
     if not isinstance(doc, dict):
-        return Check("format", "failed", "a credential must be a JSON object")
+        return Check("format", "failed", msg("a credential must be a JSON object"))
     contexts = _list(doc.get("@context"))
     if _is_open_badges_2(doc, contexts):
         return Check("format", "failed", OB2_MESSAGE, {"code": "open-badges-2"})
     if not contexts or contexts[0] not in (V1, V2):
-        return Check("format", "failed", "@context must start with the VC 2.0 (or 1.1) context")
+        return Check("format", "failed",
+                     msg("@context must start with the VC 2.0 (or 1.1) context"))
     version = "2.0" if contexts[0] == V2 else "1.1"
     problems = [] if "VerifiableCredential" in _list(doc.get("type")) else [Problem(
-        "type", "type lacks VerifiableCredential", "type-required")]
+        "type", msg("type lacks VerifiableCredential"), "type-required")]
     # Status entries are the status check's to read: one it cannot read is "could not be
     # checked" there, which fails the credential as surely and names the entry.
     problems += structure_problems(doc, version, with_status=False)
     if problems:
-        return Check("format", "failed", "; ".join(p.message for p in problems),
+        return Check("format", "failed", join("; ", (_structure(p) for p in problems)),
                      {"errors": [p.to_json() for p in problems]})
-    return Check("format", "passed", f"a VC Data Model {version} credential",
+    return Check("format", "passed", msg("a VC Data Model %(version)s credential", version=version),
                  {"dataModel": version})
+
+
+def _structure(problem: Problem) -> Message:
+    if isinstance(problem.message, Message):
+        return problem.message
+    return Message.explained(problem.message, STRUCTURE_EXPLAINED.get(
+        problem.code, N_("%(field)s breaks a rule of the VC data model")), field=problem.field)
 
 
 @dataclass(frozen=True)
@@ -196,18 +243,22 @@ def _proof(doc: dict[str, Any], ctx: VerifyContext,
                              domain=expect.domain, challenge=expect.challenge)
     if not result.verified:
         first = result.errors[0]
-        return Check("proof", "failed", first.message, {"code": first.code}), result
+        said = first.message if isinstance(first.message, Message) else Message.explained(
+            first.message, PROOF_EXPLAINED.get(first.code, N_("the signature could not be"
+                                                              " checked")))
+        return Check("proof", "failed", said, {"code": first.code}), result
     issuer = _issuer_id(doc)
     controllers = {p.key.controller for p in result.proofs if p.key}
     if controllers != {issuer}:
-        return Check("proof", "failed", f"signed by {', '.join(sorted(controllers))}, but the"
-                     f" issuer is {issuer}", {"code": "ISSUER_MISMATCH"}), result
+        return Check("proof", "failed", msg("signed by %(signers)s, but the issuer is %(issuer)s",
+                                            signers=", ".join(sorted(controllers)), issuer=issuer),
+                     {"code": "ISSUER_MISMATCH"}), result
     retired = _made_after_retirement(result)
     if retired is not None:
         return retired, result
     suites = sorted({p.proof.get("cryptosuite") or p.proof.get("type") for p in result.proofs})
-    return Check("proof", "passed", f"signature verifies ({', '.join(suites)}) with a key of "
-                 f"{issuer}"), result
+    return Check("proof", "passed", msg("signature verifies (%(suites)s) with a key of %(issuer)s",
+                                        suites=", ".join(suites), issuer=issuer)), result
 
 
 def _made_after_retirement(result: VerificationResult) -> Check | None:
@@ -222,10 +273,13 @@ def _made_after_retirement(result: VerificationResult) -> Check | None:
         created = _parse_time(p.proof.get("created"))
         if created is None or created > p.key.retired_at:
             retired = p.key.retired_at.isoformat().replace("+00:00", "Z")
-            when = (f"this proof was created later, at {p.proof['created']}" if created
-                    else "this proof has no created time to show it came first")
-            return Check("proof", "failed", f"signed with {p.key.id}, which a newer key replaced"
-                         f" at {retired}; {when}", {"code": "KEY_RETIRED"})
+            why = (msg("this proof was created later, at %(created)s",
+                       created=When(str(p.proof["created"]))) if created
+                   else msg("this proof has no created time to show it came first"))
+            return Check("proof", "failed", msg("signed with %(key)s, which a newer key replaced at"
+                                                " %(retired)s; %(when)s", key=p.key.id,
+                                                retired=When(retired), when=why),
+                         {"code": "KEY_RETIRED"})
     return None
 
 
@@ -242,38 +296,52 @@ def _registry(doc: dict[str, Any], ctx: VerifyContext) -> tuple[Check, Lookup]:
     issued = _issued_on(doc) or datetime.now(UTC).date()
     found = ctx.registry(issuer, issued)
     if found.entry is None:
-        return Check("registry", "failed", f"{issuer} is not in the trusted issuer registry"), found
+        return Check("registry", "failed", msg("%(issuer)s is not in the trusted issuer registry",
+                                               issuer=issuer)), found
     if not found.trusted:
-        return Check("registry", "failed",
-                     f"{found.entry.legal_name} is {found.entry.status} in the registry"), found
+        return Check("registry", "failed", msg("%(name)s is %(status)s in the registry",
+                                               name=found.entry.legal_name,
+                                               status=_ENTRY_STATUS.get(found.entry.status,
+                                                                        found.entry.status))), found
     if not found.qa_valid:
-        return Check("registry", "failed", f"{found.entry.legal_name} had no quality assurance"
-                     f" valid on the issuance date {issued}"), found
-    return Check("registry", "passed", f"{found.entry.legal_name} is trusted, with quality"
-                 f" assurance valid on {issued}"), found
+        return Check("registry", "failed", msg("%(name)s had no quality assurance valid on the"
+                                               " issuance date %(date)s",
+                                               name=found.entry.legal_name,
+                                               date=when(issued))), found
+    return Check("registry", "passed", msg("%(name)s is trusted, with quality assurance valid on"
+                                           " %(date)s", name=found.entry.legal_name,
+                                           date=when(issued))), found
 
 
 def _status(doc: dict[str, Any], ctx: VerifyContext,
             now: datetime) -> tuple[Check, list[StatusResult]]:
     if not _list(doc.get("credentialStatus")):  # absent, null or []: nothing to check
-        return Check("status", "skipped", "the credential has no status entry"), []
+        return Check("status", "skipped", msg("the credential has no status entry")), []
     results = check_status(doc, ctx.fetch_status_list, ctx.resolver.resolve_key, now)
     details: dict[str, Any] = {"entries": [r.to_json() for r in results]}
     warnings = list(dict.fromkeys(r.warning for r in results if r.warning))
     if warnings:
         details["warnings"] = warnings
-    note = f" ({'; '.join(warnings)})" if warnings else ""
-    words = {"revocation": "revoked", "suspension": "suspended"}
-    flagged = [words.get(r.purpose, f"{r.purpose} flag set") for r in results if r.set]
-    unchecked = [str(r.error) for r in results if r.set is None]
+    words = {"revocation": msg("revoked"), "suspension": msg("suspended")}
+    flagged = [words.get(r.purpose) or msg("%(purpose)s flag set", purpose=r.purpose)
+               for r in results if r.set]
+    unchecked = [r.error or "" for r in results if r.set is None]
     if flagged or unchecked:
         # A known revocation is said even when another entry could not be checked.
-        said = [" and ".join(flagged)] if flagged else []
-        said += ["status could not be checked: " + "; ".join(unchecked)] if unchecked else []
-        return Check("status", "failed", "; ".join(said) + note, details), results
+        said: list[Message] = [and_join(flagged)] if flagged else []
+        said += [msg("status could not be checked: %(why)s", why=join("; ", unchecked))] \
+            if unchecked else []
+        return Check("status", "failed", _noted(join("; ", said), warnings), details), results
     if not results:  # never "not revoked" without having read a bit
-        return Check("status", "failed", "status could not be checked", details), results
-    return Check("status", "passed", "not revoked or suspended" + note, details), results
+        return Check("status", "failed", msg("status could not be checked"), details), results
+    return Check("status", "passed", _noted(msg("not revoked or suspended"), warnings),
+                 details), results
+
+
+def _noted(text: Message, warnings: list[Any]) -> Message:
+    """``text`` with the caveats in brackets, "valid at … (caveat; caveat)"."""
+    return msg("%(text)s (%(notes)s)", text=text, notes=join("; ", warnings)) if warnings \
+        else text
 
 
 def _validity(doc: dict[str, Any], now: datetime) -> Check:
@@ -281,27 +349,33 @@ def _validity(doc: dict[str, Any], now: datetime) -> Check:
         "issuanceDate" not in doc else ("issuanceDate", "expirationDate")
     start, end = doc.get(start_key), doc.get(end_key)
     (begins, start_zoneless), (ends, end_zoneless) = _read_time(start), _read_time(end)
-    problems = [f"{key} is not a valid date-time" for key, value, moment in
+    problems = [msg("%(key)s is not a valid date-time", key=key) for key, value, moment in
                 ((start_key, start, begins), (end_key, end, ends))
                 if value is not None and moment is None]
     if problems:
-        return Check("validity", "failed", "; ".join(problems))
+        return Check("validity", "failed", join("; ", problems))
     if begins and ends and ends < begins:
         # 2.0 §4.9: validUntil "MUST express a point in time that is temporally the same or
         # later than" validFrom; a 1.1 expirationDate before its issuanceDate is as void.
-        return Check("validity", "failed", f"{end_key} {end} is before {start_key} {start}")
+        return Check("validity", "failed", msg("%(end_key)s %(end)s is before %(start_key)s"
+                                               " %(start)s", end_key=end_key, end=end,
+                                               start_key=start_key, start=start))
     # Not a check status of its own: "warning" would make a sound credential unverified.
-    warnings = [f"{key} {value} has no time zone; it was read as UTC" for key, value, zoneless
+    warnings = [msg("%(key)s %(value)s has no time zone; it was read as UTC", key=key,
+                    value=value) for key, value, zoneless
                 in ((start_key, start, start_zoneless), (end_key, end, end_zoneless)) if zoneless]
     details: dict[str, Any] = {"warnings": warnings} if warnings else {}
-    note = f" ({'; '.join(warnings)})" if warnings else ""
-    when = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    at = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if begins and begins > now:
-        return Check("validity", "failed",
-                     f"not yet valid: valid from {start} (checked at {when}){note}", details)
+        return Check("validity", "failed", _noted(msg(
+            "not yet valid: valid from %(start)s (checked at %(when)s)", start=When(start),
+            when=When(at)), warnings), details)
     if ends and ends < now:
-        return Check("validity", "failed", f"expired at {end} (checked at {when}){note}", details)
-    return Check("validity", "passed", f"valid at {when}{note}", details)
+        return Check("validity", "failed", _noted(msg(
+            "expired at %(end)s (checked at %(when)s)", end=When(end), when=When(at)), warnings),
+            details)
+    return Check("validity", "passed", _noted(msg("valid at %(when)s", when=When(at)), warnings),
+                 details)
 
 
 def _usable(found: dict[str, Found], elements: list[ElementCheck]) -> dict[str, Any]:
@@ -352,15 +426,18 @@ def _facts(usable: dict[str, Any], proof: Check, registry: Lookup,
 
 def _reading_check(reading: Reading) -> Check:
     if reading.failed:
-        return Check("reading", "failed", f"the EU elements could not be read: {reading.failed}")
-    read_as = " + ".join(encoding_label(e) for e in reading.encodings if e != "vc") or \
-        encoding_label("vc")
+        return Check("reading", "failed", msg("the EU elements could not be read: %(why)s",
+                                              why=reading.failed))
+    # The encodings' names are in the catalogues (babel.cfg: elements/encodings/*.json).
+    read_as = join(" + ", (msg(encoding_label(e)) for e in reading.encodings if e != "vc")) \
+        if [e for e in reading.encodings if e != "vc"] else msg(encoding_label("vc"))
     details: dict[str, Any] = {"encodings": reading.encodings}
     if reading.notes:
         details["notes"] = reading.notes
-        return Check("reading", "warning", f"read as {read_as}; " + " ".join(reading.notes),
+        return Check("reading", "warning", msg("read as %(encodings)s; %(notes)s",
+                                               encodings=read_as, notes=join(" ", reading.notes)),
                      details)
-    return Check("reading", "passed", f"read as {read_as}", details)
+    return Check("reading", "passed", msg("read as %(encodings)s", encodings=read_as), details)
 
 
 def _explain_broken_context(proof: Check, reading: Reading) -> Check:
@@ -368,9 +445,10 @@ def _explain_broken_context(proof: Check, reading: Reading) -> Check:
     broken = [n for n in reading.notes if "could not be used as published" in n]
     if proof.status == "failed" and broken and proof.details.get("code") in (
             "CONTEXT_NOT_ALLOWED", "INVALID_JSONLD"):
-        return Check("proof", "failed", "the signature cannot be checked: the issuer's JSON-LD"
-                     " context is not valid JSON-LD, so no conforming processor can compute"
-                     " what was signed (the elements were read with a corrected copy)",
+        return Check("proof", "failed", msg("the signature cannot be checked: the issuer's"
+                                            " JSON-LD context is not valid JSON-LD, so no"
+                                            " conforming processor can compute what was signed"
+                                            " (the elements were read with a corrected copy)"),
                      proof.details)
     return proof
 
@@ -401,13 +479,17 @@ def _verify(doc: Any, ctx: VerifyContext, now: datetime | None,
     elements = completeness_check(found, reading.failed)
     failures = [e.element for e in elements if e.mandatory and e.status != "present"]
     completeness = Check("completeness", "failed" if failures else "passed",
-                         f"missing or malformed: {', '.join(failures)}" if failures
-                         else "all 11 mandatory EU elements present and well formed")
+                         msg("missing or malformed: %(elements)s",
+                             elements=join(", ", (ELEMENT_NAMES.get(e, e) for e in failures)))
+                         if failures else
+                         msg("all 11 mandatory EU elements present and well formed"))
     onsite_only = "participationForm" in found and found["participationForm"].value == [ONSITE]
     facts = _facts(_usable(found, elements), proof, lookup, status_check)
     result = score(facts, ctx.rubric, onsite_only)
     score_check = Check("score", "passed" if result["trafficLight"] == "green" else "warning",
-                        f"{result['outcome']}: {result['because']}")
+                        msg("%(outcome)s: %(because)s",
+                            outcome=OUTCOME_WORDS.get(result["outcome"], result["outcome"]),
+                            because=result["because"]))
     return Report([fmt, _reading_check(reading), proof, registry_check, status_check, validity,
                    completeness, score_check], profile, summary, lookup.to_json(),
                   [e.to_json() for e in elements], result, reading.encodings, found)

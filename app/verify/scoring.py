@@ -15,9 +15,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.messages import N_, coded, msg
+
 CRITERIA = ("qualityAssurance", "verification", "level", "learningOutcomes", "workload",
             "assessment", "identification")
 BUILTIN_RUBRICS = Path(__file__).resolve().parent / "rubrics"
+# The outcome as the check message says it: its code in the API, its name on a page.
+OUTCOME_WORDS = {"recognisable": msg("recognisable"),
+                 "context-dependent": msg("context-dependent"),
+                 "not-recognisable": coded("not-recognisable", N_("not recognisable"))}
 OUTCOMES = {
     "green": ("recognisable",
               "recognisable in line with the Lisbon Recognition Convention"),
@@ -98,23 +104,27 @@ def score(facts: dict[str, bool], rubric: Rubric, onsite_only: bool = False) -> 
         criterion = rubric.criteria[name]
         if onsite_only and name in rubric.skip_when_onsite_only:
             results.append(CriterionScore(name, None, "grey", 0,
-                                          "not applicable to on-site learning", []))
+                                          msg("not applicable to on-site learning"), []))
             continue
-        rule = next(r for r in [*criterion.rules, Rule(level=0, when=[], reason="no rule met")]
+        rule = next(r for r in [*criterion.rules, Rule(level=0, when=[], reason=N_("no rule met"))]
                     if all(facts.get(f, False) for f in r.when))
+        # The built-in rubrics' reasons are in the catalogues (scripts/babel_json.py).
         results.append(CriterionScore(name, rule.level, _colour(rule.level), criterion.weight,
-                                      rule.reason, [f for f in rule.when if facts.get(f)]))
+                                      msg(rule.reason), [f for f in rule.when if facts.get(f)]))
     applicable = [r for r in results if r.level is not None]
     total = sum(r.weight for r in applicable) or 1.0
     low = sum(r.weight for r in applicable if (r.level or 0) <= 1)
     if any(r.criterion in rubric.gatekeepers and r.level == 0 for r in applicable):
-        light, why = "red", "a gatekeeping criterion (quality assurance or verification) scored 0"
+        light, why = "red", msg("a gatekeeping criterion (quality assurance or verification)"
+                                " scored 0")
     elif all((r.level or 0) >= rubric.green_minimum for r in applicable):
-        light, why = "green", f"every applicable criterion scored {rubric.green_minimum} or more"
+        light, why = "green", msg("every applicable criterion scored %(minimum)s or more",
+                                  minimum=rubric.green_minimum)
     elif low / total >= rubric.red_share:
-        light, why = "red", f"{low:g} of {total:g} weighted criteria scored 1 or less"
+        light, why = "red", msg("%(low)s of %(total)s weighted criteria scored 1 or less",
+                                low=format(low, "g"), total=format(total, "g"))
     else:
-        light, why = "orange", "some criteria scored 1 or less"
+        light, why = "orange", msg("some criteria scored 1 or less")
     outcome, advice = OUTCOMES[light]
     weighted = sum(r.weight * (r.level or 0) for r in applicable) / (3 * total)
     return {"rubric": rubric.name, "trafficLight": light, "outcome": outcome, "advice": advice,

@@ -36,6 +36,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app.elements.text import displayable
 from app.limits import loads_json
+from app.messages import msg
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -115,7 +116,7 @@ def _iter_png_chunks(png: bytes) -> Iterator[tuple[bytes, bytes, int, int]]:
     png = bytes(png)
     _check_size(len(png), "PNG image")
     if not png.startswith(PNG_SIGNATURE):
-        raise ValueError("not a PNG image (bad signature)")
+        raise ValueError(msg("not a PNG image (bad signature)"))
     pos = len(PNG_SIGNATURE)
     first = True
     while True:
@@ -193,7 +194,8 @@ def extract_png(png: bytes) -> str:
             if not text:
                 raise ValueError("the openbadgecredential iTXt chunk is empty")
             return text
-    raise ValueError("PNG has no Open Badges 3.0 credential (no openbadgecredential iTXt chunk)")
+    raise ValueError(msg("PNG has no Open Badges 3.0 credential (no openbadgecredential iTXt"
+                         " chunk)"))
 
 
 # -- SVG ----------------------------------------------------------------------------------------
@@ -316,7 +318,8 @@ def extract_svg(svg: str) -> str:
     root = _parse_svg_bytes(_svg_bytes(svg))
     element = next(root.iter(f"{{{OB_NS}}}credential"), None)
     if element is None:
-        raise ValueError("SVG has no Open Badges 3.0 credential (no openbadges:credential element)")
+        raise ValueError(msg("SVG has no Open Badges 3.0 credential (no openbadges:credential"
+                             " element)"))
     verify = (element.get("verify") or "").strip()
     text = verify or "".join(element.itertext()).strip()
     if not text:
@@ -335,10 +338,10 @@ def extract(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("unsupported image: expected a PNG or an SVG") from None
+        raise ValueError(msg("unsupported image: expected a PNG or an SVG")) from None
     if text.lstrip().startswith("<") and _SVG_ROOT_RE.search(text):
         return extract_svg(text)
-    raise ValueError("unsupported image: expected a PNG or an SVG")
+    raise ValueError(msg("unsupported image: expected a PNG or an SVG"))
 
 
 # -- generated badge images ---------------------------------------------------------------------

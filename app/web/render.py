@@ -6,20 +6,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from app.errors import ProblemError, http_problem, prefers_html
 from app.limits import inline_scripts, script_hashes
-from app.web.i18n import pick_language, reader_locale, translator
+from app.messages import Message, When
+from app.web import labels
+from app.web.i18n import LANGUAGES, Reader, language_name, reader, translations
 from app.web.present import day, verdict
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
 # Addresses in a credential's texts become links, but only http(s) ones: never javascript:,
 # data: or any other scheme a foreign credential might carry. Trailing punctuation stays text.
 _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))")
@@ -36,27 +38,83 @@ def linked(text: object) -> Markup:
     return Markup("").join(out)
 
 
-_env.globals["verdict"] = verdict
-_env.filters["day"] = day
-_env.filters["linked"] = linked
+def _said(value: object, who: Reader) -> Markup:
+    """A message as HTML in the reader's language: its parameters translated in turn, a
+    technical detail kept in English after its plain-words explanation and marked
+    ``lang="en"``, and a text no catalogue knows kept as written and marked ``lang="en"``."""
+    if isinstance(value, When):
+        return escape(who.when(value))
+    if not isinstance(value, Message):
+        return escape(str(value))
+    if value.parts is None and who.lang != "en" and not who.knows(value.template):
+        return Markup('<span lang="en">{0}</span>').format(str(value))
+    if value.parts is not None:
+        words = [_said(part, who) for part in value.parts]
+        if value.listing:
+            # The words are escaped already; the pattern around them is CLDR's, escaped too.
+            marks = [f"\x00{n}\x00" for n in range(len(words))]
+            pattern = escape(who.and_list(marks))
+            for mark, word in zip(marks, words, strict=True):
+                pattern = pattern.replace(mark, word)
+            return pattern
+        return escape(value.sep).join(words)
+    text = escape(who.gettext(value.template))
+    if value.params:
+        text = text % {k: _said(v, who) for k, v in value.params.items()}
+    if value.detailed and who.lang != "en":
+        return Markup('{0} (<span lang="en">{1}</span>)').format(text, str(value))
+    return text if not value.detailed else escape(str(value))
 
-# Texts of the error page (en, de), kept with it.
-ERROR_TEXTS = {
-    "en": {"retry": "Please try again in a moment.", "back": "Go to the verification page",
-           "code": "Error code"},
-    "de": {"retry": "Bitte versuchen Sie es gleich noch einmal.",
-           "back": "Zur Prüfseite", "code": "Fehlercode"},
-}
+
+@pass_context
+def said(context: Context, value: object) -> Markup:
+    """A text the service says (a check message, a reason, an error) in the page's language.
+    One the catalogues cannot translate (a custom rubric's reason, an outbound error) stays
+    English and is marked ``lang="en"``, so a screen reader reads it in an English voice."""
+    who: Reader = context["reader"]
+    if value is None:
+        return Markup("")
+    if who.lang != "en" and not isinstance(value, Message):
+        return Markup('<span lang="en">{0}</span>').format(str(value))
+    return _said(value, who)
+
+
+def _environment(language: str) -> Environment:
+    """The pages' Jinja2 environment for one language: jinja2.ext.i18n with that language's
+    catalogue (one environment per language, so no request changes another's translations)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
+                      extensions=["jinja2.ext.i18n"])
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks may wrap freely
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(verdict=verdict, labels=labels, LANGUAGES=LANGUAGES,
+                       language_name=language_name)
+    env.filters.update(day=day, linked=linked, said=said)
+    return env
+
+
+_ENVIRONMENTS = {language: _environment(language) for language in LANGUAGES}
+
+
+def _switcher(request: Request, current: str) -> list[dict[str, object]]:
+    """The language switcher's links: this page's address with ``?lang=`` set (other query
+    parameters kept), so it works without JavaScript."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return [{"lang": code, "name": language_name(code), "current": code == current,
+             "href": request.url.path + "?" + urlencode([*query, ("lang", code)])}
+            for code in LANGUAGES]
 
 
 def _render(request: Request, template: str, status: int, **context: Any) -> HTMLResponse:
-    lang = pick_language(request.headers.get("accept-language"),
-                         request.query_params.get("lang"))
-    locale = reader_locale(request.headers.get("accept-language"), lang)
-    html = _env.get_template(template).render(lang=lang, locale=locale, t=translator(lang),
-                                              **context)
+    chosen = request.query_params.get("lang")
+    who = reader(request.headers.get("accept-language"), chosen)
+    # A language picked with ?lang= stays picked across the page's own forms and links.
+    keep = f"?lang={who.lang}" if chosen in LANGUAGES else ""
+    html = _ENVIRONMENTS[who.lang].get_template(template).render(
+        lang=who.lang, locale=who.locale, reader=who, keep_lang=keep,
+        languages=_switcher(request, who.lang), **context)
     return HTMLResponse(html, status_code=status,
-                        headers={"Content-Language": lang, "Vary": "Accept-Language, Accept"})
+                        headers={"Content-Language": who.lang,
+                                 "Vary": "Accept-Language, Accept"})
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -69,11 +127,11 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 
 
 def error_page(request: Request, problem: ProblemError) -> HTMLResponse:
-    """The site's error page for a problem (what browsers get instead of problem+json)."""
-    lang = pick_language(request.headers.get("accept-language"),
-                         request.query_params.get("lang"))
-    response = _render(request, "error.html", problem.status,
-                       problem=problem.body(request.url.path), texts=ERROR_TEXTS[lang])
+    """The site's error page for a problem (what browsers get instead of problem+json); its
+    title is translated where the catalogues know it (labels.PROBLEM_TITLES)."""
+    body = problem.body(request.url.path)
+    body["title"] = Message(str(body["title"]))
+    response = _render(request, "error.html", problem.status, problem=body)
     for name, value in (problem.headers or {}).items():
         response.headers[name] = value
     return response

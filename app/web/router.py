@@ -25,13 +25,14 @@ from app.errors import ProblemError
 from app.images import service as images
 from app.images.models import ImageRecord
 from app.limits import loads_json
+from app.messages import N_, Message, msg
 from app.outbound import OutboundError, fetch, outbound_policy
 from app.verify.context import build_context
 from app.verify.holder import email_match
 from app.verify.pipeline import Report, verify_credential
 from app.verify.scoring import RubricError
 from app.web import baking
-from app.web.i18n import pick_language, reader_locale, translator
+from app.web.i18n import Reader, reader
 from app.web.present import day, linkedin_url, moment, rows, summary
 from app.web.render import page, wants_html
 
@@ -176,10 +177,10 @@ def _status_changed(session: Session, record: Any) -> tuple[str, str] | None:
     return event.action.removeprefix("credential."), event.at.date().isoformat()
 
 
-def _reader(request: Request) -> tuple[Any, str]:
-    """The page's texts and the reader's locale for dates."""
-    lang = pick_language(request.headers.get("accept-language"), request.query_params.get("lang"))
-    return translator(lang), reader_locale(request.headers.get("accept-language"), lang)
+def _reader(request: Request) -> tuple[Reader, str]:
+    """Who reads the page (its language) and the reader's locale for dates."""
+    who = reader(request.headers.get("accept-language"), request.query_params.get("lang"))
+    return who, who.locale
 
 
 def _download(body: bytes | str, media_type: str, filename: str) -> Response:
@@ -389,18 +390,23 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
         document = loads_json(body)
     except (OutboundError, ValueError) as exc:
         slug = "fetch-refused" if isinstance(exc, OutboundError) else "not-json"
-        message = str(exc) if isinstance(exc, OutboundError) \
-            else f"{url} did not return usable JSON: {exc}"
+        message = _reason(exc) if isinstance(exc, OutboundError) else \
+            msg("%(url)s did not return usable JSON: %(reason)s", url=url, reason=_reason(exc))
         if wants_html(request):
             return page(request, "verify.html", status=422, error=message, url=url)
         raise ProblemError(422, slug, "Credential could not be fetched", message) from None
     except ProblemError as exc:
         if wants_html(request) and exc.status == 404:
             return page(request, "verify.html", status=404, url=url,
-                        error=f"{url}: no credential is shared at this link (it was never "
-                              "issued here, or the learner turned it off)")
+                        error=msg("%(url)s: no credential is shared at this link (it was"
+                                  " never issued here, or the learner turned it off)", url=url))
         raise
     return _verify_page(request, svc, document, rubric, source=url)
+
+
+def _reason(exc: Exception) -> str:
+    """An exception's message as raised: a Message stays one, so the page can translate it."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 def _own_share_link(base_url: str, url: str) -> tuple[str, str] | None:
@@ -427,12 +433,15 @@ async def verify_form(request: Request, credential: str = Form(""),
         if file is not None and file.filename:
             data = await file.read(UPLOAD_LIMIT + 1)
             if len(data) > UPLOAD_LIMIT:
-                raise ValueError("the file is larger than 5 MB")
+                raise ValueError(msg("the file is larger than 5 MB"))
             text = data.decode("utf-8") if data.lstrip()[:1] in (b"{", b"[") \
                 else baking.extract(data)
         if not text:
-            raise ValueError("paste a credential or choose a file")
+            raise ValueError(msg("paste a credential or choose a file"))
         document = loads_json(text)
+    except json.JSONDecodeError as exc:  # Python's own words, after ours
+        return page(request, "verify.html", status=400, pasted=credential, error=Message.explained(
+            str(exc), N_("this is not valid JSON: paste the whole credential")))
     except (ValueError, UnicodeDecodeError) as exc:
-        return page(request, "verify.html", status=400, error=str(exc), pasted=credential)
+        return page(request, "verify.html", status=400, error=_reason(exc), pasted=credential)
     return _verify_page(request, svc, document, rubric or "default", pasted=text, email=email)

@@ -92,8 +92,11 @@ def test_german_by_accept_language(client: TestClient, shared: dict) -> None:
     assert response.headers["content-language"] == "de"
     assert '<html lang="de">' in response.text
     assert "Verifiziert" in response.text and "Lernergebnisse" in response.text
+    french = client.get(shared["path"], headers={"Accept": "text/html",
+                                                 "Accept-Language": "fr, en;q=0.8"})
+    assert '<html lang="fr">' in french.text and "Vérifiée" in french.text
     english = client.get(shared["path"], headers={"Accept": "text/html",
-                                                  "Accept-Language": "fr, en;q=0.8"})
+                                                  "Accept-Language": "es, en;q=0.8"})
     assert '<html lang="en">' in english.text
 
 

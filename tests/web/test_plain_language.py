@@ -64,8 +64,10 @@ def test_german_dates_and_ratings(client: TestClient, shared: dict) -> None:
 def test_on_site_not_presential() -> None:
     onsite = PARTICIPATION_MODES["onsite"].uri
     found = {"participationForm": Found([onsite], "participationForm")}
-    assert rows(found, translator("en")) == [("participationForm", "On site")]
-    assert rows(found, translator("de")) == [("participationForm", "Vor Ort")]
+    assert rows(found, translator("en")) == [("participationForm", "On site", None)]
+    assert rows(found, translator("de")) == [("participationForm", "Vor Ort", None)]
+    assert rows(found, translator("fr")) == [("participationForm", "Sur place", None)]
+    assert rows(found, translator("nl")) == [("participationForm", "Ter plaatse", None)]
 
 
 def test_dates_follow_the_locale() -> None:

@@ -57,7 +57,7 @@ def test_page_offers_both_renderings(client: TestClient, issued: dict) -> None:
         assert f'href="https://mcred.test{href}"' in anchor, testid
         assert f'data-testid="{testid}">{label}</a>' in html, testid
     # the page shows (and verifies) the OBv3 rendering
-    assert 'data-testid="title">Data Literacy for Public Administration<' in html
+    assert 'data-testid="title" lang="en">Data Literacy for Public Administration<' in html
     assert '<span class="pill passed">Verified</span>' in html
 
 

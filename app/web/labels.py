@@ -1,0 +1,70 @@
+"""The English names of things the pages look up by key (an element, a check, a rating…),
+marked for extraction: the templates translate them with ``_()`` (criteria with the
+``criterion`` context, since "Verification" names a criterion and the list of checks)."""
+
+from __future__ import annotations
+
+from app.elements.model import ELEMENT_LABELS
+from app.messages import N_, NP_
+
+ELEMENTS = ELEMENT_LABELS
+CHECKS = {
+    "format": N_("Credential format"), "proof": N_("Signature"),
+    "registry": N_("Trusted issuer registry"), "status": N_("Revocation status"),
+    "validity": N_("Validity dates"), "completeness": N_("EU standard elements"),
+    "score": N_("Recognition"), "reading": N_("How it was read"),
+}
+CHECK_STATUS = {"passed": N_("passed"), "failed": N_("failed"), "warning": N_("attention"),
+                "skipped": N_("not applicable")}
+ELEMENT_STATUS = {"present": N_("present"), "missing": N_("missing"),
+                  "malformed": N_("malformed")}
+HEADLINES = {"verified": N_("Verified"), "failed": N_("Not verified"),
+             "untrusted": N_("Genuine, but the issuer is not in the trusted registry")}
+CRITERIA = {
+    "qualityAssurance": NP_("criterion", "Quality assurance"),
+    "verification": NP_("criterion", "Verification"), "level": NP_("criterion", "Level"),
+    "learningOutcomes": NP_("criterion", "Learning outcomes"),
+    "workload": NP_("criterion", "Workload"), "assessment": NP_("criterion", "Assessment"),
+    "identification": NP_("criterion", "Identification of the learner"),
+}
+RATINGS = {3: N_("Strong"), 2: N_("Sufficient"), 1: N_("Weak"), 0: N_("Missing"),
+           None: N_("Does not apply")}
+OUTCOMES = {"recognisable": N_("Recognisable"), "context-dependent": N_("Context-dependent"),
+            "not-recognisable": N_("Not recognisable")}
+ADVICE = {
+    "green": N_("Recognisable in line with the Lisbon Recognition Convention: you can"
+                " recognise it like comparable learning."),
+    "orange": N_("What to do: check the criteria rated weak or missing below against what you"
+                 " need; ask the issuer for details or use recognition of prior learning."),
+    "red": N_("What to do: do not recognise it as it stands; ask for a further assessment or"
+              " recognition of prior learning."),
+}
+VERDICTS = {
+    "altered": N_("Altered after signing — do not rely on it"),
+    "unverifiable": N_("The signature could not be checked — do not rely on it"),
+    "malformed": N_("Not a valid credential — do not rely on it"),
+    "open-badges-2": N_("An Open Badges 2.0 badge, not a verifiable credential — ask the"
+                        " issuer for its Open Badges 3.0 version"),
+    "revoked": N_("Revoked by the issuer — no longer valid"),
+    "suspended": N_("Suspended by the issuer — not valid at the moment"),
+    "revoked_on": N_("Revoked on %(date)s — no longer valid"),
+    "suspended_on": N_("Suspended since %(date)s — not valid at the moment"),
+    "status-unknown": N_("Whether it was revoked could not be checked"),
+    "expired": N_("Expired on %(date)s"),
+    "not-yet-valid": N_("Not yet valid: valid from %(date)s"),
+    "bad-dates": N_("Its validity dates are not usable"),
+    "failed": N_("Could not be verified"),
+}
+HOLDER = {
+    "match": N_("Matches: the credential was issued to this e-mail address"),
+    "no-match": N_("Does not match the e-mail address the credential was issued to"),
+    "none": N_("The credential names no e-mail address to compare with"),
+}
+# Problem titles a browser can meet on the public pages; any other stays as the API says it.
+PROBLEM_TITLES = (
+    N_("Not found"), N_("Bad request"), N_("Invalid request"), N_("Unknown rubric"),
+    N_("Request body too large"), N_("JSON nested too deeply"), N_("Not acceptable"),
+    N_("Internal server error"), N_("Database unavailable"), N_("Method not allowed"),
+    N_("Unsupported media type"), N_("Too many outbound fetches in progress"),
+    N_("Credential could not be fetched"), N_("Forbidden"), N_("Authentication required"),
+)
