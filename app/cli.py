@@ -129,6 +129,7 @@ def _trust_demo_issuer(session, base_url: str) -> None:  # type: ignore[no-untyp
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app import serving
     from app.main import create_app, start_background
 
     settings = _load_settings()
@@ -148,8 +149,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.environ["MCRED_INPROCESS_WORKER"] = "false"
     os.environ["MCRED_REGISTRY_REFRESH_SECONDS"] = "0"
     try:
-        uvicorn.run("app.main:app_from_environment", factory=True, workers=workers,
-                    timeout_graceful_shutdown=10, **options)
+        if serving.supported():
+            serving.serve(args.host, args.port, workers,
+                          {k: v for k, v in options.items() if k not in ("host", "port")}
+                          | {"timeout_graceful_shutdown": 10})
+        else:  # no SO_REUSEPORT: uvicorn's workers, sharing one socket
+            uvicorn.run("app.main:app_from_environment", factory=True, workers=workers,
+                        timeout_graceful_shutdown=10, **options)
     finally:
         stop()
 

@@ -170,3 +170,28 @@ def test_serve_with_two_workers_runs_the_bulk_worker_once(
                 break
             time.sleep(0.2)
         assert status["done"] and status["issued"] == 5, status
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_a_worker_that_dies_is_replaced_and_both_share_the_port(
+        settings: Settings, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    with serving(settings, tmp_path, "--workers", "2") as (http, process):
+        deadline = time.monotonic() + 30
+        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first = _children(process.pid)
+        assert len(first) == 2
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = _children(process.pid)
+            if len(now) == 2 and first[0] not in now:
+                break
+            time.sleep(0.1)
+        assert len(now) == 2 and first[0] not in now and first[1] in now
+        for _ in range(10):  # fresh connections, answered whichever worker takes them
+            with httpx.Client(base_url=str(http.base_url), timeout=30) as fresh:
+                assert fresh.get("/health").status_code == 200
