@@ -7,7 +7,7 @@ Also the server's RSS before and after the verify loads. Progress to stderr, tab
 not a test.
 
     .venv/bin/python bench/bench_http.py [--workers 1,2] [--clients 1,8,32] [--seconds 10]
-        [--postgres URL | --sqlite-only]
+        [--postgres URL | --sqlite-only] [--soak SECONDS]
 """
 
 from __future__ import annotations
@@ -182,6 +182,13 @@ def bench(database: str, url: str, workers: int, args: argparse.Namespace,
                               *wrk(f"{base}/credentials/verify", clients, args.seconds,
                                    verify_lua)))
         memory["rss_after_verify_mb"] = rss_mb(pid)
+        if args.soak:
+            # Memory over many verifications: RSS after the loads above (warm) against RSS
+            # after `--soak` more seconds of verification at 8 clients.
+            note(f"  soak: verify for {args.soak} s at 8 clients")
+            rps = wrk(f"{base}/credentials/verify", 8, args.soak, verify_lua)[0]
+            memory["soak_requests"] = rps * args.soak
+            memory["rss_after_soak_mb"] = rss_mb(pid)
         for clients in args.clients:
             note(f"  share page, {clients} clients")
             loads.append(Load(workers, database, "share page", clients,
@@ -200,6 +207,12 @@ def bench(database: str, url: str, workers: int, args: argparse.Namespace,
     return loads, memory
 
 
+def soak_line(memory: dict[str, float]) -> str:
+    growth = memory["rss_after_soak_mb"] / memory["rss_after_verify_mb"] - 1
+    return (f"; after {memory['soak_requests']:.0f} more verifications"
+            f" {memory['rss_after_soak_mb']:.0f} MB ({growth:+.1%})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", default="1,2", help="server worker counts, comma-separated")
@@ -207,6 +220,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--soak", type=int, default=0,
+                        help="then verify for this many seconds more and report RSS growth")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
     if shutil.which("wrk") is None:
@@ -237,7 +252,8 @@ def main() -> None:
                     f" {memory['proof_rate']:.0f}/s (one core); best HTTP verify {best:.0f}/s ="
                     f" {best / memory['proof_rate']:.2f} of it; server RSS"
                     f" {memory['rss_before_mb']:.0f} MB before the verify loads,"
-                    f" {memory['rss_after_verify_mb']:.0f} MB after")
+                    f" {memory['rss_after_verify_mb']:.0f} MB after"
+                    + (soak_line(memory) if args.soak else ""))
     load_after = os.getloadavg()
     print(f"{os.cpu_count()} CPUs; load average (1/5/15 min) before"
           f" {'/'.join(f'{x:.1f}' for x in load_before)}, after"
