@@ -36,6 +36,9 @@ def _listening_socket(host: str, port: int, listen: bool) -> socket.socket:
 def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
 
+    from app.children import exit_with_parent
+
+    exit_with_parent(graceful=True)  # a killed supervisor leaves no server behind
     sock = _listening_socket(host, port, listen=True)
     config = uvicorn.Config("app.main:app_from_environment", factory=True, **options)
     uvicorn.Server(config).run(sockets=[sock])

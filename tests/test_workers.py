@@ -195,3 +195,23 @@ def test_a_worker_that_dies_is_replaced_and_both_share_the_port(
         for _ in range(10):  # fresh connections, answered whichever worker takes them
             with httpx.Client(base_url=str(http.base_url), timeout=30) as fresh:
                 assert fresh.get("/health").status_code == 200
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_workers_end_when_the_supervisor_is_killed(settings: Settings, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    with serving(settings, tmp_path, "--workers", "2") as (_, process):
+        deadline = time.monotonic() + 30
+        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = _children(process.pid)
+        assert len(workers) == 2
+        os.kill(process.pid, signal.SIGKILL)  # no chance to stop them itself
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{p}").exists() for p in workers) and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in workers if Path(f"/proc/{p}").exists()]

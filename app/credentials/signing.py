@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.children import exit_with_parent
 from app.issuers.keys import KeyStore
 from app.proofs.dataintegrity import RDFC, add_proof
 from app.proofs.errors import ProofError
@@ -38,6 +39,7 @@ _STORE: KeyStore | None = None  # in a pool process: the key store it opened
 
 def _open_store(directory: str, secret: str) -> None:
     global _STORE
+    exit_with_parent(graceful=False)  # a killed bulk worker leaves no signing process behind
     _STORE = KeyStore(Path(directory), secret)
     _STORE.open()
 

@@ -23,6 +23,7 @@ from app.credentials.service import Issuing
 from app.deps import Services
 from tests.conftest import mcred_env
 from tests.samples import award_body
+from tests.test_workers import _children
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -172,8 +173,14 @@ def test_worker_killed_mid_job_resumes_without_duplicates(client: TestClient, ap
     deadline = time.monotonic() + 60
     while _states(svc).get("issued", 0) < 5 and time.monotonic() < deadline:
         time.sleep(0.05)
+    signers = _children(worker.pid)  # its signing processes (a batch of 32 rows uses them)
     worker.send_signal(signal.SIGKILL)  # a real crash: no cleanup, mid-transaction
     worker.wait(timeout=10)
+    assert signers
+    deadline = time.monotonic() + 10  # and they end with it, leaving nothing orphaned
+    while any(Path(f"/proc/{pid}").exists() for pid in signers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in signers if Path(f"/proc/{pid}").exists()]
     states = _states(svc)
     assert 5 <= states.get("issued", 0) < total, states
     awards, credentials = totals(svc)
