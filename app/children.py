@@ -11,6 +11,12 @@ import threading
 from multiprocessing.connection import wait
 
 
+def cores() -> int:
+    """The CPU cores this process may run on (a container's cpuset, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
 def exit_with_parent(graceful: bool) -> None:
     """In a spawned child: end this process when the parent's sentinel closes. ``graceful``
     sends SIGTERM to itself (a server finishes its requests); otherwise exit at once."""

@@ -130,11 +130,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from app import serving
+    from app.children import cores
     from app.main import create_app, start_background
 
     settings = _load_settings()
     svc = _services(settings)  # wrong secret, stale schema: one line, before any worker starts
-    workers = args.workers or len(os.sched_getaffinity(0)) or 1
+    workers = args.workers or cores()
     # access_log=False: uvicorn's access log prints raw paths, and share links carry their
     # token in the path; the app's own `mcred.access` log names the route template instead.
     options: dict[str, Any] = {"host": args.host, "port": args.port, "proxy_headers": True,

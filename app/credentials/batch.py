@@ -195,20 +195,12 @@ def report(session: Session, job: BulkJob, base_url: str,
     return out
 
 
-def _claim(session: Session, job_id: str | None) -> BulkRow | None:
+def _claim(session: Session, job_id: str | None, size: int) -> list[BulkRow]:
     query = select(BulkRow).where(BulkRow.state == "pending")
     if job_id:
         query = query.where(BulkRow.job_id == job_id)
-    # SKIP LOCKED: concurrent PostgreSQL workers each take a different row. SQLite ignores
-    # it; there a single worker runs (SQLite serialises writers anyway).
-    query = query.order_by(BulkRow.job_id, BulkRow.row_number).limit(1)
-    return session.scalar(query.with_for_update(skip_locked=True))
-
-
-def _claim_many(session: Session, job_id: str | None, size: int) -> list[BulkRow]:
-    query = select(BulkRow).where(BulkRow.state == "pending")
-    if job_id:
-        query = query.where(BulkRow.job_id == job_id)
+    # SKIP LOCKED: concurrent PostgreSQL workers each take different rows. SQLite ignores it;
+    # there a single worker runs (SQLite serialises writers anyway).
     query = query.order_by(BulkRow.job_id, BulkRow.row_number).limit(size)
     return list(session.scalars(query.with_for_update(skip_locked=True)))
 
@@ -246,9 +238,10 @@ def process_one(db: Database, issuing: service.Issuing, job_id: str | None = Non
     """Issue one pending row in one transaction; False when none is left."""
     try:
         with db.session() as session:
-            row = _claim(session, job_id)
-            if row is None:
+            claimed = _claim(session, job_id, 1)
+            if not claimed:
                 return False
+            row = claimed[0]
             _issue_row(session, issuing, row)
     except (IntegrityError, OperationalError) as exc:
         # Another worker issued the same learner's award at the same moment (or the database
@@ -278,7 +271,7 @@ def process_batch(db: Database, issuing: service.Issuing, pool: SigningPool | No
     and nothing twice. A batch that fails as a whole is redone one row per transaction."""
     try:
         with db.session() as session:
-            rows = _claim_many(session, job_id, size)
+            rows = _claim(session, job_id, size)
             if not rows:
                 return 0
             # Held for the batch: the identity map keeps objects only while referenced, and

@@ -6,13 +6,12 @@ key file and the verification method, and returns the signed document or why it 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.children import exit_with_parent
+from app.children import cores, exit_with_parent
 from app.issuers.keys import KeyStore
 from app.proofs.dataintegrity import RDFC, add_proof
 from app.proofs.errors import ProofError
@@ -56,11 +55,6 @@ def sign(job: SignJob, keystore: KeyStore) -> dict[str, Any] | SignFailure:
 def _sign_here(job: SignJob) -> dict[str, Any] | SignFailure:
     assert _STORE is not None, "the pool initialiser opens the key store"
     return sign(job, _STORE)
-
-
-def cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
 
 
 class SigningPool:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.issuers.models import SigningKeyRecord
 from app.status.models import StatusList
-from app.verify.scoring import Rubric, load_rubric
+from app.verify.scoring import Rubric, load_rubric, valid_rubric_name
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ class VerifyCaches:
     def rubric(self, name: str, extra_dir: Path | None) -> Rubric:
         """``load_rubric`` once per file version (an edited rubric file is read again)."""
         stamp = None
-        if extra_dir is not None and name.replace("-", "").replace("_", "").isalnum():
+        if extra_dir is not None and valid_rubric_name(name):
             path = extra_dir / f"{name}.json"
             if path.is_file():
                 info = path.stat()

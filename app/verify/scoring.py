@@ -67,9 +67,14 @@ class RubricError(Exception):
     """An unknown or invalid rubric."""
 
 
+def valid_rubric_name(name: str) -> bool:
+    """Letters, digits, ``-`` and ``_`` only: a rubric name becomes a file name."""
+    return name.replace("-", "").replace("_", "").isalnum()
+
+
 def load_rubric(name: str, extra_dir: Path | None = None) -> Rubric:
     """The rubric ``name`` from MCRED_RUBRICS_DIR (first) or the built-in ones."""
-    if not name.replace("-", "").replace("_", "").isalnum():
+    if not valid_rubric_name(name):
         raise RubricError(f"invalid rubric name {name!r}")
     for folder in (extra_dir, BUILTIN_RUBRICS):
         if folder is not None and (folder / f"{name}.json").is_file():
