@@ -5,6 +5,8 @@ Real `mcred serve` processes on 127.0.0.1, on the test's database (SQLite or Pos
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -61,14 +63,10 @@ def serving(settings: Settings, tmp_path: Path, *args: str,
             process.wait()
 
 
-def _status(http: httpx.Client, credential: dict[str, Any]) -> str:
+def _check(http: httpx.Client, credential: dict[str, Any], name: str) -> dict[str, Any]:
+    """The check ``name`` of the server's verification of ``credential``."""
     body = http.post("/credentials/verify", json={"verifiableCredential": credential}).json()
-    return next(c for c in body["report"]["checks"] if c["name"] == "status")["message"]
-
-
-def _registry(http: httpx.Client, credential: dict[str, Any]) -> str:
-    body = http.post("/credentials/verify", json={"verifiableCredential": credential}).json()
-    return next(c for c in body["report"]["checks"] if c["name"] == "registry")["status"]
+    return next(c for c in body["report"]["checks"] if c["name"] == name)
 
 
 @pytest.fixture
@@ -86,13 +84,12 @@ def test_a_revocation_is_seen_by_the_next_verification_in_every_process(
                              headers=api_key).json()["credentials"]["ob3"]
     for http in two_servers:  # each process has verified it, and cached what it read
         for _ in range(3):
-            assert _status(http, credential) == "not revoked or suspended"
-    revoke: Callable[[], httpx.Response] = lambda: two_servers[0].post(  # noqa: E731
-        "/credentials/status", headers=api_key,
-        json={"credentialId": credential["id"], "action": "revoke", "reason": "withdrawn"})
-    assert revoke().status_code == 200
+            assert _check(http, credential, "status")["message"] == "not revoked or suspended"
+    revoked = two_servers[0].post("/credentials/status", headers=api_key, json={
+        "credentialId": credential["id"], "action": "revoke", "reason": "withdrawn"})
+    assert revoked.status_code == 200
     for http in two_servers:
-        assert _status(http, credential) == "revoked"
+        assert _check(http, credential, "status")["message"] == "revoked"
 
 
 def test_a_registry_change_is_seen_by_the_next_verification_in_every_process(
@@ -102,12 +99,12 @@ def test_a_registry_change_is_seen_by_the_next_verification_in_every_process(
     credential = client.post("/credentials/issue", json=award_body(achievement["id"]),
                              headers=api_key).json()["credentials"]["ob3"]
     for http in two_servers:
-        assert _registry(http, credential) == "passed"
+        assert _check(http, credential, "registry")["status"] == "passed"
     response = client.post(f"/admin/registry/{entry}/status", headers=admin,
                            json={"status": "suspended", "reason": "QA lapsed"})
     assert response.status_code == 200, response.text
     for http in two_servers:
-        assert _registry(http, credential) == "failed"
+        assert _check(http, credential, "registry")["status"] == "failed"
 
 
 def test_a_key_compromise_is_seen_by_the_next_verification_in_every_process(
@@ -115,16 +112,13 @@ def test_a_key_compromise_is_seen_by_the_next_verification_in_every_process(
         two_servers: tuple[httpx.Client, ...]) -> None:
     credential = client.post("/credentials/issue", json=award_body(achievement["id"]),
                              headers=api_key).json()["credentials"]["ob3"]
-    proof = lambda http: http.post(  # noqa: E731
-        "/credentials/verify", json={"verifiableCredential": credential}).json()["report"]
     for http in two_servers:
-        assert next(c for c in proof(http)["checks"] if c["name"] == "proof")["status"] == \
-            "passed"
+        assert _check(http, credential, "proof")["status"] == "passed"
     response = client.post("/admin/issuers/uni-tartu/keys/key-1/compromised", headers=admin,
                            json={"at": "2026-01-01T00:00:00Z", "reason": "key leaked"})
     assert response.status_code == 200, response.text
     for http in two_servers:
-        check = next(c for c in proof(http)["checks"] if c["name"] == "proof")
+        check = _check(http, credential, "proof")
         assert check["status"] == "failed", check
 
 
@@ -133,6 +127,17 @@ def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     found = [int(p) for p in path.read_text().split()] if path.exists() else []
     return [p for p in found if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+def alive(pids: list[int]) -> list[int]:
+    """Those of ``pids`` that still run."""
+    return [p for p in pids if Path(f"/proc/{p}").exists()]
+
+
+def _until(done: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _environ(pid: int) -> dict[str, str]:
@@ -146,9 +151,7 @@ def test_serve_with_two_workers_runs_the_bulk_worker_once(
         tmp_path: Path) -> None:
     with serving(settings, tmp_path, "--workers", "2", MCRED_INPROCESS_WORKER="true") as (
             http, process):
-        deadline = time.monotonic() + 30
-        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _until(lambda: len(_children(process.pid)) == 2, 30)
         workers = _children(process.pid)
         assert len(workers) == 2
         # The HTTP workers were told not to start a bulk worker or the registry refresher;
@@ -175,22 +178,14 @@ def test_serve_with_two_workers_runs_the_bulk_worker_once(
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
 def test_a_worker_that_dies_is_replaced_and_both_share_the_port(
         settings: Settings, tmp_path: Path) -> None:
-    import os
-    import signal
-
     with serving(settings, tmp_path, "--workers", "2") as (http, process):
-        deadline = time.monotonic() + 30
-        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _until(lambda: len(_children(process.pid)) == 2, 30)
         first = _children(process.pid)
         assert len(first) == 2
         os.kill(first[0], signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            now = _children(process.pid)
-            if len(now) == 2 and first[0] not in now:
-                break
-            time.sleep(0.1)
+        _until(lambda: len(_children(process.pid)) == 2 and first[0] not in
+               _children(process.pid), 30)
+        now = _children(process.pid)
         assert len(now) == 2 and first[0] not in now and first[1] in now
         for _ in range(10):  # fresh connections, answered whichever worker takes them
             with httpx.Client(base_url=str(http.base_url), timeout=30) as fresh:
@@ -199,19 +194,11 @@ def test_a_worker_that_dies_is_replaced_and_both_share_the_port(
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
 def test_workers_end_when_the_supervisor_is_killed(settings: Settings, tmp_path: Path) -> None:
-    import os
-    import signal
-
     with serving(settings, tmp_path, "--workers", "2") as (_, process):
-        deadline = time.monotonic() + 30
-        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _until(lambda: len(_children(process.pid)) == 2, 30)
         workers = _children(process.pid)
         assert len(workers) == 2
         os.kill(process.pid, signal.SIGKILL)  # no chance to stop them itself
         process.wait(timeout=10)
-        deadline = time.monotonic() + 20
-        while any(Path(f"/proc/{p}").exists() for p in workers) and \
-                time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [p for p in workers if Path(f"/proc/{p}").exists()]
+        _until(lambda: not alive(workers), 20)
+        assert not alive(workers)

@@ -23,7 +23,7 @@ from app.credentials.service import Issuing
 from app.deps import Services
 from tests.conftest import mcred_env
 from tests.samples import award_body
-from tests.test_workers import _children
+from tests.test_workers import _children, _until, alive
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -177,10 +177,8 @@ def test_worker_killed_mid_job_resumes_without_duplicates(client: TestClient, ap
     worker.send_signal(signal.SIGKILL)  # a real crash: no cleanup, mid-transaction
     worker.wait(timeout=10)
     assert signers
-    deadline = time.monotonic() + 10  # and they end with it, leaving nothing orphaned
-    while any(Path(f"/proc/{pid}").exists() for pid in signers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in signers if Path(f"/proc/{pid}").exists()]
+    _until(lambda: not alive(signers), 10)  # they end with it, leaving nothing orphaned
+    assert not alive(signers)
     states = _states(svc)
     assert 5 <= states.get("issued", 0) < total, states
     awards, credentials = totals(svc)
