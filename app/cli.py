@@ -536,6 +536,46 @@ def cmd_verify(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def _staff_password(args: argparse.Namespace) -> str | None:
+    """The new account's password: MCRED_STAFF_PASSWORD, else asked for on a terminal, else
+    one line on stdin; none with --sso-only. Never an option (shell history, ps)."""
+    if args.sso_only:
+        return None
+    if os.environ.get("MCRED_STAFF_PASSWORD"):
+        return os.environ["MCRED_STAFF_PASSWORD"]
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("password for the new account: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_staff_add(args: argparse.Namespace) -> None:
+    from app.console import accounts
+    from app.issuers import service
+
+    if bool(args.issuer) != bool(args.role):
+        raise CliError("give --issuer and --role together")
+    settings = _load_settings()
+    svc = _services(settings)
+    try:
+        with svc.db.session() as session:
+            user = accounts.find_user(session, args.email)
+            if user is None:
+                user = accounts.create_user(session, args.email, name=args.name or "",
+                                            password=_staff_password(args),
+                                            service_admin=args.service_admin, actor="cli")
+            elif args.service_admin and not user.service_admin:
+                user.service_admin = True
+            if args.issuer:
+                accounts.set_role(session, service.get_issuer(session, args.issuer), user,
+                                  args.role, actor="cli")
+    except accounts.AccountError as exc:
+        raise CliError(f"{exc.field}: {exc}") from None
+    print(json.dumps({"email": user.email, "serviceAdmin": user.service_admin,
+                      "issuer": args.issuer, "role": args.role}))
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
@@ -660,6 +700,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key_id")
     p.add_argument("--batch", type=_positive, default=200, help="credentials per transaction")
     p.set_defaults(func=cmd_keys_reissue)
+
+    staff = sub.add_parser("staff", help="console accounts").add_subparsers(dest="action",
+                                                                           required=True)
+    p = staff.add_parser("add", help="create a console account or give it a role at an issuer"
+                         " (password from MCRED_STAFF_PASSWORD, the terminal or stdin)")
+    p.add_argument("email")
+    p.add_argument("--name")
+    p.add_argument("--issuer", help="issuer slug")
+    p.add_argument("--role", choices=("viewer", "staff", "admin"))
+    p.add_argument("--service-admin", action="store_true", help="may manage issuers and registry")
+    p.add_argument("--sso-only", action="store_true", help="no password: single sign-on only")
+    p.set_defaults(func=cmd_staff_add)
     return parser
 
 

@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app import system
 from app.config import Settings, get_settings
+from app.console import auth as console_auth
+from app.console import router as console_router
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
 from app.db import Database
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.state.services = svc
     install_handlers(app, page=error_page)
     app.add_exception_handler(web_router.MovedLink, web_router.moved_link)  # type: ignore[arg-type]
+    app.add_exception_handler(console_auth.SignInRequired,  # type: ignore[arg-type]
+                              console_auth.sign_in_first)
     app.include_router(system.router)
     app.include_router(issuers_router.public)
     app.include_router(issuers_router.admin)
@@ -119,6 +123,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(credentials_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
+    app.include_router(console_router.router)
     # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,

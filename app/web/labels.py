@@ -67,4 +67,8 @@ PROBLEM_TITLES = (
     N_("Internal server error"), N_("Database unavailable"), N_("Method not allowed"),
     N_("Unsupported media type"), N_("Too many outbound fetches in progress"),
     N_("Credential could not be fetched"), N_("Forbidden"), N_("Authentication required"),
+    N_("Too many sign-in attempts"), N_("Cross-site request refused"), N_("Form expired"),
 )
+
+# Console roles at an issuer (app.console.accounts.ROLES).
+ROLES = {"viewer": N_("Viewer"), "staff": N_("Staff"), "admin": N_("Issuer admin")}

@@ -146,7 +146,7 @@ def _template_scripts() -> list[str]:
     """Every inline script in the templates, as written there. Hashing the templates (never a
     rendered page) means only scripts we wrote can run, whatever a page displays."""
     scripts = []
-    for path in sorted(TEMPLATES.glob("*.html")):
+    for path in sorted(TEMPLATES.rglob("*.html")):
         for script in inline_scripts(path.read_text("utf-8")):
             if "{{" in script or "{%" in script:
                 raise RuntimeError(f"{path.name}: an inline script must be literal text"
