@@ -74,7 +74,10 @@ def _services(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_init(args: argparse.Namespace) -> None:
+    from sqlalchemy import func, select
+
     from app import migrate
+    from app.console.models import StaffUser
     from app.issuers import service
     from app.issuers.schemas import IssuerCreate
 
@@ -94,9 +97,15 @@ def cmd_init(args: argparse.Namespace) -> None:
             print(f"created demo issuer {did}")
         if args.demo:
             _trust_demo_issuer(session, settings.public_base_url)
+        staff = session.scalar(select(func.count(StaffUser.id))) or 0
     base = settings.public_base_url
     print(f"ready: DID documents at {base}/.well-known/did.json"
           f" and {base}/issuers/<slug>/did.json")
+    if not staff:
+        # No console account yet: say how to make the first one (no default password exists).
+        demo = f" --issuer {DEMO_ISSUER['slug']} --role admin" if args.demo else ""
+        print(f"console at {base}/console: create your account with"
+              f" mcred staff add YOU@YOUR-UNIVERSITY --service-admin{demo}")
 
 
 def _trust_demo_issuer(session, base_url: str) -> None:  # type: ignore[no-untyped-def]
