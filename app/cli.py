@@ -560,6 +560,7 @@ def _staff_password(args: argparse.Namespace) -> str | None:
 
 
 def cmd_staff_add(args: argparse.Namespace) -> None:
+    from app import audit
     from app.console import accounts
     from app.issuers import service
 
@@ -576,6 +577,7 @@ def cmd_staff_add(args: argparse.Namespace) -> None:
                                             service_admin=args.service_admin, actor="cli")
             elif args.service_admin and not user.service_admin:
                 user.service_admin = True
+                audit.record(session, "cli", "staff.service-admin", f"staff:{user.email}")
             if args.issuer:
                 accounts.set_role(session, service.get_issuer(session, args.issuer), user,
                                   args.role, actor="cli")

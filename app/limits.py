@@ -168,17 +168,24 @@ def script_hashes(scripts: Iterable[str]) -> list[str]:
 class SecurityHeaders:
     """Security headers on every response: a Content-Security-Policy (``page_policy`` for HTML,
     ``NOTHING_RUNS`` for anything else, unless the route set its own), nosniff, no framing,
-    no Referer (share links carry their token in the path)."""
+    no Referer (share links carry their token in the path); HSTS when served over https;
+    ``no-store`` on the staff console (signed-in pages must not stay in any cache)."""
 
-    def __init__(self, app: ASGIApp, page_policy: str, other_policy: str = NOTHING_RUNS) -> None:
+    def __init__(self, app: ASGIApp, page_policy: str, other_policy: str = NOTHING_RUNS,
+                 https: bool = False, private_prefix: str = "/console") -> None:
         self.app = app
         self.page_policy = page_policy
         self.other_policy = other_policy
+        self.https = https
+        self.private_prefix = private_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        path = scope.get("path", "")
+        private = path == self.private_prefix or path.startswith(self.private_prefix + "/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -189,6 +196,10 @@ class SecurityHeaders:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "no-referrer")
+                if self.https:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                if private:
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

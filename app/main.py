@@ -129,7 +129,8 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={bulk_router.BULK_PATH: settings.max_upload_bytes})
     app.add_middleware(AccessLog)
-    app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url))
+    app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url),
+                       https=settings.public_base_url.startswith("https://"))
     return app
 
 

@@ -6,6 +6,8 @@ the tables of app.console.models.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +32,8 @@ MAX_PASSWORD = 1024  # argon2 hashes any length; this bounds the work a request 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 30
+INVITE_VALID = timedelta(days=7)
+MIN_DISTINCT = 5  # "aaaaaaaaaaaa" and twelve spaces are long but not passwords
 
 # argon2-cffi's defaults are RFC 9106's second recommended option (argon2id, 64 MiB, t=3).
 _hasher = PasswordHasher()
@@ -54,18 +58,34 @@ def normal_email(text: str) -> str:
         raise AccountError("email", str(exc)) from None
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, email: str = "") -> str:
+    """ASVS 2.1: long enough, bounded, not one repeated character, not the e-mail address."""
     if len(password) < MIN_PASSWORD:
         raise AccountError("password",
                            msg("Use at least %(count)s characters.", count=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
         raise AccountError("password",
                            msg("Use at most %(count)s characters.", count=MAX_PASSWORD))
+    if len(set(password)) < MIN_DISTINCT:
+        raise AccountError("password", msg("Use at least %(count)s different characters.",
+                                           count=MIN_DISTINCT))
+    local = email.split("@")[0].lower()
+    if len(local) >= 3 and local in password.lower():
+        raise AccountError("password", msg("Do not use your e-mail address in the password."))
     return password
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(check_password(password))
+def hash_password(password: str, email: str = "") -> str:
+    return _hasher.hash(check_password(password, email))
+
+
+def throttle_key(email: str) -> str:
+    """The account a sign-in is for, as throttling counts it: the normalised address (so
+    Unicode variants of one address share one counter), or the typed text when invalid."""
+    try:
+        return normal_email(email)[:320]
+    except AccountError:
+        return email.strip().lower()[:320]
 
 
 def find_user(session: Session, email: str) -> StaffUser | None:
@@ -83,7 +103,8 @@ def create_user(session: Session, email: str, *, name: str = "", password: str |
     if session.scalar(select(StaffUser.id).where(StaffUser.email == address)) is not None:
         raise AccountError("email", msg("An account with this e-mail address exists already."))
     user = StaffUser(email=address, name=name.strip()[:200], service_admin=service_admin,
-                     password_hash=hash_password(password) if password is not None else None)
+                     password_hash=hash_password(password, address)
+                     if password is not None else None)
     session.add(user)
     session.flush()
     audit.record(session, actor, "staff.create", f"staff:{address}",
@@ -92,8 +113,47 @@ def create_user(session: Session, email: str, *, name: str = "", password: str |
 
 
 def set_password(session: Session, user: StaffUser, password: str, *, actor: str) -> None:
-    user.password_hash = hash_password(password)
+    """A new password; the caller ends the account's sessions (app.console.sessions)."""
+    user.password_hash = hash_password(password, user.email)
+    user.invite_sha256 = user.invite_expires_at = None
     audit.record(session, actor, "staff.password", f"staff:{user.email}")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def may_invite(session: Session, user: StaffUser, issuer: Issuer | None) -> bool:
+    """Whether an admin of ``issuer`` (None: a service admin) may hand ``user`` a link to
+    choose a password: only for an account with no password yet that belongs to no other
+    issuer — otherwise one issuer's admin could take over an account another issuer uses."""
+    if user.password_hash is not None:
+        return False
+    if issuer is None:
+        return True
+    return all(other.id == issuer.id for other, _ in memberships(session, user))
+
+
+def invite(session: Session, user: StaffUser, *, actor: str) -> str:
+    """A one-time link token (valid INVITE_VALID) for the person to choose their password;
+    only its digest is kept. A new invitation replaces the previous one."""
+    token = secrets.token_urlsafe(32)
+    user.invite_sha256 = _digest(token)
+    user.invite_expires_at = utcnow() + INVITE_VALID
+    audit.record(session, actor, "staff.invite", f"staff:{user.email}")
+    session.flush()
+    return token
+
+
+def invited(session: Session, token: str) -> StaffUser | None:
+    """The account a live invitation link is for, or None (unknown, used or expired)."""
+    if not token or len(token) > 100:
+        return None
+    user = session.scalar(select(StaffUser).where(StaffUser.invite_sha256 == _digest(token)))
+    if user is None or user.disabled_at is not None or user.invite_expires_at is None \
+            or user.invite_expires_at < utcnow():
+        return None
+    return user
 
 
 @dataclass(frozen=True)
@@ -123,9 +183,12 @@ def authenticate(session: Session, email: str, password: str, address: str) -> S
     """The account whose password this is, or None (unknown, disabled, wrong password: one
     answer for all, in about the same time). Raises Throttled after too many failures for
     this account or this client address; a success clears the account's failures."""
-    key_email = email.strip().lower()[:320]
-    _throttle(session, key_email, address)
+    key_email = throttle_key(email)
     user = find_user(session, email)
+    if user is not None:
+        # Concurrent guesses at one account queue here, so each sees the others' failures.
+        session.execute(select(StaffUser.id).where(StaffUser.id == user.id).with_for_update())
+    _throttle(session, key_email, address)
     stored = user.password_hash if user is not None and user.disabled_at is None else None
     try:
         _hasher.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD])
@@ -178,6 +241,8 @@ def set_role(session: Session, issuer: Issuer, user: StaffUser, role: str | None
     record = session.scalar(select(Membership).where(Membership.user_id == user.id,
                                                      Membership.issuer_id == issuer.id))
     if record is not None and record.role == "admin" and role != "admin":
+        # Lock the issuer row: two admins demoting themselves at once must not both pass.
+        session.execute(select(Issuer.id).where(Issuer.id == issuer.id).with_for_update())
         admins = session.scalar(select(func.count(Membership.id)).where(
             Membership.issuer_id == issuer.id, Membership.role == "admin"))
         if admins == 1:

@@ -3,6 +3,7 @@ about, and the CSRF check every state-changing form passes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -12,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from app.console import accounts, sessions
 from app.console.models import ConsoleSession, StaffUser
+from app.db import is_read_only
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.errors import ProblemError, not_found
 from app.issuers.models import Issuer
 from app.issuers.service import get_issuer
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, CR and LF
 
 
 class SignInRequired(Exception):
@@ -61,6 +65,9 @@ def _signed_in(request: Request, svc: Services, session: Session) -> SignedIn:
     if found is None:
         back = request.url.path if request.method == "GET" else "/console"
         raise SignInRequired(back)
+    if is_read_only(session) and sessions.touch_due(found[0]):
+        with svc.db.session() as writer:
+            sessions.touch(writer, found[0])
     return SignedIn(user=found[1], row=found[0])
 
 
@@ -110,7 +117,7 @@ class Desk:
 
 def _desk(session: Session, who: SignedIn, slug: str, needed: str) -> Desk:
     try:
-        issuer = get_issuer(session, slug)
+        issuer = get_issuer(session, slug) if len(slug) <= 100 else None
     except ProblemError:
         issuer = None
     role = accounts.role_at(session, who.user, issuer) if issuer is not None else None
@@ -145,7 +152,13 @@ async def form_data(request: Request, svc: Services = Depends(services)) -> dict
         raise ProblemError(403, "csrf", "Cross-site request refused",
                            "this form may only be sent from mcred's own pages")
     form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if any(_CONTROL.search(v) for v in fields.values()):
+        # NUL cannot be stored in PostgreSQL text, and no field of ours takes control
+        # characters: refused here once for every console form.
+        raise ProblemError(422, "invalid-form", "Invalid form",
+                           "a field holds control characters; remove them and send it again")
+    return fields
 
 
 def csrf_form(fields: dict[str, str] = Depends(form_data),

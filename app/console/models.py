@@ -23,6 +23,10 @@ class StaffUser(Base):
     service_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A pending invitation: the SHA-256 of the one-time link that lets the person choose
+    # their password (an admin never types, or knows, anyone else's password).
+    invite_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(Base):

@@ -20,7 +20,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.console.models import ConsoleSession, StaffUser
@@ -48,6 +48,8 @@ def start(session: Session, user: StaffUser, method: str,
           user_agent: str) -> tuple[str, ConsoleSession]:
     """A new session for ``user``; returns the cookie value (shown to nobody else)."""
     token = secrets.token_urlsafe(32)
+    # Housekeeping on the way: sessions past their absolute limit can never be used again.
+    session.execute(delete(ConsoleSession).where(ConsoleSession.created_at < utcnow() - ABSOLUTE))
     row = ConsoleSession(token_sha256=_digest(token), user_id=user.id, method=method,
                          csrf_token=secrets.token_urlsafe(32), user_agent=user_agent[:300])
     session.add(row)
@@ -70,9 +72,21 @@ def lookup(session: Session, token: str | None) -> tuple[ConsoleSession, StaffUs
     if user.disabled_at is not None or now - row.created_at > ABSOLUTE \
             or now - row.last_seen_at > IDLE:
         return None
-    if now - row.last_seen_at > TOUCH_EVERY and not is_read_only(session):
+    if touch_due(row) and not is_read_only(session):
         row.last_seen_at = now
     return row, user
+
+
+def touch_due(row: ConsoleSession) -> bool:
+    """Whether the session's last_seen_at is old enough to be written again."""
+    return utcnow() - row.last_seen_at > TOUCH_EVERY
+
+
+def touch(session: Session, row: ConsoleSession) -> None:
+    """Record activity of a session looked up in a read-only transaction (a page view):
+    a small write of its own, so browsing keeps the session alive as posting does."""
+    session.execute(update(ConsoleSession).where(
+        ConsoleSession.token_sha256 == row.token_sha256).values(last_seen_at=utcnow()))
 
 
 def end(session: Session, token: str | None) -> None:

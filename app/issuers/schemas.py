@@ -49,6 +49,12 @@ def refuse_hidden_characters(value: object, info: ValidationInfo) -> object:
     return value
 
 
+# Path names of the console's own pages (/console/<name>/…): an issuer by one of these names
+# would be hidden behind them.
+RESERVED_SLUGS = frozenset({"admin", "account", "login", "logout", "logout-everywhere",
+                            "welcome", "sso", "static"})
+
+
 class IssuerCreate(BaseModel):
     """An HEI or other provider to register as an issuer."""
 
@@ -63,6 +69,13 @@ class IssuerCreate(BaseModel):
     suspension: bool = Field(False, description="also issue suspension status entries")
 
     _plain = field_validator("*", mode="before")(refuse_hidden_characters)
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"'{value}' is reserved for mcred's own pages; choose another name")
+        return value
 
     @field_validator("country")
     @classmethod

@@ -45,7 +45,9 @@ def service_did(base_url: str) -> str:
 
 
 def get_issuer(session: Session, slug: str) -> Issuer:
-    issuer = session.scalar(select(Issuer).where(Issuer.slug == slug))
+    # A NUL cannot be in a slug, and PostgreSQL refuses it in a query parameter.
+    issuer = session.scalar(select(Issuer).where(Issuer.slug == slug)) \
+        if "\x00" not in slug else None
     if issuer is None:
         raise not_found(f"issuer '{slug}'")
     return issuer

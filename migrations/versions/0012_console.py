@@ -22,8 +22,11 @@ def upgrade() -> None:
         sa.Column('service_admin', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('invite_sha256', sa.String(length=64), nullable=True),
+        sa.Column('invite_expires_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('email'),
+        sa.UniqueConstraint('invite_sha256'),
     )
     op.create_table(
         'staff_memberships',

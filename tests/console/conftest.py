@@ -19,6 +19,7 @@ from tests.conftest import BASE_URL
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_INVITE = re.compile(r'id="invite-link" type="text" readonly value="([^"]+)"')
 
 
 def csrf_on(html: str) -> str:
@@ -41,6 +42,20 @@ def post_form(client: TestClient, page: str, action: str, data: dict[str, Any],
     """Submit a form of ``page`` to ``action`` as a browser would: with the page's token."""
     token = csrf_on(client.get(page).text)
     return client.post(action, data={"csrf": token, **data}, follow_redirects=False, **kwargs)
+
+
+def invitation_on(html: str) -> str:
+    """The path of the one-time invitation link a page shows."""
+    found = _INVITE.search(html)
+    assert found, "no invitation link on the page"
+    return found.group(1).removeprefix(BASE_URL)
+
+
+def accept_invitation(client: TestClient, path: str, password: str = PASSWORD) -> Any:
+    """Open the invitation link and choose the password, as the invited person does."""
+    assert client.get(path).status_code == 200
+    return client.post(path, data={"password": password, "confirm": password},
+                       follow_redirects=False)
 
 
 @pytest.fixture
