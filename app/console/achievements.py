@@ -55,7 +55,7 @@ def list_page(request: Request, q: str = Query("", max_length=200),
     state = status if status in (service.ACTIVE, service.RETIRED) else ""
     found = service.list_achievements(session, desk.issuer, q, state, page_no, PER_PAGE)
     return page(request, "console/achievements.html", desk=desk, found=found, q=q,
-                status=state)
+                state_filter=state)
 
 
 def _form_page(request: Request, desk: Desk, svc: Services, typed: dict[str, Any],
@@ -63,7 +63,7 @@ def _form_page(request: Request, desk: Desk, svc: Services, typed: dict[str, Any
                editing: AchievementRecord | None = None, status: int = 200) -> Response:
     return page(request, "console/achievement_form.html", status, desk=desk, typed=typed,
                 errors=errors, checked=checked, editing=editing, options=form.options(),
-                qa_rows=form.QA_ROWS, labels_of=ELEMENT_LABELS, issuer_country=desk.issuer.country)
+                qa_rows=form.QA_ROWS, issuer_country=desk.issuer.country)
 
 
 def _checked(svc: Services, desk: Desk, typed: dict[str, Any]) -> preview.Checked:
@@ -124,7 +124,7 @@ def _detail_page(request: Request, session: Session, desk: Desk, svc: Services,
                 counts=service.award_counts(session, [v.id for v in versions]),
                 states={v.id: service.achievement_state(v) for v in versions},
                 badge_src=images.image_url(base, badge) if badge else None,
-                image_error=image_error, labels_of=ELEMENT_LABELS, options=form.options(),
+                image_error=image_error, options=form.options(),
                 max_image_kb=svc.settings.max_image_bytes // 1024)
 
 

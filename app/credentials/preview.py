@@ -11,7 +11,7 @@ from typing import Any
 
 from app.credentials.content import CredentialContent, IssuerInfo
 from app.credentials.ob3 import render_ob3
-from app.credentials.service import achievement_url, incomplete, validate_spec
+from app.credentials.service import achievement_url, validate_spec
 from app.db import utcnow
 from app.elements import completeness
 from app.elements.extract import read_elements
@@ -19,7 +19,7 @@ from app.elements.model import MANDATORY_ELEMENTS, Learner, MicroCredentialSpec
 from app.errors import ProblemError
 from app.issuers.models import Issuer
 from app.issuers.service import issuer_did
-from app.messages import Message, msg
+from app.messages import Message
 
 SAMPLE_LEARNER = Learner(name="Alex Example", email="alex.example@example.org")
 # Given when issuing, not in a definition: never "missing" while one is written.
@@ -90,9 +90,10 @@ def check_definition(base_url: str, issuer: Issuer, data: dict[str, Any]) -> Che
                 states.append(ElementState(element, "at-issue"))
             elif element == "awardingBody":
                 states.append(ElementState(element, "present"))  # the issuer itself
+            elif element != "country" and _absent(element, data):
+                states.append(ElementState(element, "missing", wrong.get(element)))
             elif element in wrong:
-                states.append(ElementState(element, "missing" if _absent(element, data)
-                                           else "malformed", wrong[element]))
+                states.append(ElementState(element, "malformed", wrong[element]))
             else:
                 states.append(ElementState(element, "present"))
         return Checked(None, errors, states)
@@ -113,10 +114,3 @@ _FIELDS_OF = {"title": ("title",), "learningOutcomes": ("learningOutcomes", "des
 
 def _absent(element: str, data: dict[str, Any]) -> bool:
     return all(data.get(name) in (None, "", []) for name in _FIELDS_OF.get(element, ()))
-
-
-def not_complete(checked: Checked) -> ProblemError:
-    """The API's 422 for a definition whose mandatory elements do not all read back."""
-    return incomplete(checked.errors or [
-        {"element": e.element, "field": e.element,
-         "message": str(e.reason or msg("missing"))} for e in checked.elements if not e.done])

@@ -10,6 +10,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -72,7 +73,7 @@ def create_achievement(session: Session, issuer: Issuer, spec: MicroCredentialSp
         get_achievement(session, issuer, component)
     new_id = uuid.uuid4().hex
     record = AchievementRecord(id=new_id, issuer_id=issuer.id, title=spec.title,
-                               family_id=new_id, version=1,
+                               family_id=new_id, version=1, created_at=_now_exact(),
                                spec=spec.model_dump(mode="json", by_alias=True,
                                                     exclude_none=True))
     session.add(record)
@@ -87,6 +88,12 @@ def get_achievement(session: Session, issuer: Issuer | None,
     if record is None or (issuer is not None and record.issuer_id != issuer.id):
         raise not_found(f"achievement '{achievement_id}'")
     return record
+
+
+def _now_exact() -> datetime:
+    """Now, to the microsecond (``utcnow`` is to the second, what credentials carry), so
+    lists order the definitions made within one second newest first."""
+    return datetime.now(UTC)
 
 
 ACTIVE, SUPERSEDED, RETIRED = "active", "superseded", "retired"
@@ -146,7 +153,7 @@ def revise_achievement(session: Session, issuer: Issuer, achievement_id: str,
         get_achievement(session, issuer, component)
     record = AchievementRecord(id=uuid.uuid4().hex, issuer_id=issuer.id, title=spec.title,
                                family_id=old.family_id, version=old.version + 1,
-                               supersedes_id=old.id,
+                               supersedes_id=old.id, created_at=_now_exact(),
                                spec=spec.model_dump(mode="json", by_alias=True,
                                                     exclude_none=True))
     session.add(record)
