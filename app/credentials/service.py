@@ -203,6 +203,8 @@ def list_achievements(session: Session, issuer: Issuer, text: str = "", state: s
     searches titles (case-insensitive), ``state`` is ``active`` or ``retired``."""
     where = [AchievementRecord.issuer_id == issuer.id,
              AchievementRecord.superseded_by_id.is_(None)]
+    # No title holds a control character, and PostgreSQL refuses a NUL in a query.
+    text = "".join(ch for ch in text if ch.isprintable())
     if text.strip():
         where.append(func.lower(AchievementRecord.title).contains(text.strip().lower(),
                                                                   autoescape=True))
