@@ -43,7 +43,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('uq_achievements_family_version', table_name='achievements')
-    with op.batch_alter_table('achievements', schema=None) as batch_op:
-        for column in ('retired_at', 'superseded_by_id', 'supersedes_id', 'version',
-                       'family_id', 'title'):
-            batch_op.drop_column(column)
+    # ALTER TABLE DROP COLUMN (SQLite 3.35+), not a batch rebuild: see upgrade().
+    for column in ('retired_at', 'superseded_by_id', 'supersedes_id', 'version', 'family_id',
+                   'title'):
+        op.drop_column('achievements', column)

@@ -149,7 +149,7 @@ def test_a_superseded_version_is_refused_at_issue_naming_the_current_one(
     assert again.status_code == 409  # an old version is not edited into a branch
 
 
-def test_retired_refuses_issuing_by_api_and_bulk_and_is_listed_as_retired(
+def test_retired_refuses_issuing_by_api_and_is_listed_as_retired(
         registrar: TestClient, client: TestClient, api_key: dict[str, str]) -> None:
     aid = created_id(create(registrar))
     ask = registrar.get(f"{BASE}/{aid}/retire")
@@ -334,3 +334,27 @@ def test_bad_ids_are_404_and_odd_queries_never_500(registrar: TestClient) -> Non
     assert registrar.post(f"{BASE}/nope/edit", data={"csrf": token, **full_form()},
                           follow_redirects=False).status_code == 404
     assert json.loads(registrar.post(f"{BASE}/check", data={"csrf": token}).text)["valid"] is False
+
+
+def test_migration_0013_makes_existing_definitions_version_1_of_their_own_family(
+        database_url: str, client: TestClient, achievement: dict[str, Any],
+        api_key: dict[str, str], svc: Services) -> None:
+    from sqlalchemy import create_engine, inspect, text
+
+    from app import migrate
+
+    assert client.post("/credentials/issue", json=award_body(achievement["id"]),
+                       headers=api_key).status_code == 201
+    svc.db.dispose()
+    # Down and up again with an award referencing the row: no table rebuild trips its key.
+    migrate.downgrade(database_url, "0012_console")
+    engine = create_engine(database_url)
+    try:
+        assert "family_id" not in {c["name"] for c in inspect(engine).get_columns("achievements")}
+        migrate.upgrade(database_url)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT id, family_id, version, title, retired_at"
+                                    " FROM achievements")).one()
+    finally:
+        engine.dispose()
+    assert tuple(row) == (achievement["id"], achievement["id"], 1, FULL_SPEC["title"], None)
