@@ -358,3 +358,24 @@ def test_migration_0013_makes_existing_definitions_version_1_of_their_own_family
     finally:
         engine.dispose()
     assert tuple(row) == (achievement["id"], achievement["id"], 1, FULL_SPEC["title"], None)
+
+
+def test_bulk_rows_of_an_achievement_retired_meanwhile_are_rejected(
+        registrar: TestClient, client: TestClient, api_key: dict[str, str],
+        svc: Services) -> None:
+    from app.credentials import batch
+    from app.credentials.service import Issuing
+
+    aid = created_id(create(registrar))
+    rows = b"name,email,awarded_on\nMari,mari@example.ee,2026-06-30\n"
+    job = client.post(f"/credentials/bulk?achievementId={aid}", content=rows,
+                      headers={**api_key, "Content-Type": "text/csv"})
+    assert job.status_code == 202, job.text
+    assert post_form(registrar, f"{BASE}/{aid}/retire", f"{BASE}/{aid}/retire",
+                     {"confirm": "yes"}).status_code == 303
+    batch.run_worker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url),
+                     exit_when_idle=True)
+    report = client.get(f"/credentials/bulk/{job.json()['jobId']}/report",
+                        headers=api_key).json()
+    assert (report["issued"], report["rejected"]) == (0, 1)
+    assert "retired" in report["rows"][0]["errors"][0]["message"]
