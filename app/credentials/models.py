@@ -27,15 +27,32 @@ from app.db import Base, UTCDateTime, utcnow
 
 
 class AchievementRecord(Base):
-    """A micro-credential definition (the EU elements but the learner's); immutable."""
+    """One version of a micro-credential definition (the EU elements but the learner's).
+
+    Its ``spec`` never changes: credentials signed with it name this row's id. An edit adds
+    the next version of the ``family`` (a new row, ``supersedes_id`` naming this one) and
+    sets ``superseded_by_id`` here; retiring sets ``retired_at`` on the current version.
+    Neither may be issued from again (service.award refuses them).
+    """
 
     __tablename__ = "achievements"
+    __table_args__ = (Index("uq_achievements_family_version", "family_id", "version",
+                            unique=True),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"),
                                            index=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The spec's title, kept in a column so lists search it the same way on every database.
+    title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    family_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Plain columns, no foreign keys: adding one on SQLite rebuilds the table, which awards,
+    # images and bulk jobs reference (migration 0013).
+    supersedes_id: Mapped[str | None] = mapped_column(String(64))
+    superseded_by_id: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AwardRecord(Base):

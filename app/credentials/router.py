@@ -52,8 +52,13 @@ def get_achievement(achievement_id: str, session: Session = DB_READ_SESSION,
     record = service.get_achievement(session, None, achievement_id)
     base = svc.settings.public_base_url
     image = images.current(session, record.issuer_id, record.id)
+    current = service.latest_version(session, record)
     return {"id": record.id, "url": service.achievement_url(base, record.id),
-            "spec": record.spec, "image": images.image_url(base, image) if image else None}
+            "spec": record.spec, "image": images.image_url(base, image) if image else None,
+            "version": record.version, "status": service.achievement_state(record),
+            "familyId": record.family_id, "supersedes": record.supersedes_id,
+            "supersededBy": record.superseded_by_id, "currentVersion": current.id,
+            "retiredAt": record.retired_at.isoformat() if record.retired_at else None}
 
 
 @router.post("/credentials/issue", status_code=201,

@@ -10,10 +10,11 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -27,6 +28,7 @@ from app.db import utcnow
 from app.elements.model import AwardRequest, MicroCredentialSpec, element_errors
 from app.errors import ProblemError, not_found
 from app.images import service as images
+from app.images.checks import CheckedImage
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
@@ -69,7 +71,9 @@ def create_achievement(session: Session, issuer: Issuer, spec: MicroCredentialSp
                        actor: str) -> AchievementRecord:
     for component in spec.components:
         get_achievement(session, issuer, component)
-    record = AchievementRecord(id=uuid.uuid4().hex, issuer_id=issuer.id,
+    new_id = uuid.uuid4().hex
+    record = AchievementRecord(id=new_id, issuer_id=issuer.id, title=spec.title,
+                               family_id=new_id, version=1, created_at=_now_exact(),
                                spec=spec.model_dump(mode="json", by_alias=True,
                                                     exclude_none=True))
     session.add(record)
@@ -84,6 +88,150 @@ def get_achievement(session: Session, issuer: Issuer | None,
     if record is None or (issuer is not None and record.issuer_id != issuer.id):
         raise not_found(f"achievement '{achievement_id}'")
     return record
+
+
+def _now_exact() -> datetime:
+    """Now, to the microsecond (``utcnow`` is to the second, what credentials carry), so
+    lists order the definitions made within one second newest first."""
+    return datetime.now(UTC)
+
+
+ACTIVE, SUPERSEDED, RETIRED = "active", "superseded", "retired"
+ACHIEVEMENT_STATES = (ACTIVE, SUPERSEDED, RETIRED)
+
+
+def achievement_state(record: AchievementRecord) -> str:
+    """``active`` (may be issued), ``superseded`` (a newer version exists) or ``retired``."""
+    if record.superseded_by_id is not None:
+        return SUPERSEDED
+    return RETIRED if record.retired_at is not None else ACTIVE
+
+
+def achievement_versions(session: Session, record: AchievementRecord) -> list[AchievementRecord]:
+    """Every version of the record's family, newest first."""
+    return list(session.scalars(select(AchievementRecord).where(
+        AchievementRecord.family_id == record.family_id,
+        AchievementRecord.issuer_id == record.issuer_id)
+        .order_by(AchievementRecord.version.desc())))
+
+
+def latest_version(session: Session, record: AchievementRecord) -> AchievementRecord:
+    """The newest version of the record's family (the record itself if it is the newest)."""
+    if record.superseded_by_id is None:
+        return record
+    return achievement_versions(session, record)[0]
+
+
+def issuable(session: Session, record: AchievementRecord) -> None:
+    """409 for a version that may no longer be issued: superseded (naming the current
+    version) or retired. API, bulk jobs and console all issue through ``award``, which
+    asks this."""
+    if record.superseded_by_id is not None:
+        current = latest_version(session, record)
+        raise ProblemError(409, "achievement-superseded", "Achievement superseded",
+                           f"achievement '{record.id}' (version {record.version}) was replaced"
+                           f" by version {current.version}: issue '{current.id}' instead",
+                           current=current.id, currentVersion=current.version)
+    if record.retired_at is not None:
+        raise ProblemError(409, "achievement-retired", "Achievement retired",
+                           f"achievement '{record.id}' was retired on"
+                           f" {record.retired_at.date().isoformat()}; it may not be issued",
+                           retiredAt=record.retired_at.isoformat())
+
+
+def revise_achievement(session: Session, issuer: Issuer, achievement_id: str,
+                       spec: MicroCredentialSpec, actor: str) -> AchievementRecord:
+    """Edit = a new version: a new record (new id) superseding the old one, which stays as
+    it is for the credentials already signed with it. The badge image goes along unless a
+    new one is uploaded for the new version."""
+    old = get_achievement(session, issuer, achievement_id)
+    issuable(session, old)  # only the current, unretired version is edited
+    for component in spec.components:
+        if component == old.id or component == old.family_id:
+            raise incomplete([{"element": "integrationStackability", "field": "components",
+                               "message": "an achievement cannot be made up of itself"}])
+        get_achievement(session, issuer, component)
+    record = AchievementRecord(id=uuid.uuid4().hex, issuer_id=issuer.id, title=spec.title,
+                               family_id=old.family_id, version=old.version + 1,
+                               supersedes_id=old.id, created_at=_now_exact(),
+                               spec=spec.model_dump(mode="json", by_alias=True,
+                                                    exclude_none=True))
+    session.add(record)
+    session.flush()
+    old.superseded_by_id = record.id
+    badge = images.current(session, issuer.id, old.id)
+    if badge is not None:
+        images.store(session, issuer.id, record.id, CheckedImage(
+            badge.media_type, badge.data, badge.width, badge.height), actor)
+    audit.record(session, actor, "achievement.revise", record.id, title=spec.title,
+                 supersedes=old.id, version=record.version)
+    session.flush()
+    return record
+
+
+def retire_achievement(session: Session, issuer: Issuer, achievement_id: str,
+                       actor: str) -> AchievementRecord:
+    """Retire the current version: nothing more is issued from it; what was issued stays."""
+    record = get_achievement(session, issuer, achievement_id)
+    issuable(session, record)
+    record.retired_at = utcnow()
+    audit.record(session, actor, "achievement.retire", record.id, title=record.title)
+    session.flush()
+    return record
+
+
+@dataclass(frozen=True)
+class AchievementRow:
+    """One line of an achievement list: the current version of a family and its awards."""
+
+    record: AchievementRecord
+    state: str
+    awards: int
+
+
+@dataclass(frozen=True)
+class AchievementPage:
+    rows: list[AchievementRow]
+    total: int
+    page: int
+    pages: int
+
+
+def list_achievements(session: Session, issuer: Issuer, text: str = "", state: str = "",
+                      page: int = 1, per_page: int = 20) -> AchievementPage:
+    """The issuer's achievements (the newest version of each), newest first; ``text``
+    searches titles (case-insensitive), ``state`` is ``active`` or ``retired``."""
+    where = [AchievementRecord.issuer_id == issuer.id,
+             AchievementRecord.superseded_by_id.is_(None)]
+    # No title holds a control character, and PostgreSQL refuses a NUL in a query.
+    text = "".join(ch for ch in text if ch.isprintable())
+    if text.strip():
+        where.append(func.lower(AchievementRecord.title).contains(text.strip().lower(),
+                                                                  autoescape=True))
+    if state == ACTIVE:
+        where.append(AchievementRecord.retired_at.is_(None))
+    elif state == RETIRED:
+        where.append(AchievementRecord.retired_at.is_not(None))
+    total = session.scalar(select(func.count(AchievementRecord.id)).where(*where)) or 0
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    records = list(session.scalars(select(AchievementRecord).where(*where)
+                                   .order_by(AchievementRecord.created_at.desc(),
+                                             AchievementRecord.id)
+                                   .offset((page - 1) * per_page).limit(per_page)))
+    counts = award_counts(session, [r.id for r in records])
+    return AchievementPage([AchievementRow(r, achievement_state(r), counts.get(r.id, 0))
+                            for r in records], total, page, pages)
+
+
+def award_counts(session: Session, achievement_ids: list[str]) -> dict[str, int]:
+    """Awards made of each of these achievement versions."""
+    if not achievement_ids:
+        return {}
+    rows = session.execute(select(AwardRecord.achievement_id, func.count(AwardRecord.id))
+                           .where(AwardRecord.achievement_id.in_(achievement_ids))
+                           .group_by(AwardRecord.achievement_id))
+    return {achievement_id: count for achievement_id, count in rows}
 
 
 def learner_key(request: AwardRequest) -> str:
@@ -156,7 +304,10 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     key = learner_key(request)
     existing = _existing_award(session, issuer, request, key)
     if existing is not None:
+        # A replay of an award already made is answered even after the achievement changed:
+        # it issues nothing new.
         return existing, False
+    issuable(session, achievement)
     composed = _components(session, spec, key)
     key_record, vm = issuers.signing_method(session, issuing.base_url, issuer)
     logo, badge = (images.current(session, issuer.id, achievement_id)
