@@ -5,15 +5,13 @@ On PostgreSQL any number of worker processes share the work (row locks, SKIP LOC
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.credentials import service, sharing
+from app.credentials import csv_reader, service, sharing
 from app.credentials.models import (
     AchievementRecord,
     BulkJob,
@@ -65,56 +63,76 @@ def _csv_payload(record: dict[str, str]) -> dict[str, Any]:
     return payload
 
 
-def parse_rows(data: bytes, kind: str) -> list[dict[str, Any]]:
-    """Rows of an upload (``csv`` or ``jsonl``); a row that cannot be read becomes
-    ``{"_error": reason}`` so that it is reported, not silently lost."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProblemError(400, "unreadable-file", "Unreadable file",
-                           f"the file is not UTF-8: {exc.reason} at byte {exc.start}") from None
-    if kind and not text.strip():
-        raise ProblemError(400, "empty-file", "Empty file", "the file has no rows")
-    rows: list[dict[str, Any]] = []
+@dataclass
+class Upload:
+    """An upload's rows (award request shapes, or ``{"_error": reason}``) and how it was read."""
+
+    rows: list[dict[str, Any]]
+    encoding: str = "UTF-8"
+    separator: str = ","
+    unknown: list[str] = field(default_factory=list)  # CSV columns ignored
+
+
+def parse_upload(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> Upload:
+    """Read an upload (``csv`` or ``jsonl``) of at most ``max_rows`` rows; a row that cannot be
+    read becomes ``{"_error": reason}`` so that it is reported, not silently lost. CSV is read
+    as people export it (csv_reader: encodings, separators, header aliases)."""
     if kind == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        columns = [c.strip() for c in reader.fieldnames or []]
-        unknown = sorted(set(columns) - set(CSV_COLUMNS))
-        if unknown or "name" not in columns or "awarded_on" not in columns:
+        table = csv_reader.read_table(data, max_rows)
+        missing = [c for c in ("name", "awarded_on") if c not in table.columns.values()]
+        if missing:
             raise ProblemError(400, "bad-csv-header", "Bad CSV header",
-                               f"unknown column(s) {unknown}; columns must be among"
+                               f"no {' and no '.join(missing)} column; columns must be among"
                                f" {', '.join(CSV_COLUMNS)} and include name and awarded_on")
-        reader.fieldnames = columns
-        try:
-            for record in reader:
-                if None in record:
-                    rows.append({"_error": "more cells than columns"})
-                else:
-                    rows.append(_csv_payload(record))
-        except csv.Error as exc:
-            raise ProblemError(400, "bad-csv", "Malformed CSV",
-                               f"line {reader.line_num}: {exc}") from None
+        ragged = set(table.ragged)
+        rows = [{"_error": "more cells than columns"} if n in ragged else _csv_payload(record)
+                for n, record in enumerate(table.records)]
+        upload = Upload(rows, table.encoding, table.separator, table.unknown)
     elif kind == "jsonl":
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                value = loads_json(line)
-            except ValueError as exc:
-                reason = getattr(exc, "msg", None) or str(exc)
-                rows.append({"_error": f"line {number}: invalid JSON ({reason})"})
-                continue
-            rows.append(value if isinstance(value, dict)
-                        else {"_error": f"line {number}: not a JSON object"})
+        try:
+            # JSON text is UTF-8 (RFC 8259): no code-page guessing here.
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ProblemError(400, "unreadable-file", "Unreadable file",
+                               f"the file is not UTF-8: {exc.reason} at byte {exc.start}"
+                               ) from None
+        upload = Upload(_jsonl_rows(text))
     else:
         raise ProblemError(415, "unsupported-media-type", "Unsupported file type",
                            "upload text/csv or application/x-ndjson (JSON Lines)")
-    if not rows:
+    if not upload.rows:
         raise ProblemError(400, "empty-file", "Empty file", "the file has no rows")
-    if len(rows) > MAX_ROWS:
+    if len(upload.rows) > max_rows:
         raise ProblemError(413, "too-many-rows", "Too many rows",
-                           f"{len(rows)} rows; at most {MAX_ROWS} per job")
+                           f"{len(upload.rows)} rows; at most {max_rows} per job")
+    return upload
+
+
+def _jsonl_rows(text: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = loads_json(line)
+        except ValueError as exc:
+            reason = getattr(exc, "msg", None) or str(exc)
+            rows.append({"_error": f"line {number}: invalid JSON ({reason})"})
+            continue
+        rows.append(value if isinstance(value, dict)
+                    else {"_error": f"line {number}: not a JSON object"})
     return rows
+
+
+def parse_rows(data: bytes, kind: str) -> list[dict[str, Any]]:
+    """Rows of an API upload: as parse_upload, but a CSV column we do not know is an error (a
+    program that sends one has a bug worth hearing about; the console ignores and shows it)."""
+    upload = parse_upload(data, kind)
+    if upload.unknown:
+        raise ProblemError(400, "bad-csv-header", "Bad CSV header",
+                           f"unknown column(s) {sorted(upload.unknown)}; columns must be among"
+                           f" {', '.join(CSV_COLUMNS)} and include name and awarded_on")
+    return upload.rows
 
 
 def create_job(session: Session, issuer: Issuer, achievement_id: str,

@@ -24,7 +24,12 @@ from app.credentials.models import AchievementRecord, AwardRecord, CredentialRec
 from app.credentials.ob3 import render_ob3
 from app.credentials.signing import SignFailure, SignJob, sign
 from app.db import utcnow
-from app.elements.model import AwardRequest, MicroCredentialSpec, element_errors
+from app.elements.model import (
+    AwardRequest,
+    MicroCredentialSpec,
+    element_errors,
+    grade_errors,
+)
 from app.errors import ProblemError, not_found
 from app.images import service as images
 from app.issuers import service as issuers
@@ -153,6 +158,10 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     With ``unsigned``, the credentials are stored unsigned and listed there to be signed."""
     achievement = get_achievement(session, issuer, request.achievement_id)
     spec = MicroCredentialSpec.model_validate(achievement.spec)
+    # Before the repeat check: a grade off the scale is refused however often it is sent.
+    bad_grade = grade_errors(request.grade, spec.grade_scale)
+    if bad_grade:
+        raise incomplete(bad_grade)
     key = learner_key(request)
     existing = _existing_award(session, issuer, request, key)
     if existing is not None:
