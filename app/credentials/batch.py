@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -136,18 +136,49 @@ def parse_rows(data: bytes, kind: str) -> list[dict[str, Any]]:
 
 
 def create_job(session: Session, issuer: Issuer, achievement_id: str,
-               rows: list[dict[str, Any]], source: str, actor: str) -> BulkJob:
+               rows: list[dict[str, Any]], source: str, actor: str,
+               problems: list[list[dict[str, str]] | None] | None = None) -> BulkJob:
+    """A job of ``rows``, pending for the workers; with ``problems`` (one entry per row) a
+    draft instead: rows ``draft`` (no problem) or ``held`` (with them), which no worker claims
+    until confirm_draft."""
     service.get_achievement(session, issuer, achievement_id)
     job = BulkJob(id=uuid.uuid4().hex, issuer_id=issuer.id, achievement_id=achievement_id,
                   source=source[:300], total=len(rows))
     session.add(job)
     session.flush()
-    session.bulk_insert_mappings(BulkRow, [  # type: ignore[arg-type]
-        {"job_id": job.id, "row_number": n, "payload": payload, "state": "pending"}
-        for n, payload in enumerate(rows, 1)])
+    if problems is None:
+        mappings = [{"job_id": job.id, "row_number": n, "payload": payload, "state": "pending"}
+                    for n, payload in enumerate(rows, 1)]
+    else:
+        mappings = [{"job_id": job.id, "row_number": n, "payload": payload, "state": "draft"}
+                    if not found else
+                    {"job_id": job.id, "row_number": n, "payload": payload, "state": "held",
+                     "errors": found}
+                    for n, (payload, found) in enumerate(zip(rows, problems, strict=True), 1)]
+    session.bulk_insert_mappings(BulkRow, mappings)  # type: ignore[arg-type]
     audit.record(session, actor, "bulk.create", job.id, rows=len(rows),
                  achievement=achievement_id)
     return job
+
+
+def confirm_draft(session: Session, job: BulkJob) -> int:
+    """A draft's ``draft`` rows become pending (the workers take them from here), its
+    ``held`` rows rejected with the problems found; returns the number of rows to issue."""
+    queued = session.execute(update(BulkRow).where(
+        BulkRow.job_id == job.id, BulkRow.state == "draft").values(state="pending")).rowcount
+    session.execute(update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.state == "held")
+                    .values(state="rejected", processed_at=utcnow()))
+    return int(queued or 0)
+
+
+def delete_draft(session: Session, job: BulkJob) -> None:
+    """Drop a draft that was never confirmed (nothing of it was issued)."""
+    if session.scalar(select(func.count()).where(
+            BulkRow.job_id == job.id, BulkRow.state.not_in(("draft", "held")))):
+        raise ProblemError(409, "not-a-draft", "Already confirmed",
+                           "this job was confirmed; its rows are issued or being issued")
+    session.execute(delete(BulkRow).where(BulkRow.job_id == job.id))
+    session.delete(job)
 
 
 @dataclass
@@ -183,9 +214,10 @@ def progress(session: Session, job: BulkJob) -> JobProgress:
 
 
 def report(session: Session, job: BulkJob, base_url: str,
-           secret: str) -> list[dict[str, Any]]:
+           secret: str, learners: bool = False) -> list[dict[str, Any]]:
     """One entry per row: its state, the credentials issued and the award's share link (to
-    hand to the learner, with its manage key), or why it was rejected."""
+    hand to the learner, with its manage key), or why it was rejected; with ``learners``, the
+    row's learner as uploaded too (the console's report names whom each link is for)."""
     rows = list(session.scalars(select(BulkRow).where(BulkRow.job_id == job.id)
                                 .order_by(BulkRow.row_number)))
     award_ids = [r.award_id for r in rows if r.award_id]
@@ -202,6 +234,9 @@ def report(session: Session, job: BulkJob, base_url: str,
     out = []
     for row in rows:
         entry: dict[str, Any] = {"row": row.row_number, "state": row.state}
+        if learners:
+            learner = row.payload.get("learner")
+            entry["learner"] = learner if isinstance(learner, dict) else {}
         if row.award_id:
             entry["awardId"] = row.award_id
             entry["credentialIds"] = credentials.get(row.award_id, {})

@@ -91,6 +91,13 @@ def get_achievement(session: Session, issuer: Issuer | None,
     return record
 
 
+def list_achievements(session: Session, issuer: Issuer) -> list[AchievementRecord]:
+    """The issuer's achievements, newest first (the console's choice of what to award)."""
+    return list(session.scalars(select(AchievementRecord).where(
+        AchievementRecord.issuer_id == issuer.id).order_by(AchievementRecord.created_at.desc(),
+                                                            AchievementRecord.id)))
+
+
 def learner_key(request: AwardRequest) -> str:
     """Stable key of the learner: the strongest identifier given, normalised and hashed."""
     learner = request.learner
