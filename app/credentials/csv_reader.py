@@ -108,7 +108,8 @@ def read_table(data: bytes, max_rows: int) -> CsvTable:
     if not "".join(lines).strip():
         raise _problem(400, "empty-file", "Empty file", "the file is empty: it has no header"
                        " and no rows")
-    reader = csv.reader(io.StringIO("".join(lines)), delimiter=separator)
+    # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
+    reader = csv.reader(io.StringIO("".join(lines)), delimiter=separator, strict=True)
     try:
         header = next(row for row in reader if any(cell.strip() for cell in row))
         columns: dict[str, str] = {}
