@@ -426,3 +426,9 @@ def test_a_job_from_the_bulk_api_is_not_a_cohort(registrar: TestClient, achievem
     job_id = response.json()["jobId"]
     assert registrar.get(f"/console/{SLUG}/cohorts/{job_id}").status_code == 404
     assert registrar.get(f"/console/{SLUG}/cohorts/{'x' * 300}").status_code == 404
+
+
+def test_only_the_upload_takes_large_bodies(registrar: TestClient, achievement: dict) -> None:
+    token = csrf_on(registrar.get(ISSUE).text)
+    big = {"csrf": token, **_form(achievement["id"], name="x" * 1_100_000)}
+    assert registrar.post(ISSUE, data=big, follow_redirects=False).status_code == 413
