@@ -255,7 +255,7 @@ def cohort(request: Request, job_id: str, desk: Desk = Depends(at_issuer("staff"
     if found.state == "draft":
         return page(request, "console/cohort_preview.html", desk=desk, cohort=found, job=job,
                     title=title, rows=cohorts.preview(session, job),
-                    formula_rows=cohorts.formula_rows(session, job),
+                    formula_rows=found.formula_rows,
                     separator=_SEPARATOR_NAMES.get(found.separator, found.separator))
     state = batch.progress(session, job)
     rows = batch.report(session, job, svc.settings.public_base_url, _secret(svc),

@@ -29,5 +29,6 @@ class Cohort(Base):
     unknown_columns: Mapped[list[Any]] = mapped_column(JSON, default=list)
     ready: Mapped[int] = mapped_column(Integer)  # rows without problems at preview
     problems: Mapped[int] = mapped_column(Integer)
+    formula_rows: Mapped[int] = mapped_column(Integer, default=0)  # rows with a "=…" cell
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

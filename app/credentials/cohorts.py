@@ -72,7 +72,8 @@ def create_draft(session: Session, issuer: Issuer, achievement_id: str, data: by
     bad = sum(1 for p in problems if p)
     cohort = Cohort(job_id=job.id, issuer_id=issuer.id, state="draft", created_by=actor[:320],
                     encoding=upload.encoding, separator=upload.separator,
-                    unknown_columns=upload.unknown, ready=len(problems) - bad, problems=bad)
+                    unknown_columns=upload.unknown, ready=len(problems) - bad, problems=bad,
+                    formula_rows=sum(1 for row in upload.rows if _formula_cells(row)))
     session.add(cohort)
     audit.record(session, actor, "cohort.draft", job.id, rows=len(problems), problems=bad)
     session.flush()
@@ -133,12 +134,6 @@ def preview(session: Session, job: BulkJob, limit: int = PREVIEW_ROWS) -> list[P
         out.append(PreviewRow(row.row_number, learner if isinstance(learner, dict) else {},
                               payload, row.errors or [], _formula_cells(payload)))
     return out
-
-
-def formula_rows(session: Session, job: BulkJob) -> int:
-    """How many rows of the job carry a formula-like cell (a warning on the preview)."""
-    payloads = session.scalars(select(BulkRow.payload).where(BulkRow.job_id == job.id))
-    return sum(1 for payload in payloads if _formula_cells(payload))
 
 
 def listing(session: Session, issuer: Issuer, limit: int = 200) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column('unknown_columns', sa.JSON(), nullable=False),
         sa.Column('ready', sa.Integer(), nullable=False),
         sa.Column('problems', sa.Integer(), nullable=False),
+        sa.Column('formula_rows', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['job_id'], ['bulk_jobs.id'], ondelete='CASCADE'),
