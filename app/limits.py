@@ -66,13 +66,27 @@ class BodySizeLimit:
                  larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.default_max = max_bytes
-        self.larger = larger or {}  # path → its own limit (file uploads)
+        # path → its own limit (file uploads); a "*" segment matches any one segment
+        # ("/console/*/cohorts/new": the issuer's slug).
+        self.larger = larger or {}
+        self._patterns = [(key.split("/"), value) for key, value in self.larger.items()
+                          if "*" in key]
+
+    def _limit(self, path: str) -> int:
+        if path in self.larger:
+            return self.larger[path]
+        parts = path.split("/")
+        for pattern, value in self._patterns:
+            if len(pattern) == len(parts) and all(
+                    p == "*" or p == q for p, q in zip(pattern, parts, strict=True)):
+                return value
+        return self.default_max
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope.get("path", ""), self.default_max)
+        limit = self._limit(scope.get("path", ""))
         raw_headers = scope.get("headers") or []
         names = [name.lower() for name, _ in raw_headers]
         if names.count(b"content-type") > 1 or names.count(b"content-length") > 1:

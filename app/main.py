@@ -14,6 +14,7 @@ from app import system
 from app.config import Settings, get_settings
 from app.console import achievements as console_achievements
 from app.console import auth as console_auth
+from app.console import issuing as console_issuing
 from app.console import router as console_router
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
@@ -125,11 +126,13 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
     app.include_router(console_achievements.router)
+    app.include_router(console_issuing.router)
     app.include_router(console_router.router)
     # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       larger={bulk_router.BULK_PATH: settings.max_upload_bytes})
+                       larger={bulk_router.BULK_PATH: settings.max_upload_bytes,
+                               console_issuing.UPLOAD_PATH: settings.max_upload_bytes})
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url),
                        https=settings.public_base_url.startswith("https://"))

@@ -4,6 +4,7 @@
 def load_all() -> None:
     from app import audit  # noqa: F401
     from app.console import models as console_models  # noqa: F401
+    from app.credentials import cohort_models  # noqa: F401
     from app.credentials import models as credential_models  # noqa: F401
     from app.images import models as image_models  # noqa: F401
     from app.issuers import models as issuer_models  # noqa: F401

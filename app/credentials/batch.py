@@ -5,24 +5,22 @@ On PostgreSQL any number of worker processes share the work (row locks, SKIP LOC
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.credentials import service, sharing
+from app.credentials import csv_reader, service, sharing
 from app.credentials.models import (
     AchievementRecord,
     BulkJob,
@@ -65,71 +63,122 @@ def _csv_payload(record: dict[str, str]) -> dict[str, Any]:
     return payload
 
 
-def parse_rows(data: bytes, kind: str) -> list[dict[str, Any]]:
-    """Rows of an upload (``csv`` or ``jsonl``); a row that cannot be read becomes
-    ``{"_error": reason}`` so that it is reported, not silently lost."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProblemError(400, "unreadable-file", "Unreadable file",
-                           f"the file is not UTF-8: {exc.reason} at byte {exc.start}") from None
-    if kind and not text.strip():
-        raise ProblemError(400, "empty-file", "Empty file", "the file has no rows")
-    rows: list[dict[str, Any]] = []
+@dataclass
+class Upload:
+    """An upload's rows (award request shapes, or ``{"_error": reason}``) and how it was read."""
+
+    rows: list[dict[str, Any]]
+    encoding: str = "UTF-8"
+    separator: str = ","
+    unknown: list[str] = field(default_factory=list)  # CSV columns ignored
+
+
+def parse_upload(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> Upload:
+    """Read an upload (``csv`` or ``jsonl``) of at most ``max_rows`` rows; a row that cannot be
+    read becomes ``{"_error": reason}`` so that it is reported, not silently lost. CSV is read
+    as people export it (csv_reader: encodings, separators, header aliases)."""
     if kind == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        columns = [c.strip() for c in reader.fieldnames or []]
-        unknown = sorted(set(columns) - set(CSV_COLUMNS))
-        if unknown or "name" not in columns or "awarded_on" not in columns:
+        table = csv_reader.read_table(data, max_rows)
+        missing = [c for c in ("name", "awarded_on") if c not in table.columns.values()]
+        if missing:
             raise ProblemError(400, "bad-csv-header", "Bad CSV header",
-                               f"unknown column(s) {unknown}; columns must be among"
+                               f"no {' and no '.join(missing)} column; columns must be among"
                                f" {', '.join(CSV_COLUMNS)} and include name and awarded_on")
-        reader.fieldnames = columns
-        try:
-            for record in reader:
-                if None in record:
-                    rows.append({"_error": "more cells than columns"})
-                else:
-                    rows.append(_csv_payload(record))
-        except csv.Error as exc:
-            raise ProblemError(400, "bad-csv", "Malformed CSV",
-                               f"line {reader.line_num}: {exc}") from None
+        ragged = set(table.ragged)
+        rows = [{"_error": "more cells than columns"} if n in ragged else _csv_payload(record)
+                for n, record in enumerate(table.records)]
+        upload = Upload(rows, table.encoding, table.separator, table.unknown)
     elif kind == "jsonl":
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                value = loads_json(line)
-            except ValueError as exc:
-                reason = getattr(exc, "msg", None) or str(exc)
-                rows.append({"_error": f"line {number}: invalid JSON ({reason})"})
-                continue
-            rows.append(value if isinstance(value, dict)
-                        else {"_error": f"line {number}: not a JSON object"})
+        try:
+            # JSON text is UTF-8 (RFC 8259): no code-page guessing here.
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ProblemError(400, "unreadable-file", "Unreadable file",
+                               f"the file is not UTF-8: {exc.reason} at byte {exc.start}"
+                               ) from None
+        upload = Upload(_jsonl_rows(text))
     else:
         raise ProblemError(415, "unsupported-media-type", "Unsupported file type",
                            "upload text/csv or application/x-ndjson (JSON Lines)")
-    if not rows:
+    if not upload.rows:
         raise ProblemError(400, "empty-file", "Empty file", "the file has no rows")
-    if len(rows) > MAX_ROWS:
+    if len(upload.rows) > max_rows:
         raise ProblemError(413, "too-many-rows", "Too many rows",
-                           f"{len(rows)} rows; at most {MAX_ROWS} per job")
+                           f"{len(upload.rows)} rows; at most {max_rows} per job")
+    return upload
+
+
+def _jsonl_rows(text: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = loads_json(line)
+        except ValueError as exc:
+            reason = getattr(exc, "msg", None) or str(exc)
+            rows.append({"_error": f"line {number}: invalid JSON ({reason})"})
+            continue
+        rows.append(value if isinstance(value, dict)
+                    else {"_error": f"line {number}: not a JSON object"})
     return rows
 
 
+def parse_rows(data: bytes, kind: str) -> list[dict[str, Any]]:
+    """Rows of an API upload: as parse_upload, but a CSV column we do not know is an error (a
+    program that sends one has a bug worth hearing about; the console ignores and shows it)."""
+    upload = parse_upload(data, kind)
+    if upload.unknown:
+        raise ProblemError(400, "bad-csv-header", "Bad CSV header",
+                           f"unknown column(s) {sorted(upload.unknown)}; columns must be among"
+                           f" {', '.join(CSV_COLUMNS)} and include name and awarded_on")
+    return upload.rows
+
+
 def create_job(session: Session, issuer: Issuer, achievement_id: str,
-               rows: list[dict[str, Any]], source: str, actor: str) -> BulkJob:
+               rows: list[dict[str, Any]], source: str, actor: str,
+               problems: list[list[dict[str, str]] | None] | None = None) -> BulkJob:
+    """A job of ``rows``, pending for the workers; with ``problems`` (one entry per row) a
+    draft instead: rows ``draft`` (no problem) or ``held`` (with them), which no worker claims
+    until confirm_draft."""
     service.get_achievement(session, issuer, achievement_id)
     job = BulkJob(id=uuid.uuid4().hex, issuer_id=issuer.id, achievement_id=achievement_id,
                   source=source[:300], total=len(rows))
     session.add(job)
     session.flush()
-    session.bulk_insert_mappings(BulkRow, [  # type: ignore[arg-type]
-        {"job_id": job.id, "row_number": n, "payload": payload, "state": "pending"}
-        for n, payload in enumerate(rows, 1)])
+    if problems is None:
+        mappings = [{"job_id": job.id, "row_number": n, "payload": payload, "state": "pending"}
+                    for n, payload in enumerate(rows, 1)]
+    else:
+        mappings = [{"job_id": job.id, "row_number": n, "payload": payload, "state": "draft"}
+                    if not found else
+                    {"job_id": job.id, "row_number": n, "payload": payload, "state": "held",
+                     "errors": found}
+                    for n, (payload, found) in enumerate(zip(rows, problems, strict=True), 1)]
+    session.bulk_insert_mappings(BulkRow, mappings)  # type: ignore[arg-type]
     audit.record(session, actor, "bulk.create", job.id, rows=len(rows),
                  achievement=achievement_id)
     return job
+
+
+def confirm_draft(session: Session, job: BulkJob) -> int:
+    """A draft's ``draft`` rows become pending (the workers take them from here), its
+    ``held`` rows rejected with the problems found; returns the number of rows to issue."""
+    queued = session.execute(update(BulkRow).where(
+        BulkRow.job_id == job.id, BulkRow.state == "draft").values(state="pending")).rowcount
+    session.execute(update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.state == "held")
+                    .values(state="rejected", processed_at=utcnow()))
+    return int(queued or 0)
+
+
+def delete_draft(session: Session, job: BulkJob) -> None:
+    """Drop a draft that was never confirmed (nothing of it was issued)."""
+    if session.scalar(select(func.count()).where(
+            BulkRow.job_id == job.id, BulkRow.state.not_in(("draft", "held")))):
+        raise ProblemError(409, "not-a-draft", "Already confirmed",
+                           "this job was confirmed; its rows are issued or being issued")
+    session.execute(delete(BulkRow).where(BulkRow.job_id == job.id))
+    session.delete(job)
 
 
 @dataclass
@@ -165,9 +214,10 @@ def progress(session: Session, job: BulkJob) -> JobProgress:
 
 
 def report(session: Session, job: BulkJob, base_url: str,
-           secret: str) -> list[dict[str, Any]]:
+           secret: str, learners: bool = False) -> list[dict[str, Any]]:
     """One entry per row: its state, the credentials issued and the award's share link (to
-    hand to the learner, with its manage key), or why it was rejected."""
+    hand to the learner, with its manage key), or why it was rejected; with ``learners``, the
+    row's learner as uploaded too (the console's report names whom each link is for)."""
     rows = list(session.scalars(select(BulkRow).where(BulkRow.job_id == job.id)
                                 .order_by(BulkRow.row_number)))
     award_ids = [r.award_id for r in rows if r.award_id]
@@ -184,6 +234,9 @@ def report(session: Session, job: BulkJob, base_url: str,
     out = []
     for row in rows:
         entry: dict[str, Any] = {"row": row.row_number, "state": row.state}
+        if learners:
+            learner = row.payload.get("learner")
+            entry["learner"] = learner if isinstance(learner, dict) else {}
         if row.award_id:
             entry["awardId"] = row.award_id
             entry["credentialIds"] = credentials.get(row.award_id, {})

@@ -25,7 +25,12 @@ from app.credentials.models import AchievementRecord, AwardRecord, CredentialRec
 from app.credentials.ob3 import render_ob3
 from app.credentials.signing import SignFailure, SignJob, sign
 from app.db import utcnow
-from app.elements.model import AwardRequest, MicroCredentialSpec, element_errors
+from app.elements.model import (
+    AwardRequest,
+    MicroCredentialSpec,
+    element_errors,
+    grade_errors,
+)
 from app.errors import ProblemError, not_found
 from app.images import service as images
 from app.images.checks import CheckedImage
@@ -234,6 +239,15 @@ def award_counts(session: Session, achievement_ids: list[str]) -> dict[str, int]
     return {achievement_id: count for achievement_id, count in rows}
 
 
+def issuable_achievements(session: Session, issuer: Issuer) -> list[AchievementRecord]:
+    """What may be awarded now: the current version of each family, not retired, newest
+    first (the console's choice of what to award)."""
+    return list(session.scalars(select(AchievementRecord).where(
+        AchievementRecord.issuer_id == issuer.id, AchievementRecord.superseded_by_id.is_(None),
+        AchievementRecord.retired_at.is_(None))
+        .order_by(AchievementRecord.created_at.desc(), AchievementRecord.id)))
+
+
 def learner_key(request: AwardRequest) -> str:
     """Stable key of the learner: the strongest identifier given, normalised and hashed."""
     learner = request.learner
@@ -301,6 +315,10 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     With ``unsigned``, the credentials are stored unsigned and listed there to be signed."""
     achievement = get_achievement(session, issuer, request.achievement_id)
     spec = MicroCredentialSpec.model_validate(achievement.spec)
+    # Before the repeat check: a grade off the scale is refused however often it is sent.
+    bad_grade = grade_errors(request.grade, spec.grade_scale)
+    if bad_grade:
+        raise incomplete(bad_grade)
     key = learner_key(request)
     existing = _existing_award(session, issuer, request, key)
     if existing is not None:

@@ -209,6 +209,20 @@ class AwardRequest(_Model):
         return self
 
 
+def grade_errors(grade: str | None, scale: list[str] | None) -> list[dict[str, str]]:
+    """The grade against the achievement's grade scale: [] when it fits (or either is absent),
+    else one ``grade`` error naming the allowed values.
+
+    Exact match (both sides are already stripped by the models): folding case would let
+    "a" stand for "A", yet the credential must carry the scale's own spelling, and a scale
+    may tell cases apart; a near miss is refused with the allowed values, easy to fix."""
+    if grade is None or not scale or grade in scale:
+        return []
+    return [{"element": "grade", "field": "grade",
+             "message": f"'{grade}' is not on this achievement's grade scale; allowed: "
+                        f"{', '.join(scale)}"}]
+
+
 def element_errors(errors: list[dict]) -> list[dict[str, str]]:
     """Pydantic errors → [{element, field, message}] with the EU element each concerns."""
     out = []

@@ -125,7 +125,9 @@ def test_deeply_nested_json_line_is_a_rejected_row_not_a_crash() -> None:
     (b"name,colour\nA,blue\n", "text/csv", 400, "bad-csv-header"),
     (b"", "text/csv", 400, "empty-file"),
     (b"name,awarded_on\n", "text/csv", 400, "empty-file"),
-    (b"\xff\xfe\x00garbage", "text/csv", 400, "unreadable-file"),
+    # FF FE is a UTF-16 BOM (Excel's "Unicode text"), read as such: a lone surrogate after
+    # it is what cannot be read.
+    (b"\xff\xfe\x00\xd8a\x00", "text/csv", 400, "unreadable-file"),
     (b"a,b", "application/pdf", 415, "unsupported-media-type"),
     (b'{"a":' * 100 + b"1" + b"}" * 100, "application/x-ndjson", 400, "json-too-deep"),
 ])
