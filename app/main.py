@@ -14,6 +14,7 @@ from app import system
 from app.config import Settings, get_settings
 from app.console import auth as console_auth
 from app.console import router as console_router
+from app.console import sso as sso_router
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
 from app.db import Database
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(credentials_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
+    app.include_router(sso_router.router)
     app.include_router(console_router.router)
     # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.
