@@ -3,12 +3,14 @@ code exchange and the ID token checks. No database here: every function is outbo
 (through app.outbound's guarded client) or pure computation, so callers can fetch first and
 open the database afterwards.
 
-Why Authlib for the protocol pieces (PKCE challenge, client authentication, JWS/JWK, the ID
-token's claim rules): it is a well-kept implementation that follows the specifications
-closely (RFC 7636, RFC 6749 §2.3, RFC 7515/7517/7519, OpenID Connect Core §3.1.3.7), and
-ID token validation is where hand-written code goes wrong (algorithm confusion, "none",
-audience lists, nonce replay). We only choose the inputs: which keys, which algorithms, which
-issuer, audience and nonce.
+Why Authlib for the protocol pieces (PKCE challenge, client authentication, the ID token's
+claim rules in authlib.oidc.core): it is a well-kept implementation that follows the
+specifications closely (RFC 7636, RFC 6749 §2.3, OpenID Connect Core §3.1.3.7), and ID
+token validation is where hand-written code goes wrong (algorithm confusion, "none",
+audience lists, nonce replay). The JWS signature and JWK set go through joserfc, the JOSE
+library Authlib itself now uses for this (its own OpenID client decodes ID tokens with it;
+authlib.jose is deprecated in its favour). We only choose the inputs: which keys, which
+algorithms, which issuer, audience and nonce.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from authlib.common.security import generate_token
-from authlib.jose import JsonWebKey, JsonWebToken
-from authlib.jose.errors import JoseError
 from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from joserfc.jws import JWSRegistry
 
 from app import outbound
 from app.messages import Message, msg
@@ -31,7 +35,7 @@ from app.messages import Message, msg
 # Asymmetric signatures only: the OP's keys from its JWKS. HS256 (keyed with our client secret)
 # and "none" are refused, so a token is never checked against something we hold ourselves.
 ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                       "ES256", "ES384", "ES512", "EdDSA")
+                       "ES256", "ES384", "ES512", "EdDSA", "Ed25519")
 SCOPE = "openid email profile"
 LEEWAY_SECONDS = 60  # clock skew between us and the OP
 
@@ -179,16 +183,16 @@ def validate_id_token(id_token: str, keys: dict[str, Any], *, issuer: str, clien
     """The ID token's claims once its signature (against the OP's key set), ``iss``, ``aud``,
     ``azp``, ``exp``, ``iat``, ``nonce`` and ``at_hash`` hold (OIDC Core §3.1.3.7)."""
     try:
-        key_set = JsonWebKey.import_key_set(keys)
-        claims = JsonWebToken(list(ID_TOKEN_ALGORITHMS)).decode(
-            id_token, key_set, claims_cls=CodeIDToken,
-            claims_options={"iss": {"essential": True, "value": issuer},
-                            "aud": {"essential": True, "value": client_id},
-                            "exp": {"essential": True}},
-            claims_params={"nonce": nonce, "client_id": client_id,
-                           "access_token": access_token})
+        token = jwt.decode(id_token, KeySet.import_key_set(keys), registry=JWSRegistry(
+            algorithms=list(ID_TOKEN_ALGORITHMS), strict_check_header=False))
+        claims = CodeIDToken(token.claims, token.header,
+                             {"iss": {"essential": True, "value": issuer},
+                              "aud": {"essential": True, "value": client_id},
+                              "exp": {"essential": True}},
+                             {"nonce": nonce, "client_id": client_id,
+                              "access_token": access_token})
         claims.validate(now=now, leeway=LEEWAY_SECONDS)
-    except (JoseError, ValueError, TypeError, KeyError) as exc:
+    except (JoseError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise SsoError(msg("The identity provider's answer could not be verified."),
                        f"ID token refused: {type(exc).__name__}: {str(exc)[:200]}") from None
     return dict(claims)

@@ -43,13 +43,16 @@ def _redirect_uri(svc: Services, slug: str) -> str:
 
 
 def _refused(request: Request, svc: Services, message: Message, status: int = 401,
-             detail: str = "", next_: str = "") -> Response:
+             detail: str = "", next_: str = "", end_pending: bool = True) -> Response:
     """Back to the sign-in page with ``message``; the technical ``detail`` goes to the log
-    only (it may name the provider's error, never a secret)."""
+    only (it may name the provider's error, never a secret). ``end_pending``: the browser's
+    sign-in in progress is over (its state was used)."""
     if detail:
         log.info("single sign-on refused: %s (%s)", message, detail)
     response = _sign_in_page(request, svc, error=message, status=status, next_=next_)
-    sessions.clear_cookie(response, _pending_cookie(secure_cookies(svc)), secure_cookies(svc))
+    if end_pending:
+        sessions.clear_cookie(response, _pending_cookie(secure_cookies(svc)),
+                              secure_cookies(svc))
     return response
 
 
@@ -213,9 +216,12 @@ def sso_callback(request: Request, slug: str, svc: Services = Depends(services),
     ID token, admit the person and start their console session."""
     pending = _pending(request, svc)
     if pending is None or pending.slug != slug or not sessions.same_token(pending.state, state):
+        # Not this flow's answer (a forged or stale link): the flow in progress, if any, is
+        # left to finish.
         return _refused(request, svc, msg("This sign-in was not started here or took too long."
                                           " Please start again."), 400,
-                        detail="state missing, expired or not this browser's")
+                        detail="state missing, expired or not this browser's",
+                        end_pending=False)
     if error:
         return _refused(request, svc, msg("Your institution's sign-in service did not sign you"
                                           " in (%(reason)s).", reason=error[:100]), 401,

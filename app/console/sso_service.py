@@ -220,8 +220,12 @@ def admit(session: Session, sso: SsoConfig, claims: dict[str, Any]) -> StaffUser
         raise SsoError(msg("You are not a member of %(institution)s in mcred yet: ask its"
                            " admin to add you.", institution=sso.institution))
     actor = f"sso:{sso.slug}"
-    if user is None:
-        name = claims.get("name") if isinstance(claims.get("name"), str) else ""
-        user = accounts.create_user(session, address, name=name, actor=actor)
-    accounts.set_role(session, issuer, user, sso.new_user_role, actor=actor)
+    try:
+        if user is None:
+            name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+            user = accounts.create_user(session, address, name=name, actor=actor)
+        accounts.set_role(session, issuer, user, sso.new_user_role, actor=actor)
+    except accounts.AccountError:
+        raise SsoError(msg("Your mcred account could not be set up; ask the issuer's"
+                           " admin to add you.")) from None
     return user
