@@ -47,8 +47,7 @@ def _refused(request: Request, svc: Services, message: Message, status: int = 40
     """Back to the sign-in page with ``message``; the technical ``detail`` goes to the log
     only (it may name the provider's error, never a secret). ``end_pending``: the browser's
     sign-in in progress is over (its state was used)."""
-    if detail:
-        log.info("single sign-on refused: %s (%s)", message, detail)
+    log.info("single sign-on refused: %s%s", message, f" ({detail})" if detail else "")
     response = _sign_in_page(request, svc, error=message, status=status, next_=next_)
     if end_pending:
         sessions.clear_cookie(response, _pending_cookie(secure_cookies(svc)),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import secrets
 import selectors
 import shutil
@@ -23,6 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.audit import AuditEvent
 from app.console import oidc
 from app.console.models import ConsoleSession, Membership, SsoSettings, StaffUser
 from app.deps import Services
@@ -398,8 +400,21 @@ def test_the_client_secret_is_sealed_and_never_shown_back(
     assert configure(registrar, sso_on, client_secret="").status_code == 303
     [again] = in_db(select(SsoSettings))
     assert again.client_secret_sealed == row.client_secret_sealed
-    audit = registrar.get("/console/uni-tartu/audit")
-    assert sso_on.client_secret not in audit.text
+    events = in_db(select(AuditEvent).where(AuditEvent.action == "issuer.sso-settings"))
+    assert len(events) == 2 and events[0].detail["client_id"] == CLIENT_ID
+    assert events[0].detail["secret_changed"] and not events[1].detail["secret_changed"]
+    assert all(sso_on.client_secret not in json.dumps(e.detail) for e in events)
+
+
+def test_the_client_secret_is_not_logged_during_a_sign_in(
+        sso_on: OP, visitor: TestClient, make_staff: Callable[..., None],
+        caplog: pytest.LogCaptureFixture) -> None:
+    make_staff("alice@ut.ee", "uni-tartu", "staff")
+    with caplog.at_level(logging.DEBUG):
+        assert sign_in_by_sso(visitor, sso_on, "mallory").status_code == 401
+        assert sign_in_by_sso(visitor, sso_on, "alice").status_code == 303
+    assert "single sign-on refused" in caplog.text  # the log does say what happened
+    assert sso_on.client_secret not in caplog.text
 
 
 def test_settings_are_checked_field_by_field(registrar: TestClient, reach_op: OP,
