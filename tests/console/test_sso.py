@@ -28,9 +28,11 @@ from app.audit import AuditEvent
 from app.console import oidc
 from app.console.models import ConsoleSession, Membership, SsoSettings, StaffUser
 from app.deps import Services
-from app.outbound import OutboundPolicy
+from app.issuers.keys import KeyStore, KeyStoreError
+from app.outbound import OutboundError, OutboundPolicy, post_form
 from tests.conftest import BASE_URL, _self_signed
-from tests.console.conftest import PASSWORD, csrf_on, open_browser, post_form, sign_in
+from tests.console.conftest import PASSWORD, csrf_on, open_browser, sign_in
+from tests.console.conftest import post_form as submit
 
 HERE = Path(__file__).resolve().parent
 INTEROP = HERE.parent / "interop"
@@ -103,7 +105,7 @@ def reach_op(svc: Services, op: OP) -> OP:
 def configure(client: TestClient, op: OP, **changes: str) -> httpx.Response:
     data = {"idp_issuer": op.issuer, "client_id": CLIENT_ID, "client_secret": op.client_secret,
             "allowed_domains": "ut.ee", "new_user_role": "", "enabled": "on", **changes}
-    return post_form(client, SETTINGS, SETTINGS, data)
+    return submit(client, SETTINGS, SETTINGS, data)
 
 
 @pytest.fixture
@@ -433,13 +435,13 @@ def test_settings_are_checked_field_by_field(registrar: TestClient, reach_op: OP
 
 def test_test_discovery_shows_the_endpoints_or_the_problem(registrar: TestClient,
                                                            reach_op: OP) -> None:
-    ok = post_form(registrar, SETTINGS, SETTINGS + "/discovery",
+    ok = submit(registrar, SETTINGS, SETTINGS + "/discovery",
                    {"idp_issuer": reach_op.issuer, "client_id": CLIENT_ID})
     assert ok.status_code == 200, ok.text
     assert 'data-testid="discovered"' in ok.text
     assert f"{reach_op.issuer}/token" in ok.text and f"{reach_op.issuer}/jwks" in ok.text
     assert "client_secret_basic" in ok.text
-    wrong = post_form(registrar, SETTINGS, SETTINGS + "/discovery",
+    wrong = submit(registrar, SETTINGS, SETTINGS + "/discovery",
                       {"idp_issuer": reach_op.issuer + "/nothing-here"})
     assert wrong.status_code == 422 and 'data-testid="error-idp_issuer"' in wrong.text
     assert "Could not fetch the identity provider" in wrong.text
@@ -450,7 +452,7 @@ def test_test_discovery_shows_the_endpoints_or_the_problem(registrar: TestClient
 
 def test_discovery_of_a_private_address_is_refused_without_the_test_setting(
         registrar: TestClient, op: OP) -> None:
-    response = post_form(registrar, SETTINGS, SETTINGS + "/discovery",
+    response = submit(registrar, SETTINGS, SETTINGS + "/discovery",
                          {"idp_issuer": op.issuer})
     assert response.status_code == 422
     assert "non-public address" in response.text
@@ -467,3 +469,35 @@ def test_only_the_issuers_admin_sees_the_settings(
                            data={"csrf": token, "idp_issuer": "https://x.example"}
                            ).status_code == 403
     assert registrar.get("/console/no-such/settings/sso").status_code == 404
+
+
+# --- The pieces underneath ------------------------------------------------------------------
+
+def test_a_sealed_secret_opens_only_with_its_context_and_key_secret(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys", "key-secret-of-this-service-0123")
+    sealed = store.seal(b"client secret", "sso-client-secret|1")
+    assert b"client secret" not in sealed.encode()
+    assert store.unseal(sealed, "sso-client-secret|1") == b"client secret"
+    with pytest.raises(KeyStoreError):  # moved to another issuer's row
+        store.unseal(sealed, "sso-client-secret|2")
+    with pytest.raises(KeyStoreError):  # one character changed
+        store.unseal(sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1],
+                     "sso-client-secret|1")
+    # Another process with the same secret opens it; the same folder refuses another secret.
+    assert KeyStore(tmp_path / "keys", "key-secret-of-this-service-0123").unseal(
+        sealed, "sso-client-secret|1") == b"client secret"
+    with pytest.raises(KeyStoreError):
+        KeyStore(tmp_path / "keys", "another-secret-entirely-4567").unseal(
+            sealed, "sso-client-secret|1")
+
+
+def test_the_token_request_goes_through_the_outbound_guard(op: OP) -> None:
+    with pytest.raises(OutboundError, match="non-public address"):
+        post_form(f"{op.issuer}/token", {"grant_type": "authorization_code"},
+                  OutboundPolicy(ca_file=str(op.cert)))
+    # Allowed (as in tests), the OP's refusal comes back to be read, not raised.
+    status, body, _type = post_form(f"{op.issuer}/token", {"grant_type": "authorization_code",
+                                                            "code": "x"},
+                                    OutboundPolicy(allow_private=True, ca_file=str(op.cert)))
+    assert status in (400, 401) and json.loads(body)["error"] in ("invalid_request",
+                                                                   "invalid_client")
