@@ -25,12 +25,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.audit import AuditEvent
-from app.console import oidc
+from app.console import oidc, sso_service
 from app.console.models import ConsoleSession, Membership, SsoSettings, StaffUser
 from app.deps import Services
 from app.issuers.keys import KeyStore, KeyStoreError
+from app.issuers.service import get_issuer
 from app.outbound import OutboundError, OutboundPolicy, post_form
-from tests.conftest import BASE_URL, _self_signed
+from tests.conftest import BASE_URL, ISSUER_BODY, _self_signed
 from tests.console.conftest import PASSWORD, csrf_on, open_browser, sign_in
 from tests.console.conftest import post_form as submit
 
@@ -374,6 +375,23 @@ def test_the_sign_in_page_sends_an_institution_address_to_its_provider(
     assert other.status_code == 404 and "No institution in mcred offers" in other.text
     forged = visitor.post("/console/sso", data={"email": "alice@ut.ee", "csrf": "forged"})
     assert forged.status_code == 403
+
+
+def test_institutions_sharing_a_domain_are_offered_one_button_each(
+        sso_on: OP, visitor: TestClient, client: TestClient, admin: dict[str, str],
+        svc: Services) -> None:
+    body = {**ISSUER_BODY, "slug": "ut-pharmacy", "legal_name": "Pharmacy at UT"}
+    assert client.post("/admin/issuers", json=body, headers=admin).status_code == 201
+    with svc.db.session() as session:
+        sso_service.save(session, svc.keystore, get_issuer(session, "ut-pharmacy"), {
+            "idp_issuer": sso_on.issuer, "client_id": "other", "client_secret": "s3cret",
+            "allowed_domains": "ut.ee", "enabled": "on"}, actor="test")
+    response = visitor.post("/console/sso", data={"email": "alice@ut.ee", "next": "/console",
+                                                  "csrf": _login_csrf(visitor)})
+    assert response.status_code == 200
+    assert "Sign in with University of Tartu" in response.text
+    assert "Sign in with Pharmacy at UT" in response.text
+    assert 'href="/console/sso/ut-pharmacy/start?next=/console"' in response.text
 
 
 def test_disabled_sso_is_not_offered(registrar: TestClient, reach_op: OP,
