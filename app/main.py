@@ -16,6 +16,7 @@ from app.console import achievements as console_achievements
 from app.console import auth as console_auth
 from app.console import issuing as console_issuing
 from app.console import router as console_router
+from app.console import sso as sso_router
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
 from app.db import Database
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(credentials_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
+    app.include_router(sso_router.router)
     app.include_router(console_achievements.router)
     app.include_router(console_issuing.router)
     app.include_router(console_router.router)

@@ -259,3 +259,35 @@ def outbound_policy(settings: Settings, max_bytes: int = 1_048_576) -> OutboundP
     return OutboundPolicy(allow_private=settings.outbound_allow_private,
                           ca_file=str(settings.outbound_ca_file)
                           if settings.outbound_ca_file else None, max_bytes=max_bytes)
+
+
+def post_form(url: str, data: dict[str, str], policy: OutboundPolicy,
+              headers: dict[str, str] | None = None) -> tuple[int, bytes, str]:
+    """POST ``data`` form-encoded to ``url`` under ``policy`` (an OAuth token endpoint);
+    returns (status, body, content type) whatever the status, since such endpoints explain
+    a refusal in a 400 body. Redirects are not followed: a POST must not be replayed
+    elsewhere. Raises OutboundError when the URL is refused or the exchange fails."""
+    check_url(url, policy)
+    sent = {"Accept": "application/json", "Accept-Encoding": "identity", **(headers or {})}
+    deadline = time.monotonic() + policy.timeout
+    with _slot(urlsplit(url).hostname or ""), _client(policy) as client:
+        try:
+            with client.stream("POST", url, data=data, headers=sent) as response:
+                if response.headers.get("content-encoding", "identity") != "identity":
+                    raise OutboundError(f"{url} sent a compressed body although asked not to")
+                body = bytearray()
+                for chunk in response.iter_raw():
+                    body += chunk
+                    if len(body) > policy.max_bytes:
+                        raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
+                    if time.monotonic() > deadline:
+                        raise httpx.TimeoutException("deadline")
+                return (response.status_code, bytes(body),
+                        response.headers.get("content-type", ""))
+        except httpx.TimeoutException:
+            raise OutboundError(f"{url} did not answer within {policy.timeout} s") from None
+        except httpx.HTTPError as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, OutboundError):
+                raise cause from None
+            raise OutboundError(f"posting to {url} failed: {exc}") from None

@@ -54,7 +54,7 @@ class ConsoleSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
                                          index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    method: Mapped[str] = mapped_column(String(20))  # "password" | "sso"
+    method: Mapped[str] = mapped_column(String(80))  # "password" | "sso:<issuer slug>"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
@@ -69,3 +69,23 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(400), index=True)  # "email:<addr>" | "ip:<addr>"
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SsoSettings(Base):
+    """An issuer's single sign-on through its institution's OpenID Connect provider.
+    ``client_secret_sealed`` is the client secret sealed with the key store's secret (see
+    KeyStore.seal), never in clear; ``new_user_role`` is what a first-time SSO user gets
+    ("" : nobody is admitted who was not added by an admin first)."""
+
+    __tablename__ = "console_sso_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"),
+                                           unique=True)
+    idp_issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(300))
+    client_secret_sealed: Mapped[str] = mapped_column(String(1000))
+    allowed_domains: Mapped[str] = mapped_column(String(2000))  # space-separated, lower-case
+    new_user_role: Mapped[str] = mapped_column(String(10), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -169,3 +169,39 @@ class KeyStore:
         except KeyStoreError:
             return False
         return True
+
+    # Small secrets kept in the database (an SSO client secret) are sealed with the same KEK as
+    # the key files, under a subkey of their own: a database copy without MCRED_KEY_SECRET
+    # reveals nothing, and ``context`` (bound as associated data) stops a sealed value from
+    # being moved to another row or purpose.
+    def seal(self, plaintext: bytes, context: str) -> str:
+        """``plaintext`` encrypted (AES-256-GCM, fresh HKDF subkey), as cookie-safe text."""
+        with self._lock:
+            self._open_locked()
+            salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+            sealed = AESGCM(self._value_key(salt)).encrypt(nonce, plaintext, context.encode())
+        return "v1." + ".".join(base64.urlsafe_b64encode(part).decode("ascii").rstrip("=")
+                                for part in (salt, nonce, sealed))
+
+    def unseal(self, text: str, context: str) -> bytes:
+        """The plaintext of ``seal(plaintext, context)``; KeyStoreError when it is not one."""
+        try:
+            version, *parts = text.split(".")
+            salt, nonce, sealed = (base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))
+                                   for p in parts)
+            if version != "v1" or len(salt) != 16 or len(nonce) != 12:
+                raise ValueError(version)
+        except (ValueError, TypeError):
+            raise KeyStoreError("not a sealed value") from None
+        with self._lock:
+            self._open_locked()
+            key = self._value_key(salt)
+        try:
+            return AESGCM(key).decrypt(nonce, sealed, context.encode())
+        except InvalidTag:
+            raise KeyStoreError("sealed value fails its integrity check") from None
+
+    def _value_key(self, salt: bytes) -> bytes:
+        assert self._kek is not None
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
+                    info=b"mcred sealed value").derive(self._kek)

@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column('token_sha256', sa.String(length=64), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('csrf_token', sa.String(length=64), nullable=False),
-        sa.Column('method', sa.String(length=20), nullable=False),
+        sa.Column('method', sa.String(length=80), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('user_agent', sa.String(length=300), nullable=False),
