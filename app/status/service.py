@@ -130,6 +130,7 @@ class Standing:
     state: str
     changed_at: datetime | None = None
     reason: str | None = None
+    purposes: frozenset[str] = frozenset()  # the entries it carries: what may change
 
 
 def standing_of(session: Session, subject: str) -> Standing:
@@ -139,11 +140,12 @@ def standing_of(session: Session, subject: str) -> Standing:
                            .join(StatusList, StatusEntry.list_id == StatusList.id)
                            .where(StatusEntry.subject == subject)).all()
     by_purpose = {purpose: entry for purpose, entry in rows}
+    purposes = frozenset(by_purpose)
     for purpose, state in (("revocation", "revoked"), ("suspension", "suspended")):
         entry = by_purpose.get(purpose)
         if entry is not None and entry.state == state:
-            return Standing(state, entry.changed_at, entry.reason)
-    return Standing("active")
+            return Standing(state, entry.changed_at, entry.reason, purposes)
+    return Standing("active", purposes=purposes)
 
 
 def states_of(session: Session, subjects: list[str]) -> dict[str, str]:
