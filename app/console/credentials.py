@@ -185,7 +185,7 @@ def _texts_page(request: Request, svc: Services, desk: Desk, typed: dict[str, st
                 errors: dict[str, Message], status_code: int = 200, done: bool = False) -> Response:
     return page(request, "console/settings_email.html", status_code, desk=desk, typed=typed,
                 errors=errors, done=done, mail_configured=_mail_configured(svc),
-                languages=[(code, language_name(code)) for code in LANGUAGES])
+                site_languages=[(code, language_name(code)) for code in LANGUAGES])
 
 
 @router.get("/{slug}/settings/email")

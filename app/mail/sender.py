@@ -61,9 +61,10 @@ def build(settings: Settings, item: Outgoing) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender_address(settings).rsplit("@", 1)[-1]
                                        .rstrip(">"))
-    message["Content-Language"] = item.language
     message.set_content(item.text)
     message.add_alternative(item.html, subtype="html")
+    # After the content: set_content() drops every Content-* header set before it.
+    message["Content-Language"] = item.language
     return message
 
 
