@@ -4,6 +4,7 @@ again, and the issuer's e-mail texts (settings)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ REASONS = {"error": N_("Issued in error"), "misconduct": N_("Academic misconduct
            "request": N_("At the learner's request"),
            "investigation": N_("Under investigation"), "other": N_("Other reason")}
 MAX_REASON = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ACTIONS = {"revoke": N_("Revoke"), "suspend": N_("Suspend"), "unsuspend": N_("Unsuspend")}
 STATUS_LABELS = {"active": N_("Active"), "suspended": N_("Suspended"), "revoked": N_("Revoked")}
 MAIL_LABELS = {"queued": N_("Queued"), "sending": N_("Sending"), "sent": N_("Sent"),
@@ -38,6 +40,12 @@ MAIL_LABELS = {"queued": N_("Queued"), "sending": N_("Sending"), "sent": N_("Sen
 assert set(MAIL_LABELS) == set(MAIL_STATES)
 LABELS = {"reasons": REASONS, "actions": ACTIONS, "statuses": STATUS_LABELS,
           "mail": MAIL_LABELS}
+
+
+def _text(value: str, limit: int) -> str:
+    """A typed value as we keep it: at most ``limit`` characters, no control characters but
+    line breaks and tabs (PostgreSQL refuses NUL in text: a 500 otherwise)."""
+    return _CONTROL.sub("", value[:limit])
 
 
 def _date(text: str, field: str, errors: dict[str, Message]) -> date | None:
@@ -60,8 +68,8 @@ def credentials_list(request: Request, desk: Desk = Depends(at_issuer("viewer", 
                      session: Session = DB_READ_SESSION) -> Response:
     """The issuer's awards, newest first, filtered by the query string (a GET form)."""
     params = request.query_params
-    typed = {k: params.get(k, "")[:200].strip() for k in ("q", "achievement", "from", "to",
-                                                          "status")}
+    typed = {k: _text(params.get(k, ""), 200).strip() for k in ("q", "achievement", "from",
+                                                                 "to", "status")}
     errors: dict[str, Message] = {}
     choices = issued.achievements(session, desk.issuer)
     if typed["achievement"] and typed["achievement"] not in dict(choices):
@@ -140,7 +148,7 @@ def change_status(request: Request, award_id: str,
     """Revoke, suspend or unsuspend. The first post shows what will happen (a confirmation
     page); the second, with ``confirm=yes``, does it."""
     record = issued.view(session, svc.settings.public_base_url, desk.issuer, award_id)
-    typed = {k: fields.get(k, "")[:2000] for k in ("action", "reason", "details")}
+    typed = {k: _text(fields.get(k, ""), 2000) for k in ("action", "reason", "details")}
     errors: dict[str, Message] = {}
     if typed["action"] not in _actions(record.standing):
         errors["action"] = msg("This change cannot be made to this credential now.")
@@ -206,7 +214,7 @@ def save_email_settings(request: Request, desk: Desk = Depends(at_issuer("admin"
                         session: Session = DB_SESSION) -> Response:
     names = ["default_language", *(f"{f}-{lang}" for lang in LANGUAGES
                                    for f in ("subject", "body"))]
-    typed = {k: fields.get(k, "")[:20000] for k in names}
+    typed = {k: _text(fields.get(k, ""), 20000) for k in names}
     form = mail.TextsForm(typed["default_language"], {
         lang: (typed[f"subject-{lang}"], typed[f"body-{lang}"]) for lang in LANGUAGES})
     errors = mail.text_errors(form)

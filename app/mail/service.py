@@ -31,6 +31,7 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # A message "sending" this long was claimed by a sender that died mid-send: due again.
 STALE_SENDING = timedelta(minutes=10)
+_AWARD_ID = re.compile(r"[0-9a-f]{1,64}")
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
@@ -141,7 +142,8 @@ def queue_award(session: Session, base_url: str, issuer: Issuer, award: AwardRec
 
 
 def get_award(session: Session, issuer: Issuer, award_id: str) -> AwardRecord:
-    award = session.get(AwardRecord, award_id) if len(award_id) <= 64 else None
+    # Award ids are hex; any other text is no award (and no query: PostgreSQL refuses a NUL).
+    award = session.get(AwardRecord, award_id) if _AWARD_ID.fullmatch(award_id) else None
     if award is None or award.issuer_id != issuer.id:
         raise not_found(f"award '{award_id}'")  # another issuer's award is not there for them
     return award

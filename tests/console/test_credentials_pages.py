@@ -100,6 +100,9 @@ def test_bad_filters_are_field_errors_not_failures(registrar: TestClient,
     for field in ("from", "status", "achievement"):
         assert f'data-testid="error-{field}"' in page.text
     assert 'value="30/06/2026"' in page.text
+    # Control characters are dropped from what was typed (PostgreSQL refuses a NUL).
+    nul = registrar.get(LIST, params={"q": "Mari\x00", "from": "2026\x00-01-01"})
+    assert nul.status_code == 200 and shown_awards(nul.text) == [three["mari"]]
     backwards = registrar.get(LIST, params={"from": "2026-07-01", "to": "2026-06-01"})
     assert backwards.status_code == 422 and 'data-testid="error-to"' in backwards.text
 
@@ -217,6 +220,7 @@ def test_suspend_then_unsuspend(registrar: TestClient, client: TestClient, api_k
     ({"action": "revoke", "reason": "other", "details": "  "}, "details"),
     ({"action": "revoke", "reason": "error", "details": "x" * 501}, "details"),
     ({"action": "explode", "reason": "error", "details": ""}, "action"),
+    ({"action": "revoke\x00", "reason": "other\x00", "details": "\x00"}, "details"),
     ({"action": "suspend", "reason": "error", "details": ""}, "action"),  # no suspension entry
 ])
 def test_a_reason_is_required_and_bounded(registrar: TestClient, client: TestClient,

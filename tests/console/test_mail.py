@@ -212,6 +212,8 @@ def test_an_unknown_placeholder_is_a_field_error(registrar: TestClient, svc: Ser
     assert stray.status_code == 422 and 'data-testid="error-body-de"' in stray.text
     attribute = _german_texts(registrar, **{"body-de": "{title.__class__}"})
     assert attribute.status_code == 422
+    nul = _german_texts(registrar, **{"subject-de": "Ihr\x00 {nope}"})
+    assert nul.status_code == 422 and 'value="Ihr {nope}"' in nul.text
     half = _german_texts(registrar, **{"body-de": ""})
     assert half.status_code == 422 and 'data-testid="error-body-de"' in half.text
     with svc.db.session(read_only=True) as session:
