@@ -123,7 +123,7 @@ def _compose(session: Session, base_url: str, issuer: Issuer, award: AwardRecord
     values = {"learner_name": learner.get("name", ""), "title": title,
               "link": sharing.share_url(base_url, token), "issuer": issuer.legal_name}
     written = texts.write(values, own_texts(session, issuer).get(language),
-                          translations(language).gettext)
+                          translations(language).gettext, language)
     message = OutboxMessage(issuer_id=issuer.id, award_id=award.id, to_address=address,
                             language=language, subject=written.subject, text_body=written.text,
                             html_body=written.html, state="queued", attempts=0,

@@ -58,18 +58,18 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _html(text: str, link: str) -> str:
+def _html(text: str, link: str, language: str) -> str:
     """The plain text as simple HTML: paragraphs, line breaks, the share link clickable."""
     escaped = html.escape(text)
     safe_link = html.escape(link)
     escaped = escaped.replace(safe_link, f'<a href="{safe_link}">{safe_link}</a>')
     paragraphs = [p.replace("\n", "<br>\n") for p in re.split(r"\n\s*\n", escaped) if p.strip()]
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
-    return f'<!doctype html>\n<html><body>\n{body}\n</body></html>\n'
+    return f'<!doctype html>\n<html lang="{html.escape(language)}"><body>\n{body}\n</body></html>\n'
 
 
 def write(values: dict[str, str], own: tuple[str, str] | None,
-          gettext: Callable[[str], str]) -> Written:
+          gettext: Callable[[str], str], language: str) -> Written:
     """The e-mail for ``values`` (learner_name, title, link, issuer): the issuer's own
     (subject, body) templates when given (checked when they were saved), else the default
     text translated by ``gettext``."""
@@ -79,4 +79,4 @@ def write(values: dict[str, str], own: tuple[str, str] | None,
         subject = gettext(DEFAULT_SUBJECT) % values
         text = gettext(DEFAULT_BODY) % values
     subject = one_line(subject)[:300]
-    return Written(subject=subject, text=text, html=_html(text, values["link"]))
+    return Written(subject=subject, text=text, html=_html(text, values["link"], language))

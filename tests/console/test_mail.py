@@ -190,6 +190,8 @@ def test_a_german_learner_gets_the_issuers_german_text(registrar: TestClient, cl
     text = body_text(message)
     assert text.startswith("Hallo Mari Maasikas,") and answer["shareLink"]["url"] in text
     assert "University of Tartu verleiht Ihnen" in text
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None and '<html lang="de">' in str(html.get_content())
 
 
 def test_the_issuers_default_language_is_used_when_the_learners_is_not_ours(
