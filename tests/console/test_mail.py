@@ -356,3 +356,37 @@ def test_the_cli_sends_due_mail(client: TestClient, api_key: dict, achievement: 
     monkeypatch.setattr(cli, "_load_settings", lambda: svc.settings)
     cli.main(["mail", "send-due"])
     assert len(inbox.messages) == 1 and outbox(svc)[0].state == "sent"
+
+
+def test_a_message_left_sending_by_a_dead_sender_is_sent_later(client: TestClient,
+                                                               api_key: dict,
+                                                               achievement: dict,
+                                                               svc: Services,
+                                                               inbox: Inbox) -> None:
+    issue(client, api_key, achievement, notifyLearner=True)
+    start = utcnow()
+    with svc.db.session() as session:  # claimed, then the sender died before sending
+        assert len(service.claim_due(session, start, 10)) == 1
+    assert sender.send_due(svc.db, svc.settings, now=start + timedelta(minutes=5)) == 0
+    assert sender.send_due(svc.db, svc.settings, now=start + timedelta(minutes=11)) == 1
+    assert outbox(svc)[0].attempts == 2 and len(inbox.messages) == 1
+
+
+def test_the_service_runs_one_sender_in_the_background(client: TestClient, api_key: dict,
+                                                       achievement: dict, svc: Services,
+                                                       inbox: Inbox) -> None:
+    import time
+
+    from app.main import start_background
+
+    issue(client, api_key, achievement, notifyLearner=True)
+    running = Services(settings=svc.settings.model_copy(update={"mail_send_seconds": 1}),
+                       db=svc.db, keystore=svc.keystore)
+    stop = start_background(running)
+    try:
+        deadline = time.monotonic() + 10
+        while not inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop()
+    assert len(inbox.messages) == 1 and outbox(svc)[0].state == "sent"
