@@ -449,6 +449,17 @@ def cmd_status(args: argparse.Namespace) -> None:
     print(json.dumps({"credentialId": args.credential_id, "status": states}))
 
 
+def cmd_mail_send_due(args: argparse.Namespace) -> None:
+    from app.mail import sender
+
+    settings = _load_settings()
+    if not sender.configured(settings):
+        raise CliError("MCRED_SMTP_HOST is not set: e-mails stay queued until it is")
+    svc = _services(settings)
+    print(f"sent {sender.send_due(svc.db, settings, limit=args.limit)} e-mails",
+          file=sys.stderr)
+
+
 def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -666,6 +677,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("credential_id")
     p.add_argument("--reason", required=True)
     p.set_defaults(func=cmd_status)
+
+    mail = sub.add_parser("mail", help="e-mail to learners").add_subparsers(dest="action",
+                                                                          required=True)
+    p = mail.add_parser("send-due", help="send the e-mails that are due (for cron)")
+    p.add_argument("--limit", type=_positive, default=500, help="at most this many")
+    p.set_defaults(func=cmd_mail_send_due)
 
     registry = sub.add_parser("registry", help="the trusted issuer registry").add_subparsers(
         dest="action", required=True)

@@ -57,6 +57,21 @@ class Settings(BaseSettings):
         None, description="Folder of extra scoring rubrics (<name>.json), see docs/."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail to learners (unset: e-mails stay queued)."
+    )
+    smtp_port: int = Field(587, gt=0, lt=65536, description="SMTP server port.")
+    smtp_username: str | None = Field(None, description="SMTP user name (unset: no AUTH).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(False, description="Implicit TLS (SMTPS, usually port 465).")
+    mail_from: str | None = Field(
+        None, description="From address of e-mails (default: noreply@ the public host)."
+    )
+    mail_send_seconds: int = Field(
+        30, ge=0, description="Send due e-mails this often in the service (0: only by cron,"
+                              " `mcred mail send-due`)."
+    )
 
     @field_validator("public_base_url")
     @classmethod

@@ -14,6 +14,7 @@ from app import system
 from app.config import Settings, get_settings
 from app.console import achievements as console_achievements
 from app.console import auth as console_auth
+from app.console import credentials as console_credentials
 from app.console import issuing as console_issuing
 from app.console import router as console_router
 from app.console import sso as sso_router
@@ -52,7 +53,8 @@ def build_services(settings: Settings) -> Services:
 
 
 def start_background(svc: Services) -> Callable[[], None]:
-    """Start the in-process bulk worker and the registry refresher (each if enabled) as
+    """Start the in-process bulk worker, the e-mail sender and the registry refresher (each
+    if enabled) as
     threads; returns the function that stops them. Runs once per service: in the app's
     lifespan with one process, in the supervisor with several (`mcred serve --workers`)."""
     from app.credentials.batch import BackgroundWorker
@@ -63,6 +65,12 @@ def start_background(svc: Services) -> Callable[[], None]:
         worker = BackgroundWorker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url))
         worker.start()
         stoppers.append(worker.stop)
+    if svc.settings.smtp_host and svc.settings.mail_send_seconds:
+        from app.mail.sender import BackgroundSender
+
+        sender = BackgroundSender(svc.db, svc.settings)
+        sender.start()
+        stoppers.append(sender.stop)
     if svc.settings.registry_refresh_seconds:
         from app.outbound import outbound_policy
         from app.registry.publish import RegistryRefresher
@@ -129,6 +137,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(sso_router.router)
     app.include_router(console_achievements.router)
     app.include_router(console_issuing.router)
+    app.include_router(console_credentials.router)
     app.include_router(console_router.router)
     # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.

@@ -152,13 +152,10 @@ async def form_data(request: Request, svc: Services = Depends(services)) -> dict
         raise ProblemError(403, "csrf", "Cross-site request refused",
                            "this form may only be sent from mcred's own pages")
     form = await request.form()
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    if any(_CONTROL.search(v) for v in fields.values()):
-        # NUL cannot be stored in PostgreSQL text, and no field of ours takes control
-        # characters: refused here once for every console form.
-        raise ProblemError(422, "invalid-form", "Invalid form",
-                           "a field holds control characters; remove them and send it again")
-    return fields
+    # No field of ours takes control characters, and PostgreSQL cannot store a NUL: they
+    # are dropped here, once for every console form, so the form's own checks see the rest
+    # (and re-show it) instead of the database failing on it.
+    return {k: _CONTROL.sub("", v) for k, v in form.multi_items() if isinstance(v, str)}
 
 
 def csrf_form(fields: dict[str, str] = Depends(form_data),

@@ -39,7 +39,7 @@ log = logging.getLogger("mcred.batch")
 MAX_ROWS = 100_000
 CSV_COLUMNS = ("name", "email", "student_id", "national_id", "did", "include_email",
                "awarded_on", "grade", "valid_until", "idempotency_key", "evidence_url",
-               "evidence_name", "evidence_narrative")
+               "evidence_name", "evidence_narrative", "notify", "language")
 FINAL_STATES = ("issued", "duplicate", "rejected")
 
 
@@ -48,10 +48,13 @@ def _csv_payload(record: dict[str, str]) -> dict[str, Any]:
     cell = {k: (v or "").strip() for k, v in record.items() if k}
     learner = {key: cell[column] for key, column in (
         ("name", "name"), ("email", "email"), ("studentId", "student_id"),
-        ("nationalId", "national_id"), ("did", "did")) if cell.get(column)}
+        ("nationalId", "national_id"), ("did", "did"), ("language", "language"))
+        if cell.get(column)}
     if cell.get("include_email"):
         learner["includeEmail"] = cell["include_email"].lower() in ("1", "true", "yes")
     payload: dict[str, Any] = {"learner": learner}
+    if cell.get("notify"):
+        payload["notifyLearner"] = cell["notify"].lower() in ("1", "true", "yes")
     for key, column in (("awardedOn", "awarded_on"), ("grade", "grade"),
                         ("validUntil", "valid_until"), ("idempotencyKey", "idempotency_key")):
         if cell.get(column):

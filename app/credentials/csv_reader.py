@@ -31,6 +31,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "evidence_url": ("evidenceurl", "evidence", "evidencelink"),
     "evidence_name": ("evidencename",),
     "evidence_narrative": ("evidencenarrative",),
+    "notify": ("notify", "notifylearner", "sendemail", "emaillearner"),
+    "language": ("language", "lang", "learnerlanguage"),
 }
 _BY_SQUASHED = {alias: column for column, aliases in ALIASES.items() for alias in aliases}
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}

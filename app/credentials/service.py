@@ -37,6 +37,7 @@ from app.images.checks import CheckedImage
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
+from app.mail import service as mail
 from app.proofs.errors import ProofError
 from app.status.service import credential_status
 
@@ -363,9 +364,11 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
                 raise ProofError(signed.code, signed.message)
             credential.document = credential_bytes(signed)
         session.add(credential)
-    sharing.create(session, award_id=record.id)  # one link for the award, both renderings
+    link = sharing.create(session, award_id=record.id)  # one link: both renderings
     audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id)
     session.flush()
+    if request.notify_learner:  # queued in this transaction: no award, no e-mail
+        mail.queue_award(session, issuing.base_url, issuer, record, link, spec.title, actor)
     return record, True
 
 

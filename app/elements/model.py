@@ -183,6 +183,10 @@ class Learner(_Model):
     national_id: str | None = Field(None, max_length=100)
     did: str | None = Field(None, pattern=r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]+$", max_length=500)
     include_email: bool = Field(False, description="put the e-mail in clear (hashed otherwise)")
+    # Only for e-mail to the learner (never in the credential): a BCP-47 tag; a language the
+    # site does not speak falls back to the issuer's default.
+    language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+                                 max_length=35)
 
 
 class Evidence(_Model):
@@ -201,6 +205,7 @@ class AwardRequest(_Model):
     evidence: list[Evidence] = Field(default_factory=list, max_length=20)
     valid_until: date | None = None
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    notify_learner: bool = Field(False, description="e-mail the learner their share link")
 
     @model_validator(mode="after")
     def _dates(self) -> AwardRequest:

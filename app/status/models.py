@@ -41,4 +41,8 @@ class StatusEntry(Base):
     # The award (both renderings share its entries) or, for VC-API credentials, the credential.
     subject: Mapped[str] = mapped_column(String(255), index=True)
     state: Mapped[str] = mapped_column(String(20), default="active")  # active|revoked|suspended
+    # The last change of ``state``: when, and the reason the issuer gave (shown on the share
+    # page; the audit log keeps every change).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from nacl.signing import SigningKey
@@ -120,6 +122,46 @@ def current_status(session: Session, credential_id: str) -> dict[str, str]:
     return {purpose: state for purpose, state in rows}
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where a credential stands: ``state`` active | suspended | revoked, with the time and
+    reason of the change that put it there (None when unknown: changed before 0014)."""
+
+    state: str
+    changed_at: datetime | None = None
+    reason: str | None = None
+    purposes: frozenset[str] = frozenset()  # the entries it carries: what may change
+
+
+def standing_of(session: Session, subject: str) -> Standing:
+    """The standing of an award (or a VC-API credential) by its status entries' subject:
+    revoked beats suspended."""
+    rows = session.execute(select(StatusList.purpose, StatusEntry)
+                           .join(StatusList, StatusEntry.list_id == StatusList.id)
+                           .where(StatusEntry.subject == subject)).all()
+    by_purpose = {purpose: entry for purpose, entry in rows}
+    purposes = frozenset(by_purpose)
+    for purpose, state in (("revocation", "revoked"), ("suspension", "suspended")):
+        entry = by_purpose.get(purpose)
+        if entry is not None and entry.state == state:
+            return Standing(state, entry.changed_at, entry.reason, purposes)
+    return Standing("active", purposes=purposes)
+
+
+def states_of(session: Session, subjects: list[str]) -> dict[str, str]:
+    """active | suspended | revoked for each subject (a page of awards in one query)."""
+    out = dict.fromkeys(subjects, "active")
+    if not subjects:
+        return out
+    rows = session.execute(select(StatusEntry.subject, StatusEntry.state)
+                           .where(StatusEntry.subject.in_(subjects),
+                                  StatusEntry.state != "active")).all()
+    for subject, state in rows:
+        if out[subject] != "revoked":
+            out[subject] = state
+    return out
+
+
 def change(session: Session, issuer: Issuer | None, credential_id: str, action: str,
            reason: str, actor: str) -> dict[str, str]:
     """Revoke (final), suspend or unsuspend a credential; returns its status by purpose."""
@@ -157,6 +199,9 @@ def change(session: Session, issuer: Issuer | None, credential_id: str, action: 
     status_list.signed = None  # regenerated (and re-signed) on the next fetch
     status_list.updated_at = utcnow()
     entry.state = wanted
+    # Kept on the entry for the share page ("Revoked on … by the issuer: <reason>"); the
+    # audit log below keeps the whole history.
+    entry.changed_at, entry.reason = utcnow(), reason[:500]
     audit.record(session, actor, f"credential.{action}", credential_id, reason=reason,
                  list=entry.list_id, index=entry.index)
     session.flush()

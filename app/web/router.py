@@ -27,6 +27,7 @@ from app.images.models import ImageRecord
 from app.limits import loads_json
 from app.messages import N_, Message, msg
 from app.outbound import OutboundError, fetch, outbound_policy
+from app.status import service as status_service
 from app.verify.context import build_context
 from app.verify.holder import email_match
 from app.verify.pipeline import Report, verify_credential
@@ -140,7 +141,8 @@ def _share_page(request: Request, svc: Services, found: sharing.Shared,
                 e=summary(elements, t, locale), rows=rows(elements, t, locale, document),
                 link=link, linkedin=linkedin_url(elements, link, record.id),
                 checked=moment(datetime.now(UTC), locale), holder=_holder(document, email),
-                status_changed={"action": changed[0], "date": day(changed[1], locale)}
+                status_changed={"action": changed[0], "date": day(changed[1], locale),
+                                "reason": changed[2]}
                 if changed else None, elm="elm" in found.credentials, indexable=indexable,
                 search_engines=found.link.search_engines)
     if not indexable:
@@ -161,9 +163,14 @@ def _holder(document: Any, email: str | None) -> dict[str, Any] | None:
     return {"email": email.strip(), "match": email_match(document, email)}
 
 
-def _status_changed(session: Session, record: Any) -> tuple[str, str] | None:
-    """("revoke" | "suspend", ISO date) of the last revocation or suspension of one of our
-    credentials (any rendering of its award), from the audit log: a status list has no dates."""
+def _status_changed(session: Session, record: Any) -> tuple[str, str, str | None] | None:
+    """("revoke" | "suspend", ISO date, the issuer's reason) of the change that revoked or
+    suspended one of our credentials: from its status entry, or (a change made before entries
+    kept them) the date from the audit log: a status list has no dates."""
+    standing = status_service.standing_of(session, record.award_id or record.id)
+    action = {"revoked": "revoke", "suspended": "suspend"}.get(standing.state)
+    if action and standing.changed_at is not None:
+        return action, standing.changed_at.date().isoformat(), standing.reason
     ids = [record.id]
     if record.award_id:
         ids = list(session.scalars(select(CredentialRecord.id)
@@ -174,7 +181,8 @@ def _status_changed(session: Session, record: Any) -> tuple[str, str] | None:
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)).first()
     if event is None or event.action == "credential.unsuspend":
         return None
-    return event.action.removeprefix("credential."), event.at.date().isoformat()
+    return (event.action.removeprefix("credential."), event.at.date().isoformat(),
+            event.detail.get("reason"))
 
 
 def _reader(request: Request) -> tuple[Reader, str]:

@@ -1,13 +1,13 @@
 """console single sign-on: per-issuer OpenID Connect settings
 
 Revision ID: 0016_sso
-Revises: 0014_cohort_drafts
+Revises: 0015_mail_status_reasons
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_sso'
-down_revision = '0014_cohort_drafts'
+down_revision = '0015_mail_status_reasons'
 branch_labels = None
 depends_on = None
 

@@ -133,9 +133,12 @@ def test_signed_in_pages_are_not_cached(registrar: TestClient) -> None:
 
 
 def test_odd_input_gets_a_clear_answer(registrar: TestClient, browser: TestClient) -> None:
-    nul = post_form(registrar, MEMBERS, MEMBERS, {"email": "x@ut.ee", "name": "a\x00b",
+    nul = post_form(registrar, MEMBERS, MEMBERS, {"email": "x@ut.ee", "name": "a\x00b\x1b",
                                                   "role": "viewer"})
-    assert nul.status_code == 422 and "control characters" in nul.text
+    assert nul.status_code == 201  # control characters dropped, the rest kept
+    with registrar.app.state.services.db.session() as session:  # type: ignore[attr-defined]
+        added = accounts.find_user(session, "x@ut.ee")
+        assert added is not None and added.name == "ab"
     assert registrar.get("/console/%F0%9F%98%80%00").status_code == 404
     for user_id in ("0", "2147483648", "99999999999999999999"):
         response = post_form(registrar, MEMBERS, f"{MEMBERS}/{user_id}", {"role": "viewer"})
@@ -146,7 +149,7 @@ def test_odd_input_gets_a_clear_answer(registrar: TestClient, browser: TestClien
     token = csrf_on(browser.get("/console/login").text)
     signin = browser.post("/console/login", data={"email": "a\x00@ut.ee", "password": "x",
                                                   "csrf": token})
-    assert signin.status_code == 422 and "control characters" in signin.text
+    assert signin.status_code == 401 and 'value="a@ut.ee"' in signin.text
 
 
 def test_change_password_when_throttled_says_so(registrar: TestClient) -> None:

@@ -1,0 +1,82 @@
+"""The words of an award e-mail: the issuer's own template for the learner's language, else
+mcred's default text through the site's gettext catalogue; placeholders checked and filled.
+
+Issuers write ``{learner_name}``-style placeholders (str.format fields, easy to type in a
+form); mcred's own default texts are gettext msgids with ``%(name)s`` like every other text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.messages import N_, Message, msg
+
+PLACEHOLDERS = ("learner_name", "title", "link", "issuer")
+MAX_SUBJECT = 200
+MAX_BODY = 5000
+
+DEFAULT_SUBJECT = N_("Your micro-credential: %(title)s")
+DEFAULT_BODY = N_("Dear %(learner_name)s,\n\n"
+                  "%(issuer)s has awarded you the micro-credential \"%(title)s\".\n\n"
+                  "Your digital credential is here, ready to share with employers and "
+                  "schools:\n%(link)s\n\n"
+                  "Anyone with the link can check that it is genuine.")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A message ready to queue: subject (one line), plain text and its HTML alternative."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def template_error(template: str) -> Message | None:
+    """Why ``template`` cannot be used (an unknown placeholder, a stray brace), or None."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return msg("A { or } has no partner. Write placeholders like {title}; "
+                   "write {{ or }} for a brace itself.")
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        # Only the bare names: {title.__class__} or {title!r} would reach into Python objects.
+        if name not in PLACEHOLDERS or spec or conversion:
+            return msg("Unknown placeholder {%(name)s}. Use %(known)s.", name=name,
+                       known=", ".join("{" + p + "}" for p in PLACEHOLDERS))
+    return None
+
+
+def one_line(text: str) -> str:
+    """A header value: no line breaks (a learner's name must not add mail headers)."""
+    return " ".join(text.split())
+
+
+def _html(text: str, link: str, language: str) -> str:
+    """The plain text as simple HTML: paragraphs, line breaks, the share link clickable."""
+    escaped = html.escape(text)
+    safe_link = html.escape(link)
+    escaped = escaped.replace(safe_link, f'<a href="{safe_link}">{safe_link}</a>')
+    paragraphs = [p.replace("\n", "<br>\n") for p in re.split(r"\n\s*\n", escaped) if p.strip()]
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return f'<!doctype html>\n<html lang="{html.escape(language)}"><body>\n{body}\n</body></html>\n'
+
+
+def write(values: dict[str, str], own: tuple[str, str] | None,
+          gettext: Callable[[str], str], language: str) -> Written:
+    """The e-mail for ``values`` (learner_name, title, link, issuer): the issuer's own
+    (subject, body) templates when given (checked when they were saved), else the default
+    text translated by ``gettext``."""
+    if own is not None:
+        subject, text = own[0].format_map(values), own[1].format_map(values)
+    else:
+        subject = gettext(DEFAULT_SUBJECT) % values
+        text = gettext(DEFAULT_BODY) % values
+    subject = one_line(subject)[:300]
+    return Written(subject=subject, text=text, html=_html(text, values["link"], language))
