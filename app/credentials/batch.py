@@ -128,7 +128,7 @@ def create_job(session: Session, issuer: Issuer, achievement_id: str,
         {"job_id": job.id, "row_number": n, "payload": payload, "state": "pending"}
         for n, payload in enumerate(rows, 1)])
     audit.record(session, actor, "bulk.create", job.id, rows=len(rows),
-                 achievement=achievement_id)
+                 achievement=achievement_id, issuer_id=issuer.id)
     return job
 
 

@@ -73,7 +73,8 @@ def create_achievement(session: Session, issuer: Issuer, spec: MicroCredentialSp
                                spec=spec.model_dump(mode="json", by_alias=True,
                                                     exclude_none=True))
     session.add(record)
-    audit.record(session, actor, "achievement.create", record.id, title=spec.title)
+    audit.record(session, actor, "achievement.create", record.id, title=spec.title,
+                 issuer_id=issuer.id)
     session.flush()
     return record
 
@@ -195,7 +196,8 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             credential.document = credential_bytes(signed)
         session.add(credential)
     sharing.create(session, award_id=record.id)  # one link for the award, both renderings
-    audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id)
+    audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id,
+                 issuer_id=issuer.id)
     session.flush()
     return record, True
 

@@ -89,7 +89,8 @@ def add_key(session: Session, keystore: KeyStore, issuer: Issuer | None,
     session.add(record)
     audit.record(session, actor, "key.rotate" if existing else "key.create",
                  issuer.slug if issuer else SERVICE_OWNER,
-                 key=record.fragment, publicKeyMultibase=public)
+                 key=record.fragment, publicKeyMultibase=public,
+                 issuer_id=issuer.id if issuer else None)
     session.flush()
     return record
 
@@ -110,7 +111,7 @@ def create_issuer(session: Session, keystore: KeyStore, data: IssuerCreate,
         raise ProblemError(409, "issuer-exists", "Issuer exists",
                            f"an issuer with slug '{data.slug}' already exists") from None
     audit.record(session, actor, "issuer.create", data.slug, legalName=data.legal_name,
-                 country=data.country)
+                 country=data.country, issuer_id=issuer.id)
     add_key(session, keystore, issuer, actor)
     return issuer
 
@@ -191,7 +192,8 @@ def create_api_key(session: Session, issuer: Issuer, label: str, actor: str) -> 
     record = ApiKey(issuer_id=issuer.id, key_id=key_id, secret_sha256=_hash_secret(secret),
                     label=label)
     session.add(record)
-    audit.record(session, actor, "apikey.create", issuer.slug, keyId=key_id, label=label)
+    audit.record(session, actor, "apikey.create", issuer.slug, keyId=key_id, label=label,
+                 issuer_id=issuer.id)
     session.flush()
     return f"{API_KEY_PREFIX}_{key_id}_{secret}", record
 
@@ -295,7 +297,8 @@ def revoke_api_key(session: Session, issuer: Issuer, key_id: str, reason: str,
         raise ProblemError(409, "api-key-already-revoked", "API key already revoked",
                            f"API key {key_id} was revoked at {timestamp(record.revoked_at)}")
     record.revoked_at = utcnow()
-    audit.record(session, actor, "apikey.revoke", issuer.slug, keyId=key_id, reason=reason)
+    audit.record(session, actor, "apikey.revoke", issuer.slug, keyId=key_id, reason=reason,
+                 issuer_id=issuer.id)
     session.flush()
     return record
 

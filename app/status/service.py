@@ -127,7 +127,7 @@ def change(session: Session, issuer: Issuer | None, credential_id: str, action: 
         raise ProblemError(422, "unknown-status-action", "Unknown status change",
                            f"'{action}' is not one of {', '.join(ACTIONS)}")
     purpose, value = ACTIONS[action]
-    _, subject = _subject_of(session, issuer, credential_id)
+    credential, subject = _subject_of(session, issuer, credential_id)
     entries = {lst.purpose: (entry, lst) for entry, lst in session.execute(
         select(StatusEntry, StatusList).join(StatusList, StatusEntry.list_id == StatusList.id)
         .where(StatusEntry.subject == subject)).all()}
@@ -158,7 +158,7 @@ def change(session: Session, issuer: Issuer | None, credential_id: str, action: 
     status_list.updated_at = utcnow()
     entry.state = wanted
     audit.record(session, actor, f"credential.{action}", credential_id, reason=reason,
-                 list=entry.list_id, index=entry.index)
+                 list=entry.list_id, index=entry.index, issuer_id=credential.issuer_id)
     session.flush()
     return {p: e.state for p, (e, _) in entries.items()}
 
