@@ -12,8 +12,12 @@ from fastapi.staticfiles import StaticFiles
 
 from app import system
 from app.config import Settings, get_settings
+from app.console import audit_pages as console_audit
 from app.console import auth as console_auth
+from app.console import keys as console_keys
+from app.console import registry_admin as console_registry
 from app.console import router as console_router
+from app.console import settings as console_settings
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
 from app.db import Database
@@ -123,6 +127,11 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(credentials_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
+    # The service admin's registry pages first: no /console/{slug}/... route may take them.
+    app.include_router(console_registry.router)
+    app.include_router(console_keys.router)
+    app.include_router(console_audit.router)
+    app.include_router(console_settings.router)
     app.include_router(console_router.router)
     # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.
