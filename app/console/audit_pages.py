@@ -82,9 +82,13 @@ def audit_log(request: Request, desk: Desk = Depends(at_issuer("viewer", write=F
     if not errors and days["since"] and days["until"] and days["until"] < days["since"]:
         errors["until"] = msg("The end date is before the start date.")
     actions = audit.issuer_actions(session, desk.issuer.id)
-    found = audit.issuer_events(session, desk.issuer.id, action=action or None,
-                                since=days["since"], until=days["until"], page=page_number,
-                                per_page=PER_PAGE) if not errors else None
+    found = None
+    if action and action not in actions:  # nothing to look for (and no odd text sent on)
+        found = audit.EventPage([], 1, 1, 0)
+    elif not errors:
+        found = audit.issuer_events(session, desk.issuer.id, action=action or None,
+                                    since=days["since"], until=days["until"],
+                                    page=page_number, per_page=PER_PAGE)
     return page(request, "console/audit.html", 422 if errors else 200, desk=desk,
                 found=found, actions=actions, names=ACTIONS, typed=typed, errors=errors,
                 details=detail_lines, pages=_pager(request, found))

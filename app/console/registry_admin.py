@@ -280,5 +280,8 @@ def refresh(who: SignedIn = Depends(service_admin_read),
 def unsubscribe(who: SignedIn = Depends(service_admin),
                 fields: dict[str, str] = Depends(csrf_form),
                 session: Session = DB_SESSION) -> Response:
-    registry.unsubscribe(session, fields.get("url", "")[:2048], who.actor)
+    url = fields.get("url", "")[:2048]
+    if one_line_problem(url):  # no such subscription (and a NUL would trouble PostgreSQL)
+        raise not_found("registry subscription")
+    registry.unsubscribe(session, url, who.actor)
     return RedirectResponse(f"{BASE}/subscriptions?done=removed", 303)

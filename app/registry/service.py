@@ -94,6 +94,7 @@ def search(session: Session, text: str = "", limit: int = 200) -> list[RegistryE
     """Entries whose legal name or one of whose DIDs contains ``text`` (any case), or all;
     at most ``limit``, by name."""
     query = select(RegistryEntry).order_by(RegistryEntry.legal_name, RegistryEntry.id)
+    text = text.replace("\x00", "")  # PostgreSQL refuses a NUL in a text parameter
     if text.strip():
         pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%") \
             .replace("_", "\\_") + "%"

@@ -259,3 +259,15 @@ def test_signed_out_visitors_are_sent_to_sign_in(svc: Services) -> None:
 def test_admin_pages_link_to_the_registry(root: TestClient) -> None:
     assert f'href="{BASE}"' in root.get("/console/admin/issuers").text
     assert f'href="{BASE}"' in root.get("/console").text
+
+
+def test_refresh_and_removal_need_the_forms_token(root: TestClient, published: str) -> None:
+    page = f"{BASE}/subscriptions"
+    post_form(root, page, page, {"url": published, "signer": "did:web:mcred.test"})
+    forged = root.post(f"{page}/refresh", data={"csrf": "forged"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert root.post(f"{page}/remove", data={"csrf": "forged", "url": published},
+                     follow_redirects=False).status_code == 403
+    assert "never" in root.get(page).text  # not refreshed, still followed
+    odd = post_form(root, page, f"{page}/remove", {"url": published + "\x00"})
+    assert odd.status_code == 404
