@@ -32,6 +32,7 @@ def test_page_shows_the_details_and_why_the_identifier_is_fixed(registrar: TestC
     assert 'data-testid="did">did:web:mcred.test:issuers:uni-tartu<' in page.text
     assert "cannot be changed" in page.text
     assert 'name="slug"' not in page.text
+    assert 'maxlength="2" autocomplete="off"' in page.text  # the form's own attributes
     assert 'href="/console/uni-tartu/settings/email"' in page.text
     assert 'href="/console/uni-tartu/settings/sso"' in page.text
 
