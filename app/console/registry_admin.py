@@ -219,7 +219,12 @@ def confirm_import(request: Request, who: SignedIn = Depends(service_admin),
             "The preview could not be read back; upload the file again.")})
     if one_line_problem(source):
         source = "upload"
-    counts = registry.upsert_many(session, parsed, who.actor, f"import:{source}")
+    try:
+        counts = registry.upsert_many(session, parsed, who.actor, f"import:{source}")
+    except ProblemError as exc:  # e.g. an entry whose DIDs are two existing entries'
+        session.rollback()
+        return _import_page(request, who, 422, errors={"file": msg(
+            "Nothing was imported: %(detail)s.", detail=str(exc.detail or exc.title))})
     return RedirectResponse(f"{BASE}?done=imported&added={counts['added']}"
                             f"&updated={counts['updated']}", 303)
 

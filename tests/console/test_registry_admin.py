@@ -271,3 +271,17 @@ def test_refresh_and_removal_need_the_forms_token(root: TestClient, published: s
     assert "never" in root.get(page).text  # not refreshed, still followed
     odd = post_form(root, page, f"{page}/remove", {"url": published + "\x00"})
     assert odd.status_code == 404
+
+
+def test_an_import_that_would_join_two_entries_imports_nothing(root: TestClient,
+                                                               client: TestClient,
+                                                               admin: dict) -> None:
+    assert add(root, dids="did:web:a.example", legal_name="Alpha").status_code == 303
+    assert add(root, dids="did:web:b.example", legal_name="Beta").status_code == 303
+    both = [{"dids": ["did:web:a.example", "did:web:b.example"], "legalName": "AB",
+             "country": "EE"}, {"dids": ["did:web:c.example"], "legalName": "C",
+                                "country": "EE"}]
+    answer = root.post(f"{BASE}/import/confirm", follow_redirects=False, data={
+        "csrf": csrf_on(root.get(BASE).text), "data": json.dumps(both), "source": "x.json"})
+    assert answer.status_code == 422 and 'data-testid="error-file"' in answer.text
+    assert sorted(e["legalName"] for e in entries(client, admin)) == ["Alpha", "Beta"]
