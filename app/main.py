@@ -13,10 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from app import system
 from app.config import Settings, get_settings
 from app.console import achievements as console_achievements
+from app.console import audit_pages as console_audit
 from app.console import auth as console_auth
 from app.console import credentials as console_credentials
 from app.console import issuing as console_issuing
+from app.console import keys as console_keys
+from app.console import registry_admin as console_registry
 from app.console import router as console_router
+from app.console import settings as console_settings
 from app.console import sso as sso_router
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
@@ -134,10 +138,15 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(credentials_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
+    # The service admin's registry pages first: no /console/{slug}/... route may take them.
+    app.include_router(console_registry.router)
     app.include_router(sso_router.router)
     app.include_router(console_achievements.router)
     app.include_router(console_issuing.router)
     app.include_router(console_credentials.router)
+    app.include_router(console_keys.router)
+    app.include_router(console_audit.router)
+    app.include_router(console_settings.router)
     app.include_router(console_router.router)
     # Added innermost first: SecurityHeaders wraps everything, so even a 413 from the body
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.

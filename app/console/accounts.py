@@ -255,7 +255,7 @@ def set_role(session: Session, issuer: Issuer, user: StaffUser, role: str | None
     else:
         record.role = role
     audit.record(session, actor, "staff.role", f"staff:{user.email}", issuer=issuer.slug,
-                 role=role)
+                 role=role, issuer_id=issuer.id)
 
 
 def actor_name(user: StaffUser) -> str:

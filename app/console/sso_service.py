@@ -155,7 +155,7 @@ def save(session: Session, keystore: KeyStore, issuer: Issuer, fields: dict[str,
     audit.record(session, actor, "issuer.sso-settings", f"issuer:{issuer.slug}",
                  idp_issuer=row.idp_issuer, client_id=row.client_id, enabled=row.enabled,
                  allowed_domains=row.allowed_domains, new_user_role=row.new_user_role,
-                 secret_changed=values["client_secret"] is not None)
+                 secret_changed=values["client_secret"] is not None, issuer_id=issuer.id)
     return row
 
 

@@ -160,7 +160,7 @@ def create_job(session: Session, issuer: Issuer, achievement_id: str,
                     for n, (payload, found) in enumerate(zip(rows, problems, strict=True), 1)]
     session.bulk_insert_mappings(BulkRow, mappings)  # type: ignore[arg-type]
     audit.record(session, actor, "bulk.create", job.id, rows=len(rows),
-                 achievement=achievement_id)
+                 achievement=achievement_id, issuer_id=issuer.id)
     return job
 
 

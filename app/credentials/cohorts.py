@@ -75,7 +75,8 @@ def create_draft(session: Session, issuer: Issuer, achievement_id: str, data: by
                     unknown_columns=upload.unknown, ready=len(problems) - bad, problems=bad,
                     formula_rows=sum(1 for row in upload.rows if _formula_cells(row)))
     session.add(cohort)
-    audit.record(session, actor, "cohort.draft", job.id, rows=len(problems), problems=bad)
+    audit.record(session, actor, "cohort.draft", job.id, rows=len(problems), problems=bad,
+                 issuer_id=issuer.id)
     session.flush()
     return cohort
 
@@ -94,7 +95,8 @@ def confirm(session: Session, cohort: Cohort, job: BulkJob, actor: str) -> int:
         return 0
     queued = batch.confirm_draft(session, job)
     cohort.state, cohort.confirmed_at = "confirmed", utcnow()
-    audit.record(session, actor, "cohort.confirm", job.id, rows=queued)
+    audit.record(session, actor, "cohort.confirm", job.id, rows=queued,
+                 issuer_id=cohort.issuer_id)
     return queued
 
 
@@ -102,7 +104,7 @@ def cancel(session: Session, cohort: Cohort, job: BulkJob, actor: str) -> None:
     """Drop a draft: nothing of it was issued, nothing of it stays (but the audit entry)."""
     batch.delete_draft(session, job)
     session.delete(cohort)
-    audit.record(session, actor, "cohort.cancel", job.id)
+    audit.record(session, actor, "cohort.cancel", job.id, issuer_id=cohort.issuer_id)
 
 
 @dataclass

@@ -83,7 +83,8 @@ def create_achievement(session: Session, issuer: Issuer, spec: MicroCredentialSp
                                spec=spec.model_dump(mode="json", by_alias=True,
                                                     exclude_none=True))
     session.add(record)
-    audit.record(session, actor, "achievement.create", record.id, title=spec.title)
+    audit.record(session, actor, "achievement.create", record.id, title=spec.title,
+                 issuer_id=issuer.id)
     session.flush()
     return record
 
@@ -170,7 +171,7 @@ def revise_achievement(session: Session, issuer: Issuer, achievement_id: str,
         images.store(session, issuer.id, record.id, CheckedImage(
             badge.media_type, badge.data, badge.width, badge.height), actor)
     audit.record(session, actor, "achievement.revise", record.id, title=spec.title,
-                 supersedes=old.id, version=record.version)
+                 supersedes=old.id, version=record.version, issuer_id=issuer.id)
     session.flush()
     return record
 
@@ -181,7 +182,8 @@ def retire_achievement(session: Session, issuer: Issuer, achievement_id: str,
     record = get_achievement(session, issuer, achievement_id)
     issuable(session, record)
     record.retired_at = utcnow()
-    audit.record(session, actor, "achievement.retire", record.id, title=record.title)
+    audit.record(session, actor, "achievement.retire", record.id, title=record.title,
+                 issuer_id=issuer.id)
     session.flush()
     return record
 
@@ -365,7 +367,8 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             credential.document = credential_bytes(signed)
         session.add(credential)
     link = sharing.create(session, award_id=record.id)  # one link: both renderings
-    audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id)
+    audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id,
+                 issuer_id=issuer.id)
     session.flush()
     if request.notify_learner:  # queued in this transaction: no award, no e-mail
         mail.queue_award(session, issuing.base_url, issuer, record, link, spec.title, actor)

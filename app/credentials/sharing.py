@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.credentials.models import CredentialRecord, ShareLink, ShareLinkAlias
+from app.credentials.models import AwardRecord, CredentialRecord, ShareLink, ShareLinkAlias
 from app.errors import ProblemError, not_found
 
 # What new_token() makes (URL-safe base64), within the 64 characters of the token columns.
@@ -113,6 +113,15 @@ def find(session: Session, token: str, *, enabled_only: bool = True) -> Shared:
     return Shared(link, credentials, via)
 
 
+def _issuer_of(session: Session, link: ShareLink) -> int | None:
+    """The issuer of the award (or credential) a link shares: its audit events are theirs."""
+    if link.award_id is not None:
+        return session.scalar(select(AwardRecord.issuer_id)
+                              .where(AwardRecord.id == link.award_id))
+    return session.scalar(select(CredentialRecord.issuer_id)
+                          .where(CredentialRecord.id == link.credential_id))
+
+
 def change(session: Session, secret: str, token: str, key: str, *,
            enabled: bool | None = None, search_engines: bool | None = None) -> ShareLink:
     """The learner's switches: the link on or off, search engines allowed or not. The key
@@ -126,12 +135,13 @@ def change(session: Session, secret: str, token: str, key: str, *,
     link = found[0]
     # The learner's choice is about the award, not one rendering of it: one link, one event.
     subject = link.award_id or link.credential_id or link.token
+    owner = _issuer_of(session, link)
     if enabled is not None:
         link.enabled = enabled
         audit.record(session, "learner", "share.enable" if enabled else "share.disable",
-                     subject)
+                     subject, issuer_id=owner)
     if search_engines is not None:
         link.search_engines = search_engines
         audit.record(session, "learner", "share.search-engines."
-                     + ("allow" if search_engines else "refuse"), subject)
+                     + ("allow" if search_engines else "refuse"), subject, issuer_id=owner)
     return link

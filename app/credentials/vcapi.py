@@ -207,6 +207,7 @@ def issue(session: Session, issuing: Issuing, issuer: Issuer, credential: Any,
                               document=credential_bytes(signed))
     session.add(record)
     sharing.create(session, credential_id=record.id)  # its own link: it has no award
-    audit.record(session, actor, "credential.issue", document["id"], shape="vc-api")
+    audit.record(session, actor, "credential.issue", document["id"], shape="vc-api",
+                 issuer_id=issuer.id)
     session.flush()
     return record, signed

@@ -44,7 +44,8 @@ def store(session: Session, issuer_id: int, achievement_id: str | None, image: C
                          height=image.height, current=True)
     session.add(record)
     audit.record(session, actor, f"image.{role}.set", achievement_id or str(issuer_id),
-                 image=record.id, mediaType=image.media_type, sha256=record.sha256)
+                 image=record.id, mediaType=image.media_type, sha256=record.sha256,
+                 issuer_id=issuer_id)
     session.flush()
     return record
 
@@ -56,7 +57,8 @@ def remove(session: Session, issuer_id: int, achievement_id: str | None, actor: 
                               .where(*_current(issuer_id, role, achievement_id))
                               .values(current=False)).rowcount  # type: ignore[attr-defined]
     if changed:
-        audit.record(session, actor, f"image.{role}.remove", achievement_id or str(issuer_id))
+        audit.record(session, actor, f"image.{role}.remove", achievement_id or str(issuer_id),
+                     issuer_id=issuer_id)
     return bool(changed)
 
 

@@ -66,7 +66,7 @@ def mark_compromised(session: Session, keystore: KeyStore, base_url: str, issuer
     _forget_list_signatures(session, issuer, key_methods(base_url, issuer, key))
     audit.record(session, actor, "key.compromised", issuer.slug, key=key.fragment,
                  publicKeyMultibase=key.public_key_multibase, at=service.timestamp(at),
-                 reason=reason)
+                 reason=reason, issuer_id=issuer.id)
     session.flush()
     return service.current_key(session, issuer)
 
@@ -242,7 +242,8 @@ def reissue(session: Session, keystore: KeyStore, base_url: str, issuer: Issuer,
         previous = hashlib.sha256(record.document).hexdigest()
         record.document = credential_bytes(signed)
         audit.record(session, actor, "credential.reissue", credential_id, fromKey=key.fragment,
-                     toKey=current.fragment, previousSha256=previous)
+                     toKey=current.fragment, previousSha256=previous,
+                     issuer_id=issuer.id)
         result.reissued.append(credential_id)
     session.flush()
     return result

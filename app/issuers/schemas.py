@@ -86,6 +86,22 @@ class IssuerCreate(BaseModel):
         return code
 
 
+class IssuerDetails(BaseModel):
+    """An issuer's public details that its admins may change. Not the slug: it is the path
+    of the issuer's did:web, which every credential it signed names."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    legal_name: str = Field(..., min_length=2, max_length=300)
+    country: str = Field(..., description="ISO 3166-1 alpha-2 code of the issuer's country.")
+    url: AnyHttpUrl
+    email: EmailStr
+    org_type: OrgType = "hei"
+
+    _plain = field_validator("*", mode="before")(refuse_hidden_characters)
+    _iso_country = field_validator("country")(IssuerCreate._iso_country.__func__)  # type: ignore[attr-defined]
+
+
 class KeyOut(BaseModel):
     id: str
     publicKeyMultibase: str

@@ -26,7 +26,7 @@ from app.errors import ProblemError, not_found
 from app.images import service as images
 from app.issuers.keys import KeyStore
 from app.issuers.models import SERVICE_OWNER, ApiKey, Issuer, SigningKeyRecord
-from app.issuers.schemas import ApiKeyInfo, IssuerCreate, IssuerOut, KeyOut
+from app.issuers.schemas import ApiKeyInfo, IssuerCreate, IssuerDetails, IssuerOut, KeyOut
 from app.proofs.errors import ProofError
 
 API_KEY_PREFIX = "mcred"
@@ -91,7 +91,8 @@ def add_key(session: Session, keystore: KeyStore, issuer: Issuer | None,
     session.add(record)
     audit.record(session, actor, "key.rotate" if existing else "key.create",
                  issuer.slug if issuer else SERVICE_OWNER,
-                 key=record.fragment, publicKeyMultibase=public)
+                 key=record.fragment, publicKeyMultibase=public,
+                 issuer_id=issuer.id if issuer else None)
     session.flush()
     return record
 
@@ -112,9 +113,26 @@ def create_issuer(session: Session, keystore: KeyStore, data: IssuerCreate,
         raise ProblemError(409, "issuer-exists", "Issuer exists",
                            f"an issuer with slug '{data.slug}' already exists") from None
     audit.record(session, actor, "issuer.create", data.slug, legalName=data.legal_name,
-                 country=data.country)
+                 country=data.country, issuer_id=issuer.id)
     add_key(session, keystore, issuer, actor)
     return issuer
+
+
+def update_issuer(session: Session, issuer: Issuer, data: IssuerDetails,
+                  actor: str) -> dict[str, list[str]]:
+    """Change an issuer's public details (credentials issued from now on carry them; signed
+    ones keep theirs). Returns what changed, field -> [before, after]; audit-logged."""
+    wanted = {"legal_name": data.legal_name, "country": data.country, "url": str(data.url),
+              "email": str(data.email), "org_type": data.org_type}
+    changed = {field: [getattr(issuer, field), value] for field, value in wanted.items()
+               if getattr(issuer, field) != value}
+    for field, (_before, after) in changed.items():
+        setattr(issuer, field, after)
+    if changed:
+        audit.record(session, actor, "issuer.update", issuer.slug, changed=changed,
+                     issuer_id=issuer.id)
+        session.flush()
+    return changed
 
 
 def ensure_service_key(session: Session, keystore: KeyStore) -> SigningKeyRecord:
@@ -193,7 +211,8 @@ def create_api_key(session: Session, issuer: Issuer, label: str, actor: str) -> 
     record = ApiKey(issuer_id=issuer.id, key_id=key_id, secret_sha256=_hash_secret(secret),
                     label=label)
     session.add(record)
-    audit.record(session, actor, "apikey.create", issuer.slug, keyId=key_id, label=label)
+    audit.record(session, actor, "apikey.create", issuer.slug, keyId=key_id, label=label,
+                 issuer_id=issuer.id)
     session.flush()
     return f"{API_KEY_PREFIX}_{key_id}_{secret}", record
 
@@ -281,6 +300,21 @@ def api_key_info(record: ApiKey) -> ApiKeyInfo:
                       lastUsed=record.last_used_at, revoked=record.revoked_at)
 
 
+def api_key_history(session: Session, issuer: Issuer) -> dict[str, dict[str, str]]:
+    """Who created and who revoked each of the issuer's API keys, and why it was revoked:
+    key id -> {createdBy, revokedBy, reason}, read from the audit log (which already says
+    it, so the key rows need not repeat it)."""
+    found: dict[str, dict[str, str]] = {}
+    for event in audit.issuer_history(session, issuer.id, ("apikey.create", "apikey.revoke")):
+        key_id = str(event.detail.get("keyId", ""))
+        if event.action == "apikey.create":
+            found.setdefault(key_id, {})["createdBy"] = event.actor
+        else:
+            found.setdefault(key_id, {}).update(revokedBy=event.actor,
+                                                reason=str(event.detail.get("reason", "")))
+    return found
+
+
 def list_api_keys(session: Session, issuer: Issuer) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.issuer_id == issuer.id)
                                 .order_by(ApiKey.created_at, ApiKey.id)))
@@ -297,7 +331,8 @@ def revoke_api_key(session: Session, issuer: Issuer, key_id: str, reason: str,
         raise ProblemError(409, "api-key-already-revoked", "API key already revoked",
                            f"API key {key_id} was revoked at {timestamp(record.revoked_at)}")
     record.revoked_at = utcnow()
-    audit.record(session, actor, "apikey.revoke", issuer.slug, keyId=key_id, reason=reason)
+    audit.record(session, actor, "apikey.revoke", issuer.slug, keyId=key_id, reason=reason,
+                 issuer_id=issuer.id)
     session.flush()
     return record
 

@@ -107,7 +107,8 @@ def save_texts(session: Session, issuer: Issuer, form: TextsForm, actor: str) ->
         row.subject, row.body, row.updated_at = subject.strip(), body.strip(), utcnow()
     audit.record(session, actor, "issuer.mail-texts", f"issuer:{issuer.slug}",
                  default_language=form.default_language,
-                 own=sorted(k for k, (s, _b) in form.texts.items() if s.strip()))
+                 own=sorted(k for k, (s, _b) in form.texts.items() if s.strip()),
+                 issuer_id=issuer.id)
     session.flush()
 
 
@@ -130,7 +131,8 @@ def _compose(session: Session, base_url: str, issuer: Issuer, award: AwardRecord
                             next_attempt_at=utcnow(), queued_by=actor)
     session.add(message)
     session.flush()
-    audit.record(session, actor, "mail.queue", award.id, message=message.id, language=language)
+    audit.record(session, actor, "mail.queue", award.id, message=message.id, language=language,
+                 issuer_id=issuer.id)
     return message
 
 

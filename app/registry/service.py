@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.db import utcnow
 from app.errors import ProblemError, not_found
 from app.issuers.schemas import STORED
-from app.registry.models import RegistryDid, RegistryEntry
+from app.registry.models import RegistryDid, RegistryEntry, RegistrySubscription
 from app.registry.schemas import QualityAssuranceEntry, RegistryEntryIn, RegistryEntryOut
 
 
@@ -88,6 +88,45 @@ def remove(session: Session, entry_id: int, reason: str, actor: str) -> None:
 
 def list_entries(session: Session) -> list[RegistryEntry]:
     return list(session.scalars(select(RegistryEntry).order_by(RegistryEntry.id)))
+
+
+def search(session: Session, text: str = "", limit: int = 200) -> list[RegistryEntry]:
+    """Entries whose legal name or one of whose DIDs contains ``text`` (any case), or all;
+    at most ``limit``, by name."""
+    query = select(RegistryEntry).order_by(RegistryEntry.legal_name, RegistryEntry.id)
+    text = text.replace("\x00", "")  # PostgreSQL refuses a NUL in a text parameter
+    if text.strip():
+        pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        by_did = select(RegistryDid.entry_id).where(
+            func.lower(RegistryDid.did).like(pattern, escape="\\"))
+        query = query.where(or_(func.lower(RegistryEntry.legal_name).like(pattern, escape="\\"),
+                                RegistryEntry.id.in_(by_did)))
+    return list(session.scalars(query.limit(limit)))
+
+
+def import_plan(session: Session, entries: list[RegistryEntryIn]) -> list[int | None]:
+    """What importing ``entries`` would do to each (what ``upsert_many`` does): the id of
+    the entry it would update, or None for a new entry."""
+    plan = []
+    for data in entries:
+        known = session.scalar(select(RegistryDid).where(RegistryDid.did.in_(data.dids)))
+        plan.append(known.entry_id if known is not None else None)
+    return plan
+
+
+def list_subscriptions(session: Session) -> list[RegistrySubscription]:
+    return list(session.scalars(select(RegistrySubscription)
+                                .order_by(RegistrySubscription.url)))
+
+
+def unsubscribe(session: Session, url: str, actor: str) -> None:
+    """Stop following a registry; the entries it brought stay (remove them one by one)."""
+    record = session.get(RegistrySubscription, url)
+    if record is None:
+        raise not_found("registry subscription")
+    audit.record(session, actor, "registry.unsubscribe", url, signer=record.signer)
+    session.delete(record)
 
 
 def upsert_many(session: Session, entries: list[RegistryEntryIn], actor: str,

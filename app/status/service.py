@@ -169,7 +169,7 @@ def change(session: Session, issuer: Issuer | None, credential_id: str, action: 
         raise ProblemError(422, "unknown-status-action", "Unknown status change",
                            f"'{action}' is not one of {', '.join(ACTIONS)}")
     purpose, value = ACTIONS[action]
-    _, subject = _subject_of(session, issuer, credential_id)
+    credential, subject = _subject_of(session, issuer, credential_id)
     entries = {lst.purpose: (entry, lst) for entry, lst in session.execute(
         select(StatusEntry, StatusList).join(StatusList, StatusEntry.list_id == StatusList.id)
         .where(StatusEntry.subject == subject)).all()}
@@ -203,7 +203,7 @@ def change(session: Session, issuer: Issuer | None, credential_id: str, action: 
     # audit log below keeps the whole history.
     entry.changed_at, entry.reason = utcnow(), reason[:500]
     audit.record(session, actor, f"credential.{action}", credential_id, reason=reason,
-                 list=entry.list_id, index=entry.index)
+                 list=entry.list_id, index=entry.index, issuer_id=credential.issuer_id)
     session.flush()
     return {p: e.state for p, (e, _) in entries.items()}
 
