@@ -19,16 +19,18 @@ from app.db import utcnow
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.elements.model import AwardRequest, MicroCredentialSpec, element_errors
 from app.errors import ProblemError, not_found
+from app.mail import sender as mail_sender
 from app.messages import Message, msg
 from app.proofs.errors import ProofError
+from app.web.i18n import LANGUAGES, language_name
 from app.web.render import page
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 # The cohort upload takes files as large as the bulk API (app.limits: "*" is the issuer slug).
 UPLOAD_PATH = "/console/*/cohorts/new"
 
-ISSUE_FIELDS = ("achievement", "name", "email", "student_id", "did", "awarded_on", "grade",
-                "valid_until", "evidence_url")
+ISSUE_FIELDS = ("achievement", "name", "email", "student_id", "did", "language", "awarded_on",
+                "grade", "valid_until", "evidence_url", "notify")
 # An award request's field (element_errors' "field") → the form field that carries it.
 _FORM_FIELD = {"achievementId": "achievement", "learner.name": "name", "learner": "name",
                "learner.email": "email", "learner.studentId": "student_id",
@@ -86,6 +88,10 @@ def _award_body(typed: dict[str, str]) -> dict[str, Any]:
             body[key] = typed[name]
     if typed["evidence_url"]:
         body["evidence"] = [{"id": typed["evidence_url"]}]
+    if typed["language"] in LANGUAGES:
+        learner["language"] = typed["language"]
+    if typed["notify"] == "yes":
+        body["notifyLearner"] = True
     return body
 
 
@@ -96,7 +102,9 @@ def _issue_page(request: Request, session: Session, desk: Desk, typed: dict[str,
                   None)
     return page(request, "console/issue.html", status, desk=desk, typed=typed, errors=errors,
                 choices=[(record.id, spec.title) for record, spec in choices],
-                scale=chosen.grade_scale if chosen else None)
+                scale=chosen.grade_scale if chosen else None,
+                learner_languages=[(code, language_name(code)) for code in LANGUAGES],
+                mail_ready=mail_sender.configured(request.app.state.services.settings))
 
 
 @router.get("/{slug}/issue")
@@ -105,6 +113,7 @@ def issue_form(request: Request, achievement: str = Query("", max_length=200),
                session: Session = DB_READ_SESSION) -> Response:
     typed = dict.fromkeys(ISSUE_FIELDS, "")
     typed["awarded_on"] = utcnow().date().isoformat()
+    typed["notify"] = "yes"  # learners are told by default; unticked, nobody is e-mailed
     ids = [record.id for record in service.issuable_achievements(session, desk.issuer)]
     typed["achievement"] = achievement if achievement in ids else (ids[0] if len(ids) == 1
                                                                    else "")
@@ -203,7 +212,8 @@ def _new_cohort_page(request: Request, session: Session, desk: Desk, typed: dict
     choices = [(record.id, spec.title) for record, spec in _choices(session, desk)]
     return page(request, "console/cohort_new.html", status, desk=desk, typed=typed,
                 errors=errors, choices=choices, columns=batch.CSV_COLUMNS,
-                limit=f"{cohorts.MAX_COHORT_ROWS:,}")
+                limit=f"{cohorts.MAX_COHORT_ROWS:,}",
+                mail_ready=mail_sender.configured(request.app.state.services.settings))
 
 
 @router.get("/{slug}/cohorts")
@@ -218,7 +228,8 @@ def cohort_list(request: Request, desk: Desk = Depends(at_issuer("staff", write=
 def cohort_form(request: Request, achievement: str = Query("", max_length=200),
                 desk: Desk = Depends(at_issuer("staff", write=False)),
                 session: Session = DB_READ_SESSION) -> Response:
-    return _new_cohort_page(request, session, desk, {"achievement": achievement}, {})
+    return _new_cohort_page(request, session, desk, {"achievement": achievement, "notify": "yes"},
+                            {})
 
 
 @router.post("/{slug}/cohorts/new")
@@ -227,7 +238,8 @@ def cohort_upload(request: Request, desk: Desk = Depends(at_issuer("staff", writ
                   uploaded: tuple[str, bytes] | None = Depends(_uploaded),
                   session: Session = DB_SESSION) -> Response:
     """Read and check the file and keep it as a draft; nothing is issued before confirm."""
-    typed = {"achievement": fields.get("achievement", "")[:200]}
+    typed = {"achievement": fields.get("achievement", "")[:200],
+             "notify": "yes" if fields.get("notify") == "yes" else ""}
     errors: dict[str, object] = {}
     ids = {record.id for record in service.issuable_achievements(session, desk.issuer)}
     if typed["achievement"] not in ids:
@@ -237,7 +249,8 @@ def cohort_upload(request: Request, desk: Desk = Depends(at_issuer("staff", writ
     if not errors and uploaded is not None:
         try:
             cohort = cohorts.create_draft(session, desk.issuer, typed["achievement"],
-                                          uploaded[1], uploaded[0], desk.actor)
+                                          uploaded[1], uploaded[0], desk.actor,
+                                          notify=fields.get("notify") == "yes")
         except ProblemError as exc:
             session.rollback()
             errors["file"] = _file_message(exc)

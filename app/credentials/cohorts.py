@@ -60,12 +60,17 @@ def check_rows(spec: MicroCredentialSpec, achievement_id: str,
 
 
 def create_draft(session: Session, issuer: Issuer, achievement_id: str, data: bytes,
-                 filename: str, actor: str) -> Cohort:
+                 filename: str, actor: str, notify: bool = False) -> Cohort:
     """Read and check an upload and keep it as a draft; raises ProblemError for a file that
-    cannot be read at all (nothing is stored then)."""
+    cannot be read at all (nothing is stored then). ``notify``: each learner with an e-mail
+    address is sent their link, unless the file's own ``notify`` column says otherwise."""
     achievement = service.get_achievement(session, issuer, achievement_id)
     spec = MicroCredentialSpec.model_validate(achievement.spec)
     upload = batch.parse_upload(data, "csv", MAX_COHORT_ROWS)
+    if notify:
+        for row in upload.rows:
+            if "_error" not in row:
+                row.setdefault("notifyLearner", True)
     problems = check_rows(spec, achievement.id, upload.rows)
     job = batch.create_job(session, issuer, achievement.id, upload.rows,
                            filename or "upload.csv", actor, problems)

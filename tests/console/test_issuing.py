@@ -432,3 +432,37 @@ def test_only_the_upload_takes_large_bodies(registrar: TestClient, achievement: 
     token = csrf_on(registrar.get(ISSUE).text)
     big = {"csrf": token, **_form(achievement["id"], name="x" * 1_100_000)}
     assert registrar.post(ISSUE, data=big, follow_redirects=False).status_code == 413
+
+
+def test_the_issue_form_tells_the_learner_in_their_language(registrar: TestClient,
+                                                            achievement: dict,
+                                                            svc: Services) -> None:
+    from app.mail.models import OutboxMessage
+
+    form = registrar.get(ISSUE).text
+    assert 'name="notify" type="checkbox" value="yes" checked' in form  # on by default
+    assert post_form(registrar, ISSUE, ISSUE, _form(achievement["id"], notify="yes",
+                                                    language="de")).status_code == 303
+    assert post_form(registrar, ISSUE, ISSUE, _form(achievement["id"], name="Jaan Tamm",
+                                                    email="jaan@example.ee",
+                                                    student_id="B2")).status_code == 303
+    with svc.db.session() as session:
+        queued = session.scalars(select(OutboxMessage)).all()
+        assert [(m.to_address, m.language) for m in queued] == [("mari@example.ee", "de")]
+
+
+def test_a_cohort_can_tell_every_learner(registrar: TestClient, achievement: dict,
+                                         svc: Services) -> None:
+    from app.mail.models import OutboxMessage
+
+    data = (HEADER + "Mari Maasikas,mari@example.ee,B1,2026-06-30,B\n"
+            "Jaan Tamm,,B2,2026-06-30,A\n").encode()
+    response = post_form(registrar, NEW_COHORT, NEW_COHORT,
+                         {"achievement": achievement["id"], "notify": "yes"},
+                         files={"file": ("cohort.csv", data, "text/csv")})
+    assert response.status_code == 303
+    _confirm(registrar, response.headers["location"].rsplit("/", 1)[1])
+    assert _drain(svc) == 2
+    with svc.db.session() as session:
+        assert [m.to_address for m in session.scalars(select(OutboxMessage))] == \
+            ["mari@example.ee"]  # the learner without an address is not written to
