@@ -209,7 +209,10 @@ class SecurityHeaders:
                                    self.page_policy if html else self.other_policy)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Referrer-Policy", "no-referrer")
+                # The console's forms need their Origin: under "no-referrer" Chromium sends
+                # `Origin: null` with a form post, which the CSRF check must refuse. Its
+                # pages send a Referer to mcred itself only.
+                headers.setdefault("Referrer-Policy", "same-origin" if private else "no-referrer")
                 if self.https:
                     headers.setdefault("Strict-Transport-Security", "max-age=31536000")
                 if private:

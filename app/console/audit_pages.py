@@ -15,38 +15,14 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.console.auth import Desk, at_issuer
 from app.deps import DB_READ_SESSION
-from app.messages import N_, msg
+from app.messages import msg
+from app.web import labels
 from app.web.render import page
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 PER_PAGE = 50
-# What the log's action codes mean, in words (the code is shown too, for searching).
-ACTIONS = {
-    "issuer.create": N_("Institution registered"),
-    "issuer.update": N_("Institution details changed"),
-    "key.create": N_("Signing key created"),
-    "key.rotate": N_("Signing key rotated"),
-    "key.compromised": N_("Signing key marked compromised"),
-    "apikey.create": N_("API key created"),
-    "apikey.revoke": N_("API key revoked"),
-    "achievement.create": N_("Micro-credential defined"),
-    "credential.issue": N_("Credential issued"),
-    "credential.revoke": N_("Credential revoked"),
-    "credential.suspend": N_("Credential suspended"),
-    "credential.unsuspend": N_("Credential reinstated"),
-    "credential.reissue": N_("Credential re-signed"),
-    "bulk.create": N_("Bulk issuing started"),
-    "image.logo.set": N_("Logo set"),
-    "image.logo.remove": N_("Logo removed"),
-    "image.badge.set": N_("Badge image set"),
-    "image.badge.remove": N_("Badge image removed"),
-    "share.enable": N_("Learner turned sharing on"),
-    "share.disable": N_("Learner turned sharing off"),
-    "share.search-engines.allow": N_("Learner allowed search engines"),
-    "share.search-engines.refuse": N_("Learner refused search engines"),
-    "staff.role": N_("Role changed"),
-}
+ACTIONS = labels.AUDIT_ACTIONS
 
 
 def _day(text: str) -> date | None:

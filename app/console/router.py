@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.console import accounts, sessions
+from app.console import accounts, sessions, sso_service
 from app.console.auth import (
     Desk,
     SignedIn,
@@ -59,8 +59,10 @@ def _sign_in_page(request: Request, svc: Services, *, email: str = "", next_: st
                   error: str | None = None, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
     token = secrets.token_urlsafe(32)
+    with svc.db.session(read_only=True) as session:
+        sso_offered = sso_service.any_enabled(session)
     response = page(request, "console/login.html", status, form_csrf=token, email=email,
-                    next=_back_to(next_), error=error)
+                    next=_back_to(next_), error=error, sso_offered=sso_offered)
     secure = secure_cookies(svc)
     sessions.set_cookie(response, sessions.login_cookie_name(secure), token, secure, 3600)
     for name, value in (headers or {}).items():

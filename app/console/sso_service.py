@@ -56,6 +56,12 @@ class SettingsInvalid(ValueError):
         self.errors = errors
 
 
+def any_enabled(session: Session) -> bool:
+    """Whether any issuer offers single sign-on (the sign-in page shows the option then)."""
+    return session.scalar(select(SsoSettings.issuer_id).where(SsoSettings.enabled.is_(True))
+                          .limit(1)) is not None
+
+
 def find(session: Session, issuer: Issuer) -> SsoSettings | None:
     return session.scalar(select(SsoSettings).where(SsoSettings.issuer_id == issuer.id))
 

@@ -72,3 +72,41 @@ PROBLEM_TITLES = (
 
 # Console roles at an issuer (app.console.accounts.ROLES).
 ROLES = {"viewer": N_("Viewer"), "staff": N_("Staff"), "admin": N_("Issuer admin")}
+
+
+# What the log's action codes mean, in words (the code is shown too, for searching).
+AUDIT_ACTIONS = {
+    "issuer.create": N_("Institution registered"),
+    "issuer.update": N_("Institution details changed"),
+    "key.create": N_("Signing key created"),
+    "key.rotate": N_("Signing key rotated"),
+    "key.compromised": N_("Signing key marked compromised"),
+    "apikey.create": N_("API key created"),
+    "apikey.revoke": N_("API key revoked"),
+    "achievement.create": N_("Micro-credential defined"),
+    "credential.issue": N_("Credential issued"),
+    "credential.revoke": N_("Credential revoked"),
+    "credential.suspend": N_("Credential suspended"),
+    "credential.unsuspend": N_("Credential reinstated"),
+    "credential.reissue": N_("Credential re-signed"),
+    "bulk.create": N_("Bulk issuing started"),
+    "image.logo.set": N_("Logo set"),
+    "image.logo.remove": N_("Logo removed"),
+    "image.badge.set": N_("Badge image set"),
+    "image.badge.remove": N_("Badge image removed"),
+    "share.enable": N_("Learner turned sharing on"),
+    "share.disable": N_("Learner turned sharing off"),
+    "share.search-engines.allow": N_("Learner allowed search engines"),
+    "share.search-engines.refuse": N_("Learner refused search engines"),
+    "staff.role": N_("Role changed"),
+    "staff.create": N_("Console account created"),
+    "staff.invite": N_("Invitation link made"),
+    "achievement.revise": N_("Micro-credential edited (new version)"),
+    "achievement.retire": N_("Micro-credential retired"),
+    "cohort.draft": N_("Cohort file uploaded"),
+    "cohort.confirm": N_("Cohort confirmed for issuing"),
+    "cohort.cancel": N_("Cohort upload deleted"),
+    "mail.queue": N_("E-mail to the learner queued"),
+    "issuer.mail-texts": N_("E-mail texts changed"),
+    "issuer.sso-settings": N_("Single sign-on settings changed"),
+}

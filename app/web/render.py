@@ -161,10 +161,11 @@ PAGE_SCRIPT_HASHES = script_hashes(_template_scripts())
 def page_policy(public_base_url: str) -> str:
     """The Content-Security-Policy of the HTML pages: our stylesheet, our scripts (files under
     /static; an inline template script, should one be written, by hash), our images (the QR
-    code is addressed under the public base URL), forms to us only."""
+    code is addressed under the public base URL), forms and fetches (the console's live
+    completeness check and progress bar) to us only."""
     parts = urlsplit(public_base_url)
     images = " ".join(["'self'", f"{parts.scheme}://{parts.netloc}"])
     scripts = " ".join(["'self'", *PAGE_SCRIPT_HASHES])
     return ("default-src 'none'; "
-            f"script-src {scripts}; style-src 'self'; img-src {images}; "
+            f"script-src {scripts}; style-src 'self'; img-src {images}; connect-src 'self'; "
             "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
