@@ -59,7 +59,7 @@ class SignedIn:
         return accounts.actor_name(self.user)
 
 
-def _signed_in(request: Request, svc: Services, session: Session) -> SignedIn:
+def signed_in_now(request: Request, svc: Services, session: Session) -> SignedIn:
     token = request.cookies.get(sessions.cookie_name(secure_cookies(svc)))
     found = sessions.lookup(session, token)
     if found is None:
@@ -73,12 +73,12 @@ def _signed_in(request: Request, svc: Services, session: Session) -> SignedIn:
 
 def signed_in(request: Request, svc: Services = Depends(services),
               session: Session = DB_SESSION) -> SignedIn:
-    return _signed_in(request, svc, session)
+    return signed_in_now(request, svc, session)
 
 
 def signed_in_read(request: Request, svc: Services = Depends(services),
                    session: Session = DB_READ_SESSION) -> SignedIn:
-    return _signed_in(request, svc, session)
+    return signed_in_now(request, svc, session)
 
 
 def service_admin(who: SignedIn = Depends(signed_in)) -> SignedIn:
@@ -115,7 +115,7 @@ class Desk:
         return accounts.allows(self.role, needed)
 
 
-def _desk(session: Session, who: SignedIn, slug: str, needed: str) -> Desk:
+def desk_at(session: Session, who: SignedIn, slug: str, needed: str) -> Desk:
     try:
         issuer = get_issuer(session, slug) if len(slug) <= 100 else None
     except ProblemError:
@@ -136,11 +136,11 @@ def at_issuer(needed: str, *, write: bool):  # type: ignore[no-untyped-def]
     if write:
         def dependency(slug: str, who: SignedIn = Depends(signed_in),
                        session: Session = DB_SESSION) -> Desk:
-            return _desk(session, who, slug, needed)
+            return desk_at(session, who, slug, needed)
     else:
         def dependency(slug: str, who: SignedIn = Depends(signed_in_read),
                        session: Session = DB_READ_SESSION) -> Desk:
-            return _desk(session, who, slug, needed)
+            return desk_at(session, who, slug, needed)
     return dependency
 
 

@@ -42,7 +42,7 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _back_to(target: str | None) -> str:
+def back_to(target: str | None) -> str:
     """Only a console path of ours: never an absolute or scheme-relative address (an open
     redirect), never back to the sign-in page itself."""
     if not target or "\\" in target:
@@ -55,14 +55,14 @@ def _back_to(target: str | None) -> str:
     return f"{path}?{query}" if query else path
 
 
-def _sign_in_page(request: Request, svc: Services, *, email: str = "", next_: str = "",
+def sign_in_page(request: Request, svc: Services, *, email: str = "", next_: str = "",
                   error: str | None = None, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
     token = secrets.token_urlsafe(32)
     with svc.db.session(read_only=True) as session:
         sso_offered = sso_service.any_enabled(session)
     response = page(request, "console/login.html", status, form_csrf=token, email=email,
-                    next=_back_to(next_), error=error, sso_offered=sso_offered)
+                    next=back_to(next_), error=error, sso_offered=sso_offered)
     secure = secure_cookies(svc)
     sessions.set_cookie(response, sessions.login_cookie_name(secure), token, secure, 3600)
     for name, value in (headers or {}).items():
@@ -73,7 +73,7 @@ def _sign_in_page(request: Request, svc: Services, *, email: str = "", next_: st
 @router.get("/login")
 def login_page(request: Request, next: str = Query("", max_length=2000),
                svc: Services = Depends(services)) -> Response:
-    return _sign_in_page(request, svc, next_=next)
+    return sign_in_page(request, svc, next_=next)
 
 
 @router.post("/login")
@@ -84,23 +84,23 @@ def login(request: Request, fields: dict[str, str] = Depends(form_data),
     next_ = fields.get("next", "")
     if not sessions.same_token(request.cookies.get(sessions.login_cookie_name(secure)),
                                fields.get("csrf")):
-        return _sign_in_page(request, svc, email=email, next_=next_, status=403,
+        return sign_in_page(request, svc, email=email, next_=next_, status=403,
                              error=msg("The sign-in form expired. Please sign in again."))
     try:
         user = accounts.authenticate(session, email, password, _client_address(request))
     except accounts.Throttled as exc:
         problem = accounts.throttled_problem(exc)
-        return _sign_in_page(request, svc, email=email, next_=next_, status=429,
+        return sign_in_page(request, svc, email=email, next_=next_, status=429,
                              error=msg("Too many failed sign-ins. Try again in %(minutes)s"
                                        " minutes.", minutes=max(exc.retry_after // 60, 1)),
                              headers=problem.headers)
     if user is None:
-        return _sign_in_page(request, svc, email=email, next_=next_, status=401,
+        return sign_in_page(request, svc, email=email, next_=next_, status=401,
                              error=msg("The e-mail address or the password is not right."))
     # A session this browser had before ends: one browser, one live session.
     sessions.end(session, request.cookies.get(sessions.cookie_name(secure)))
     token, _row = sessions.start(session, user, "password", request.headers.get("user-agent", ""))
-    response = RedirectResponse(_back_to(next_), 303)
+    response = RedirectResponse(back_to(next_), 303)
     sessions.set_cookie(response, sessions.cookie_name(secure), token, secure)
     sessions.clear_cookie(response, sessions.login_cookie_name(secure), secure)
     return response

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.console import auth, oidc, sessions, sso_service
 from app.console.auth import Desk, at_issuer, csrf_form, form_data, secure_cookies
-from app.console.router import _back_to, _sign_in_page
+from app.console.router import back_to, sign_in_page
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.errors import ProblemError, not_found
 from app.issuers.keys import KeyStoreError
@@ -48,7 +48,7 @@ def _refused(request: Request, svc: Services, message: Message, status: int = 40
     only (it may name the provider's error, never a secret). ``end_pending``: the browser's
     sign-in in progress is over (its state was used)."""
     log.info("single sign-on refused: %s%s", message, f" ({detail})" if detail else "")
-    response = _sign_in_page(request, svc, error=message, status=status, next_=next_)
+    response = sign_in_page(request, svc, error=message, status=status, next_=next_)
     if end_pending:
         sessions.clear_cookie(response, _pending_cookie(secure_cookies(svc)),
                               secure_cookies(svc))
@@ -96,7 +96,7 @@ def _admin_desk(request: Request, svc: Services, slug: str) -> tuple[Desk, bool]
     """The signed-in admin at ``slug`` and whether settings are saved, from a session that
     is closed again before the caller fetches anything."""
     with svc.db.session(read_only=True) as session:
-        desk = auth._desk(session, auth._signed_in(request, svc, session), slug, "admin")
+        desk = auth.desk_at(session, auth.signed_in_now(request, svc, session), slug, "admin")
         return desk, sso_service.find(session, desk.issuer) is not None
 
 
@@ -151,7 +151,7 @@ def sso_by_email(request: Request, fields: dict[str, str] = Depends(form_data),
 
 
 def _start_path(slug: str, next_: str) -> str:
-    return f"/console/sso/{quote(slug)}/start?next={quote(_back_to(next_), safe='/')}"
+    return f"/console/sso/{quote(slug)}/start?next={quote(back_to(next_), safe='/')}"
 
 
 def _with_choices(request: Request, svc: Services, email: str, next_: str,
@@ -159,7 +159,7 @@ def _with_choices(request: Request, svc: Services, email: str, next_: str,
     """The sign-in page offering "Sign in with <institution>" for each of ``offered``."""
     token = secrets.token_urlsafe(32)
     response = page(request, "console/login.html", form_csrf=token, email=email,
-                    next=_back_to(next_), error=None,
+                    next=back_to(next_), error=None,
                     sso_choices=[(slug, name, _start_path(slug, next_)) for slug, name in offered])
     secure = secure_cookies(svc)
     sessions.set_cookie(response, sessions.login_cookie_name(secure), token, secure, 3600)
@@ -185,7 +185,7 @@ def sso_start(request: Request, slug: str, svc: Services = Depends(services),
                                           " password.", institution=sso.institution),
                         502, detail=f"{exc.message}: {exc.detail}", next_=next)
     url, pending = oidc.begin(provider, sso.client_id, _redirect_uri(svc, slug), slug=slug,
-                              next_=_back_to(next), now=int(time.time()),
+                              next_=back_to(next), now=int(time.time()),
                               lifetime=PENDING_SECONDS)
     secure = secure_cookies(svc)
     sealed = svc.keystore.seal(json.dumps(asdict(pending)).encode("utf-8"), PENDING_CONTEXT)
@@ -253,7 +253,7 @@ def sso_callback(request: Request, slug: str, svc: Services = Depends(services),
     except oidc.SsoError as exc:
         return _refused(request, svc, exc.message, 401, detail=exc.detail, next_=pending.next)
     secure = secure_cookies(svc)
-    response = RedirectResponse(_back_to(pending.next), 303)
+    response = RedirectResponse(back_to(pending.next), 303)
     sessions.set_cookie(response, sessions.cookie_name(secure), token, secure)
     sessions.clear_cookie(response, _pending_cookie(secure), secure)
     sessions.clear_cookie(response, sessions.login_cookie_name(secure), secure)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from app.deps import (
     Services,
     optional_issuer_key_read,
     require_issuer_key,
+    require_issuer_key_read,
     services,
 )
 from app.elements.model import AwardRequest, element_errors
@@ -44,6 +45,25 @@ def create_achievement(body: dict[str, Any] = Body(...),
     return {"id": record.id, "url": service.achievement_url(svc.settings.public_base_url,
                                                             record.id),
             "issuer": issuer_did(svc.settings.public_base_url, issuer.slug), "spec": record.spec}
+
+
+@router.get("/achievements", summary="The issuer's micro-credentials (current versions)")
+def list_achievements(q: str = Query("", max_length=200, description="text in the title"),
+                      state: str = Query("", pattern="^(|active|retired)$"),
+                      page: int = Query(1, ge=1, le=100_000),
+                      issuer: Issuer = Depends(require_issuer_key_read),
+                      session: Session = DB_READ_SESSION,
+                      svc: Services = Depends(services)) -> dict[str, Any]:
+    """The current version of each definition of the key's issuer, newest first, 20 a page;
+    the same list as the console's."""
+    found = service.list_achievements(session, issuer, q, state, page)
+    base = svc.settings.public_base_url
+    return {"total": found.total, "page": found.page, "pages": found.pages,
+            "achievements": [{"id": row.record.id,
+                              "url": service.achievement_url(base, row.record.id),
+                              "title": row.record.title, "version": row.record.version,
+                              "status": row.state, "awards": row.awards}
+                             for row in found.rows]}
 
 
 @router.get("/achievements/{achievement_id}", summary="A micro-credential definition")
