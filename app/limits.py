@@ -86,7 +86,14 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope.get("path", ""))
+        path = scope.get("path", "")
+        if "\x00" in path:
+            # No address of ours holds a NUL, and PostgreSQL refuses one in a query: every
+            # route would otherwise have to check its path parameters for it.
+            await self._send(scope, receive, send,
+                             ProblemError(404, "not-found", "Not found", "no such address"))
+            return
+        limit = self._limit(path)
         raw_headers = scope.get("headers") or []
         names = [name.lower() for name, _ in raw_headers]
         if names.count(b"content-type") > 1 or names.count(b"content-length") > 1:
