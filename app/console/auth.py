@@ -81,8 +81,14 @@ def signed_in_read(request: Request, svc: Services = Depends(services),
     return signed_in_now(request, svc, session)
 
 
+def sso_issuer(who: SignedIn) -> str | None:
+    """The issuer whose identity provider signed this session in (None: a password)."""
+    method = who.row.method
+    return method.removeprefix("sso:") if method.startswith("sso:") else None
+
+
 def service_admin(who: SignedIn = Depends(signed_in)) -> SignedIn:
-    if not who.user.service_admin:
+    if not who.user.service_admin or sso_issuer(who) is not None:
         raise ProblemError(403, "forbidden", "Forbidden", "only a service admin may do this")
     return who
 
@@ -116,6 +122,11 @@ class Desk:
 
 
 def desk_at(session: Session, who: SignedIn, slug: str, needed: str) -> Desk:
+    """``who`` at ``slug``'s issuer. A session an issuer's identity provider started counts
+    at that issuer only."""
+    via = sso_issuer(who)
+    if via is not None and via != slug:
+        raise not_found(f"issuer '{slug}'")
     try:
         issuer = get_issuer(session, slug) if len(slug) <= 100 else None
     except ProblemError:

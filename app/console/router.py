@@ -25,6 +25,7 @@ from app.console.auth import (
     service_admin_read,
     signed_in,
     signed_in_read,
+    sso_issuer,
 )
 from app.console.models import StaffUser
 from app.credentials.models import AchievementRecord, AwardRecord
@@ -131,8 +132,11 @@ def logout_everywhere(who: SignedIn = Depends(signed_in),
 @router.get("")
 def home(request: Request, who: SignedIn = Depends(signed_in_read),
          session: Session = DB_READ_SESSION) -> Response:
+    via = sso_issuer(who)  # signed in by an issuer's provider: that issuer only
     return page(request, "console/home.html", who=who,
-                issuers=accounts.memberships(session, who.user))
+                issuers=[(issuer, role) for issuer, role in accounts.memberships(session, who.user)
+                         if via is None or issuer.slug == via],
+                service_admin=who.user.service_admin and via is None)
 
 
 @router.get("/account")

@@ -202,7 +202,8 @@ def admit(session: Session, sso: SsoConfig, claims: dict[str, Any]) -> StaffUser
     email = claims.get("email")
     if not isinstance(email, str) or not email:
         raise SsoError(msg("The identity provider did not tell mcred your e-mail address."))
-    verified = claims.get("email_verified", True)
+    # Only an address the provider says it verified (a missing claim is not a yes).
+    verified = claims.get("email_verified")
     if verified is not True and verified != "true":
         raise SsoError(msg("Your identity provider has not verified your e-mail address."))
     try:
@@ -220,6 +221,13 @@ def admit(session: Session, sso: SsoConfig, claims: dict[str, Any]) -> StaffUser
     user = accounts.find_user(session, address)
     if user is not None and user.disabled_at is not None:
         raise SsoError(msg("Your mcred account is disabled."))
+    if user is not None and (user.service_admin or any(
+            other.id != issuer.id for other, _ in accounts.memberships(session, user))):
+        # This provider speaks for this institution only: it must not sign in an account
+        # another institution (or the service) relies on — its admin runs the provider and
+        # could make it say any address.
+        raise SsoError(msg("This account also belongs to another institution or runs the"
+                           " service: sign in with its password."))
     if user is not None and accounts.role_at(session, user, issuer) is not None:
         return user
     if not sso.new_user_role:

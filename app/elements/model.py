@@ -189,10 +189,23 @@ class Learner(_Model):
                                  max_length=35)
 
 
+# Evidence addresses wallets and verifiers will open: web pages (or a URN naming a record),
+# never `javascript:`, `data:` or `file:` addresses that a page rendering them would run.
+EVIDENCE_SCHEMES = ("http", "https", "urn")
+
+
 class Evidence(_Model):
     id: AnyUrl | None = None
     name: str | None = Field(None, max_length=300)
     narrative: str | None = Field(None, max_length=5000)
+
+    @field_validator("id")
+    @classmethod
+    def _openable(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is not None and value.scheme not in EVIDENCE_SCHEMES:
+            raise ValueError(f"evidence must be an {', '.join(EVIDENCE_SCHEMES)} address,"
+                             f" not {value.scheme}:")
+        return value
 
 
 class AwardRequest(_Model):

@@ -519,3 +519,63 @@ def test_the_token_request_goes_through_the_outbound_guard(op: OP) -> None:
                                     OutboundPolicy(allow_private=True, ca_file=str(op.cert)))
     assert status in (400, 401) and json.loads(body)["error"] in ("invalid_request",
                                                                    "invalid_client")
+
+
+def _second_issuer(client: TestClient, slug: str = "uni-b") -> None:
+    from tests.conftest import ADMIN_TOKEN
+
+    body = {**ISSUER_BODY, "slug": slug, "legal_name": "Uni B", "url": "https://b.org",
+            "email": "info@b.org"}
+    assert client.post("/admin/issuers", json=body,
+                       headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 201
+
+
+def test_a_provider_cannot_sign_in_an_account_another_institution_uses(
+        sso_on: OP, visitor: TestClient, client: TestClient,
+        make_staff: Callable[..., None]) -> None:
+    """The review's critical finding: an issuer's admin runs its identity provider and can
+    make it say any address. alice@ut.ee also works at uni-b (or is a service admin), so
+    uni-tartu's provider must not sign her in: her password does."""
+    _second_issuer(client)
+    make_staff("alice@ut.ee", "uni-tartu", "staff")
+    make_staff("alice@ut.ee", "uni-b", "admin")
+    refused = sign_in_by_sso(visitor, sso_on, "alice")
+    assert refused.status_code == 401 and "belongs to another institution" in refused.text
+    assert visitor.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_a_provider_cannot_sign_in_a_service_admin(sso_on: OP, visitor: TestClient,
+                                                   make_staff: Callable[..., None]) -> None:
+    make_staff("alice@ut.ee", "uni-tartu", "staff", service_admin=True)
+    refused = sign_in_by_sso(visitor, sso_on, "alice")
+    assert refused.status_code == 401 and "runs the service" in refused.text
+
+
+def test_an_sso_session_counts_at_its_issuer_only(
+        sso_on: OP, visitor: TestClient, client: TestClient, svc: Services,
+        make_staff: Callable[..., None]) -> None:
+    """Signed in by uni-tartu's provider, alice is then also made a member of uni-b (and a
+    service admin): that session still opens uni-tartu's pages only."""
+    make_staff("alice@ut.ee", "uni-tartu", "staff")
+    assert sign_in_by_sso(visitor, sso_on, "alice").status_code == 303
+    _second_issuer(client)
+    make_staff("alice@ut.ee", "uni-b", "admin")
+    with svc.db.session() as session:
+        alice = session.scalar(select(StaffUser).where(StaffUser.email == "alice@ut.ee"))
+        assert alice is not None
+        alice.service_admin = True
+    assert visitor.get("/console/uni-tartu").status_code == 200
+    assert visitor.get("/console/uni-b").status_code == 404
+    assert visitor.get("/console/uni-b/api-keys").status_code == 404
+    assert visitor.get("/console/admin/issuers").status_code == 403
+    home = visitor.get("/console").text
+    assert "/console/uni-b" not in home and "/console/admin" not in home
+
+
+def test_an_address_the_provider_does_not_call_verified_is_refused() -> None:
+    config = sso_service.SsoConfig(slug="uni-tartu", issuer_id=1, institution="UT",
+                                   idp_issuer="https://op.example", client_id="c",
+                                   client_secret="s", allowed_domains=("ut.ee",),
+                                   new_user_role="viewer", enabled=True)
+    with pytest.raises(oidc.SsoError, match="not verified"):
+        sso_service.admit(None, config, {"email": "a@ut.ee"})  # type: ignore[arg-type]
