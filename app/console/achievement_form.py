@@ -11,7 +11,8 @@ import pycountry
 from app.elements import vocabularies as vocab
 from app.messages import Message, msg
 
-QA_ROWS = 3  # quality-assurance rows on the form (most definitions name one or two)
+QA_ROWS = 3  # quality-assurance rows on the form (most definitions name one or two) …
+MAX_QA_ROWS = 20  # … and as many as a definition (made through the API) has, up to this
 # Plain text fields named as the API names them; empty means "not given".
 TEXTS = ("title", "description", "ects", "workloadHours", "eqfLevel", "qfEheaCycle",
          "nqfLevel", "fieldOfStudy", "assessmentType", "assessmentDescription", "country",
@@ -46,10 +47,19 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def qa_count(values: dict[str, Any]) -> int:
+    """How many quality-assurance rows the form has: QA_ROWS, or as many as were posted or
+    stored (so an edit never drops a definition's fourth entry)."""
+    rows = QA_ROWS
+    while rows < MAX_QA_ROWS and any(f"qa-{rows}-{part}" in values for part in QA_PARTS):
+        rows += 1
+    return rows
+
+
 def typed_values(fields: dict[str, str], participation: list[str]) -> dict[str, Any]:
     """What the form re-shows: every field as typed (text), the ticked participation keys."""
     typed: dict[str, Any] = {name: fields.get(name, "") for name in TEXTS + LISTS}
-    for row in range(QA_ROWS):
+    for row in range(qa_count(fields)):
         for part in QA_PARTS:
             typed[f"qa-{row}-{part}"] = fields.get(f"qa-{row}-{part}", "")
     typed["participation"] = participation
@@ -90,7 +100,8 @@ def spec_data(typed: dict[str, Any]) -> dict[str, Any]:
     data["qualityAssurance"] = [
         {part: typed[f"qa-{row}-{part}"].strip() for part in QA_PARTS
          if typed[f"qa-{row}-{part}"].strip()}
-        for row in range(QA_ROWS) if any(typed[f"qa-{row}-{p}"].strip() for p in QA_PARTS)]
+        for row in range(qa_count(typed))
+        if any(typed[f"qa-{row}-{p}"].strip() for p in QA_PARTS)]
     if typed["gradeScale"].strip():
         data["gradeScale"] = _lines(typed["gradeScale"])
     if typed["components"].strip():
@@ -117,8 +128,8 @@ def typed_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
     typed["stackabilityMode"] = stack.get("mode", "")
     typed["stackabilityTowards"] = "\n".join(stack.get("towards") or [])
     typed["participation"] = list(spec.get("participation", []))
-    qa = spec.get("qualityAssurance", [])
-    for row in range(QA_ROWS):
+    qa = spec.get("qualityAssurance", [])[:MAX_QA_ROWS]
+    for row in range(max(QA_ROWS, len(qa) + 1)):
         entry = qa[row] if row < len(qa) else {}
         for part in QA_PARTS:
             typed[f"qa-{row}-{part}"] = str(entry.get(part, "") or "")

@@ -63,7 +63,7 @@ def _form_page(request: Request, desk: Desk, svc: Services, typed: dict[str, Any
                editing: AchievementRecord | None = None, status: int = 200) -> Response:
     return page(request, "console/achievement_form.html", status, desk=desk, typed=typed,
                 errors=errors, checked=checked, editing=editing, options=form.options(),
-                qa_rows=form.QA_ROWS, issuer_country=desk.issuer.country)
+                qa_rows=form.qa_count(typed), issuer_country=desk.issuer.country)
 
 
 def _checked(svc: Services, desk: Desk, typed: dict[str, Any]) -> preview.Checked:

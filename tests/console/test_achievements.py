@@ -379,3 +379,26 @@ def test_bulk_rows_of_an_achievement_retired_meanwhile_are_rejected(
                         headers=api_key).json()
     assert (report["issued"], report["rejected"]) == (0, 1)
     assert "retired" in report["rows"][0]["errors"][0]["message"]
+
+
+def test_an_edit_keeps_every_quality_assurance_entry(registrar: TestClient,
+                                                     client: TestClient,
+                                                     api_key: dict[str, str]) -> None:
+    """A definition made through the API with four QA entries (the form shows three empty
+    rows by default): editing it in the console keeps all four."""
+    qa = [{"type": kind, "agency": f"Agency {n}"} for n, kind in
+          enumerate(("external-institutional", "internal", "external-programme", "internal"))]
+    made = client.post("/achievements", headers=api_key,
+                       json={**FULL_SPEC, "qualityAssurance": qa})
+    assert made.status_code == 201, made.text
+    v1 = made.json()["id"]
+    edit = registrar.get(f"{BASE}/{v1}/edit").text
+    assert value_of(edit, "qa-3-agency") == "Agency 3"
+    typed = typed_from_spec(client.get(f"/achievements/{v1}").json()["spec"])
+    form = {k: v for k, v in typed.items() if k != "participation"}
+    response = post_form(registrar, f"{BASE}/{v1}/edit", f"{BASE}/{v1}/edit",
+                         {**form, "title": "Four QA entries", "participation":
+                          typed["participation"]})
+    v2 = created_id(response)
+    kept = client.get(f"/achievements/{v2}").json()["spec"]["qualityAssurance"]
+    assert [entry["agency"] for entry in kept] == [f"Agency {n}" for n in range(4)]
