@@ -229,17 +229,8 @@ def _fetch(url: str, policy: OutboundPolicy, accept: str) -> tuple[bytes, str]:
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                         raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
-                    if response.headers.get("content-encoding", "identity") != "identity":
-                        raise OutboundError(f"{url} sent a compressed body although asked"
-                                            " not to")
-                    body = bytearray()
-                    for chunk in response.iter_raw():
-                        body += chunk
-                        if len(body) > policy.max_bytes:
-                            raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
-                        if time.monotonic() > deadline:
-                            raise httpx.TimeoutException("deadline")
-                    return bytes(body), response.headers.get("content-type", "")
+                    return (_read_body(response, url, policy, deadline),
+                            response.headers.get("content-type", ""))
             except OutboundError:
                 raise
             except httpx.InvalidURL:
@@ -252,6 +243,22 @@ def _fetch(url: str, policy: OutboundPolicy, accept: str) -> tuple[bytes, str]:
                     raise cause from None
                 raise OutboundError(f"fetching {url} failed: {exc}") from None
         raise OutboundError(f"more than {policy.max_redirects} redirects from {url}")
+
+
+def _read_body(response: httpx.Response, url: str, policy: OutboundPolicy,
+               deadline: float) -> bytes:
+    """The response body as it streams in, refused past ``policy.max_bytes`` or the deadline,
+    and refused compressed (a small answer must not unpack into a large one)."""
+    if response.headers.get("content-encoding", "identity") != "identity":
+        raise OutboundError(f"{url} sent a compressed body although asked not to")
+    body = bytearray()
+    for chunk in response.iter_raw():
+        body += chunk
+        if len(body) > policy.max_bytes:
+            raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
+        if time.monotonic() > deadline:
+            raise httpx.TimeoutException("deadline")
+    return bytes(body)
 
 
 def outbound_policy(settings: Settings, max_bytes: int = 1_048_576) -> OutboundPolicy:
@@ -273,16 +280,7 @@ def post_form(url: str, data: dict[str, str], policy: OutboundPolicy,
     with _slot(urlsplit(url).hostname or ""), _client(policy) as client:
         try:
             with client.stream("POST", url, data=data, headers=sent) as response:
-                if response.headers.get("content-encoding", "identity") != "identity":
-                    raise OutboundError(f"{url} sent a compressed body although asked not to")
-                body = bytearray()
-                for chunk in response.iter_raw():
-                    body += chunk
-                    if len(body) > policy.max_bytes:
-                        raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
-                    if time.monotonic() > deadline:
-                        raise httpx.TimeoutException("deadline")
-                return (response.status_code, bytes(body),
+                return (response.status_code, _read_body(response, url, policy, deadline),
                         response.headers.get("content-type", ""))
         except httpx.TimeoutException:
             raise OutboundError(f"{url} did not answer within {policy.timeout} s") from None

@@ -5,11 +5,6 @@ baked badge uploaded for verification. Screenshots go to artifacts/."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +13,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from app import migrate
-from tests.conftest import ADMIN_TOKEN, KEY_SECRET
+from tests.conftest import ADMIN_TOKEN
 from tests.e2e.conftest import CHROMIUM
+from tests.e2e.servers import ROOT, mcred_server
 from tests.samples import FULL_SPEC, award_body
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 # Flags for a sandboxed, offline machine (see the machine notes): no background networking.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,54 +25,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    url = f"sqlite:///{folder / 'mcred.db'}"
-    migrate.upgrade(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
-    env.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
-                "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
-                "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
-                "PYTHONPATH": str(ROOT)})
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-                               cwd=folder, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        with httpx.Client(base_url=base, timeout=30) as api:
-            for _ in range(100):
-                try:
-                    if api.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-            api.post("/admin/issuers", headers=admin, json={
-                "slug": "uni-tartu", "legal_name": "University of Tartu", "country": "EE",
-                "url": "https://ut.ee", "email": "registrar@ut.ee"}).raise_for_status()
-            did = f"did:web:127.0.0.1%3A{port}:issuers:uni-tartu"
-            api.post("/admin/registry", headers=admin, json={
-                "dids": [did], "legalName": "University of Tartu", "country": "EE",
-                "qualityAssurance": [{"agency": "EKKA", "esgAligned": True,
-                                      "validFrom": "2020-01-01"}]}).raise_for_status()
-            key = {"Authorization": "Bearer " + api.post(
-                "/admin/issuers/uni-tartu/api-keys", headers=admin).json()["apiKey"]}
-            achievement = api.post("/achievements", json=FULL_SPEC, headers=key).json()
-            issued = api.post("/credentials/issue", json=award_body(achievement["id"]),
-                              headers=key).json()
+    with mcred_server(tmp_path_factory.mktemp("e2e")) as base, \
+            httpx.Client(base_url=base, timeout=30) as api:
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        api.post("/admin/issuers", headers=admin, json={
+            "slug": "uni-tartu", "legal_name": "University of Tartu", "country": "EE",
+            "url": "https://ut.ee", "email": "registrar@ut.ee"}).raise_for_status()
+        did = f"did:web:{base.removeprefix('http://').replace(':', '%3A')}:issuers:uni-tartu"
+        api.post("/admin/registry", headers=admin, json={
+            "dids": [did], "legalName": "University of Tartu", "country": "EE",
+            "qualityAssurance": [{"agency": "EKKA", "esgAligned": True,
+                                  "validFrom": "2020-01-01"}]}).raise_for_status()
+        key = {"Authorization": "Bearer " + api.post(
+            "/admin/issuers/uni-tartu/api-keys", headers=admin).json()["apiKey"]}
+        achievement = api.post("/achievements", json=FULL_SPEC, headers=key).json()
+        issued = api.post("/credentials/issue", json=award_body(achievement["id"]),
+                          headers=key).json()
         yield {"base": base, "link": issued["shareLink"]["url"],
                "manageKey": issued["shareLink"]["manageKey"],
                "credential": issued["credentials"]["ob3"], "elm": issued["credentials"]["elm"]}
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

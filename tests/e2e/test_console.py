@@ -24,10 +24,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect
 
-from app import migrate
-from tests.conftest import ADMIN_TOKEN, KEY_SECRET
+from tests.conftest import ADMIN_TOKEN
+from tests.e2e.servers import free_port, mcred_server, server_env
 from tests.e2e.test_accessibility import AXE, TAGS
-from tests.e2e.test_browser import ARTIFACTS, ROOT, _free_port, browser  # noqa: F401
+from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 REGISTRAR, VIEWER, OTHER = "registrar@ut.ee", "viewer@ut.ee", "staff@tlu.ee"
@@ -53,55 +53,37 @@ class Inbox:
         raise AssertionError(f"no e-mail to {to} within {timeout} s")
 
 
-def _staff(env: dict[str, str], folder: Path, email: str, *args: str) -> None:
+def _staff(folder: Path, email: str, *args: str) -> None:
     subprocess.run([sys.executable, "-m", "app.cli", "staff", "add", email, *args],
-                   cwd=folder, env={**env, "MCRED_STAFF_PASSWORD": PASSWORD}, check=True,
-                   capture_output=True, text=True)
+                   cwd=folder, env={**server_env(dict(os.environ), folder),
+                                    "MCRED_STAFF_PASSWORD": PASSWORD},
+                   check=True, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     folder = tmp_path_factory.mktemp("console")
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    url = f"sqlite:///{folder / 'mcred.db'}"
-    migrate.upgrade(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
-    env.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
-                "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
-                "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
-                "MCRED_SMTP_HOST": "127.0.0.1", "MCRED_SMTP_PORT": str(smtp.port),
-                "MCRED_MAIL_FROM": "credentials@ut.ee", "MCRED_MAIL_SEND_SECONDS": "1",
-                "MCRED_SMTP_STARTTLS": "false",
-                "PYTHONPATH": str(ROOT)})
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port),
-                                "--workers", "1"],
-                               cwd=folder, env=env, stderr=subprocess.PIPE, text=True)
+    mail = {"MCRED_SMTP_HOST": "127.0.0.1", "MCRED_SMTP_PORT": str(smtp.port),
+            "MCRED_SMTP_STARTTLS": "false", "MCRED_MAIL_FROM": "credentials@ut.ee",
+            "MCRED_MAIL_SEND_SECONDS": "1"}
     try:
-        with httpx.Client(base_url=base, timeout=30) as api:
-            for _ in range(150):
-                try:
-                    if api.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+        with mcred_server(folder, mail, ("--workers", "1")) as base, \
+                httpx.Client(base_url=base, timeout=30) as api:
             admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
             for slug, name, site in (("uni-tartu", "University of Tartu", "https://ut.ee"),
                                      ("tallinn-uni", "Tallinn University", "https://tlu.ee")):
                 api.post("/admin/issuers", headers=admin, json={
                     "slug": slug, "legal_name": name, "country": "EE", "url": site,
                     "email": f"info@{site[8:]}"}).raise_for_status()
-        _staff(env, folder, REGISTRAR, "--name", "Riina Registrar", "--issuer", "uni-tartu",
-               "--role", "admin")
-        _staff(env, folder, VIEWER, "--issuer", "uni-tartu", "--role", "viewer")
-        _staff(env, folder, OTHER, "--issuer", "tallinn-uni", "--role", "staff")
-        yield {"base": base, "inbox": inbox, "folder": folder}
+            _staff(folder, REGISTRAR, "--name", "Riina Registrar", "--issuer", "uni-tartu",
+                   "--role", "admin")
+            _staff(folder, VIEWER, "--issuer", "uni-tartu", "--role", "viewer")
+            _staff(folder, OTHER, "--issuer", "tallinn-uni", "--role", "staff")
+            yield {"base": base, "inbox": inbox, "folder": folder}
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         smtp.stop()
 
 

@@ -1,0 +1,64 @@
+"""A real mcred server for the browser tests: a fresh SQLite database and key folder, the
+service as a subprocess (`mcred serve`) on a free 127.0.0.1 port, ended when done."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from app import migrate
+from tests.conftest import ADMIN_TOKEN, KEY_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def mcred_server(folder: Path, env: dict[str, str] | None = None,
+                 args: tuple[str, ...] = ()) -> Iterator[str]:
+    """Serve mcred from ``folder`` (with extra settings ``env``); yields its base URL once
+    /health answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    url = f"sqlite:///{folder / 'mcred.db'}"
+    migrate.upgrade(url)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
+    environment.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
+                        "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
+                        "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
+                        "PYTHONPATH": str(ROOT), **(env or {})})
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port),
+                                *args], cwd=folder, env=environment,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as api:
+            for _ in range(150):
+                try:
+                    if api.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def server_env(base_env: dict[str, str], folder: Path) -> dict[str, str]:
+    """The environment a CLI command needs to act on the server's database and keys."""
+    return {**base_env, "MCRED_DATABASE_URL": f"sqlite:///{folder / 'mcred.db'}",
+            "MCRED_KEYS_DIR": str(folder / "keys"), "MCRED_KEY_SECRET": KEY_SECRET,
+            "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(ROOT)}
