@@ -30,31 +30,53 @@ def free_port() -> int:
 def mcred_server(folder: Path, env: dict[str, str] | None = None,
                  args: tuple[str, ...] = ()) -> Iterator[str]:
     """Serve mcred from ``folder`` (with extra settings ``env``); yields its base URL once
-    /health answers."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    /health answers from this very process. Another test run on the machine may take the
+    free port first (the SQLite and PostgreSQL suites run side by side): then this server
+    exits, and it is started again on another port."""
     url = f"sqlite:///{folder / 'mcred.db'}"
     migrate.upgrade(url)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
-    environment.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
-                        "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
-                        "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
-                        "PYTHONPATH": str(ROOT), **(env or {})})
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port),
-                                *args], cwd=folder, env=environment,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        with httpx.Client(base_url=base, timeout=30) as api:
-            for _ in range(150):
-                try:
-                    if api.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    for _attempt in range(5):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
+        environment.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
+                            "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
+                            "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
+                            "PYTHONPATH": str(ROOT), **(env or {})})
+        log = folder / f"server-{port}.log"
+        with log.open("w") as stderr:
+            process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port",
+                                        str(port), *args], cwd=folder, env=environment,
+                                       stderr=stderr, text=True)
+        try:
+            if _healthy(base, process):
+                yield base
+                return
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    raise RuntimeError(f"mcred did not start; last log: {log.read_text()[-2000:]}")
+
+
+def _healthy(base: str, process: subprocess.Popen[str], seconds: float = 90) -> bool:
+    """True once /health answers while ``process`` runs (a loaded machine starts it
+    slowly); False when the process ended first (its port was taken)."""
+    deadline = time.monotonic() + seconds
+    with httpx.Client(base_url=base, timeout=30) as api:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                return False
+            try:
+                if api.get("/health").status_code == 200 and process.poll() is None:
+                    # Ours, not another run's server on the same port: a fresh database
+                    # has no issuer yet (every fixture registers one straight away).
+                    listed = api.get("/admin/issuers",
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+                    return listed.status_code == 200 and listed.json() == []
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    raise RuntimeError(f"mcred at {base} did not answer /health within {seconds} s")
 
 
 def server_env(base_env: dict[str, str], folder: Path) -> dict[str, str]:
