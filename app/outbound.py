@@ -212,7 +212,7 @@ def _fetch(url: str, policy: OutboundPolicy, accept: str) -> tuple[bytes, str]:
     with _client(policy) as client:
         for _ in range(policy.max_redirects + 1):
             check_url(url, policy)
-            try:
+            with _as_outbound_error(url, policy, "fetching"):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise httpx.TimeoutException("deadline")
@@ -231,18 +231,24 @@ def _fetch(url: str, policy: OutboundPolicy, accept: str) -> tuple[bytes, str]:
                         raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")
                     return (_read_body(response, url, policy, deadline),
                             response.headers.get("content-type", ""))
-            except OutboundError:
-                raise
-            except httpx.InvalidURL:
-                raise OutboundError(f"{url!r} is not a valid URL") from None
-            except httpx.TimeoutException:
-                raise OutboundError(f"{url} did not answer within {policy.timeout} s") from None
-            except httpx.HTTPError as exc:
-                cause = exc.__cause__ or exc.__context__
-                if isinstance(cause, OutboundError):
-                    raise cause from None
-                raise OutboundError(f"fetching {url} failed: {exc}") from None
         raise OutboundError(f"more than {policy.max_redirects} redirects from {url}")
+
+
+@contextmanager
+def _as_outbound_error(url: str, policy: OutboundPolicy, doing: str) -> Iterator[None]:
+    """httpx's failures as one OutboundError each, in words (a refusal by our own connect-time
+    check, raised inside httpx, comes out as itself)."""
+    try:
+        yield
+    except httpx.InvalidURL:
+        raise OutboundError(f"{url!r} is not a valid URL") from None
+    except httpx.TimeoutException:
+        raise OutboundError(f"{url} did not answer within {policy.timeout} s") from None
+    except httpx.HTTPError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, OutboundError):
+            raise cause from None
+        raise OutboundError(f"{doing} {url} failed: {exc}") from None
 
 
 def _read_body(response: httpx.Response, url: str, policy: OutboundPolicy,
@@ -277,15 +283,8 @@ def post_form(url: str, data: dict[str, str], policy: OutboundPolicy,
     check_url(url, policy)
     sent = {"Accept": "application/json", "Accept-Encoding": "identity", **(headers or {})}
     deadline = time.monotonic() + policy.timeout
-    with _slot(urlsplit(url).hostname or ""), _client(policy) as client:
-        try:
-            with client.stream("POST", url, data=data, headers=sent) as response:
-                return (response.status_code, _read_body(response, url, policy, deadline),
-                        response.headers.get("content-type", ""))
-        except httpx.TimeoutException:
-            raise OutboundError(f"{url} did not answer within {policy.timeout} s") from None
-        except httpx.HTTPError as exc:
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, OutboundError):
-                raise cause from None
-            raise OutboundError(f"posting to {url} failed: {exc}") from None
+    with _slot(urlsplit(url).hostname or ""), _client(policy) as client, \
+            _as_outbound_error(url, policy, "posting to"), \
+            client.stream("POST", url, data=data, headers=sent) as response:
+        return (response.status_code, _read_body(response, url, policy, deadline),
+                response.headers.get("content-type", ""))
