@@ -19,7 +19,7 @@ from app.errors import ProblemError, not_found
 from app.issuers.models import Issuer
 from app.issuers.service import get_issuer
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, CR and LF
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, CR and LF
 
 
 class SignInRequired(Exception):
@@ -166,7 +166,7 @@ async def form_data(request: Request, svc: Services = Depends(services)) -> dict
     # No field of ours takes control characters, and PostgreSQL cannot store a NUL: they
     # are dropped here, once for every console form, so the form's own checks see the rest
     # (and re-show it) instead of the database failing on it.
-    return {k: _CONTROL.sub("", v) for k, v in form.multi_items() if isinstance(v, str)}
+    return {k: CONTROL_CHARACTERS.sub("", v) for k, v in form.multi_items() if isinstance(v, str)}
 
 
 def csrf_form(fields: dict[str, str] = Depends(form_data),

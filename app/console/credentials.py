@@ -4,7 +4,6 @@ again, and the issuer's e-mail texts (settings)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.console.auth import Desk, at_issuer, csrf_form
+from app.console.auth import CONTROL_CHARACTERS, Desk, at_issuer, csrf_form
 from app.credentials import issued
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.errors import ProblemError
@@ -32,7 +31,6 @@ REASONS = {"error": N_("Issued in error"), "misconduct": N_("Academic misconduct
            "request": N_("At the learner's request"),
            "investigation": N_("Under investigation"), "other": N_("Other reason")}
 MAX_REASON = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ACTIONS = {"revoke": N_("Revoke"), "suspend": N_("Suspend"), "unsuspend": N_("Unsuspend")}
 STATUS_LABELS = {"active": N_("Active"), "suspended": N_("Suspended"), "revoked": N_("Revoked")}
 MAIL_LABELS = {"queued": N_("Queued"), "sending": N_("Sending"), "sent": N_("Sent"),
@@ -45,7 +43,7 @@ LABELS = {"reasons": REASONS, "actions": ACTIONS, "statuses": STATUS_LABELS,
 def _text(value: str, limit: int) -> str:
     """A typed value as we keep it: at most ``limit`` characters, no control characters but
     line breaks and tabs (PostgreSQL refuses NUL in text: a 500 otherwise)."""
-    return _CONTROL.sub("", value[:limit])
+    return CONTROL_CHARACTERS.sub("", value[:limit])
 
 
 def _date(text: str, field: str, errors: dict[str, Message]) -> date | None:
