@@ -88,6 +88,7 @@ AUDIT_ACTIONS = {
     "credential.revoke": N_("Credential revoked"),
     "credential.suspend": N_("Credential suspended"),
     "credential.unsuspend": N_("Credential reinstated"),
+    "credential.deliver": N_("Credential delivered to a wallet"),
     "credential.reissue": N_("Credential re-signed"),
     "bulk.create": N_("Bulk issuing started"),
     "image.logo.set": N_("Logo set"),

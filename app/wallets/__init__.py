@@ -1,0 +1,1 @@
+"""Delivering awards into learners' wallets: OpenID4VCI, SD-JWT VC, VC-API exchanges."""
