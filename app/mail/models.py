@@ -16,8 +16,9 @@ KINDS = ("award", "sign-in")  # an award's e-mail, or a learner's one-time sign-
 class OutboxMessage(Base):
     """One e-mail to one learner, written in full when queued (a retry sends the very text
     the award's transaction wrote). A sign-in mail's body holds a live link: it is blanked
-    once the message is sent or has failed (mail.service.record_sent). ``state`` moves queued → sending → sent, or back to
-    queued with a later ``next_attempt_at``, or to failed."""
+    once the message is sent or has failed (mail.service.record_sent). ``state`` moves
+    queued → sending → sent, or back to queued with a later ``next_attempt_at``, or to
+    failed."""
 
     __tablename__ = "mail_outbox"
     __table_args__ = (Index("ix_mail_outbox_due", "state", "next_attempt_at"),)

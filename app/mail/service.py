@@ -143,11 +143,12 @@ def queue_award(session: Session, base_url: str, issuer: Issuer, award: AwardRec
     return _compose(session, base_url, issuer, award, link.token, title, actor)
 
 
-def queue_sign_in(session: Session, address: str, link: str, language: str) -> OutboxMessage:
+def queue_sign_in(session: Session, address: str, link: str, language: str,
+                  minutes: int) -> OutboxMessage:
     """Queue a learner's one-time sign-in link (kind "sign-in", no issuer or award). Not in
     the audit log: an entry would say which addresses hold credentials here."""
     gettext = translations(language if language in LANGUAGES else "en").gettext
-    values = {"link": link, "minutes": str(texts.SIGN_IN_MINUTES)}
+    values = {"link": link, "minutes": str(minutes)}
     subject = texts.one_line(gettext(texts.SIGN_IN_SUBJECT))[:300]
     text = gettext(texts.SIGN_IN_BODY) % values
     message = OutboxMessage(issuer_id=None, award_id=None, kind="sign-in", to_address=address,

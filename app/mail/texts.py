@@ -27,7 +27,6 @@ DEFAULT_BODY = N_("Dear %(learner_name)s,\n\n"
                   "Anyone with the link can check that it is genuine.")
 
 # A learner's sign-in mail (app/learners): mcred's own text only, no issuer is involved.
-SIGN_IN_MINUTES = 15
 SIGN_IN_SUBJECT = N_("Your sign-in link for mcred")
 SIGN_IN_BODY = N_("Hello,\n\n"
                   "someone (hopefully you) asked to sign in to see the micro-credentials "
