@@ -225,3 +225,15 @@ def test_signing_out_ends_the_session(browser: TestClient, client: TestClient, a
                         headers={"Accept": "text/html"}, cookies={"__Host-mcred-learner": cookie})
     assert 'data-testid="send-link"' in stolen.get("/me").text
     assert stolen.get("/me/awards/0/credential.json").status_code == 401
+
+
+def test_an_idle_session_ends(browser: TestClient, client: TestClient, api_key: dict,
+                              achievement: dict, svc: Services,
+                              sign_in: Callable[[TestClient, str], None]) -> None:
+    issue(client, api_key, achievement)
+    sign_in(browser, LEARNER)
+    assert 'data-testid="award"' in browser.get("/me").text
+    with svc.db.session() as session:  # an hour and a second without a request
+        session.execute(update(LearnerSession).values(
+            last_seen_at=utcnow() - sessions.IDLE - timedelta(seconds=1)))
+    assert 'data-testid="send-link"' in browser.get("/me").text
