@@ -172,3 +172,30 @@ def test_the_migration_backfills_the_index_for_older_awards(
     with svc.db.session(read_only=True) as session:
         rows = list(session.scalars(select(LearnerAward)))
     assert [row.award_id for row in rows] == [mine["awardId"]]
+
+
+def test_odd_input_gets_a_clear_answer_never_a_5xx(browser: TestClient, client: TestClient,
+                                                   api_key: dict, achievement: dict,
+                                                   sign_in: SignIn) -> None:
+    answer = issue(client, api_key, achievement)
+    for email in ("", "not an address", "a@b", "x" * 5000 + "@example.org", "\x00@\x00",
+                  "mari@exämple.ee", "<script>@example.org"):
+        got = client.post("/me/sign-in", data={"email": email, "csrf": "x"})
+        assert got.status_code < 500, (email, got.status_code)
+    sign_in(browser, LEARNER)
+    for path in ("/me/awards/%00/credential.json", "/me/awards/" + "f" * 65 + "/elm.json",
+                 "/me/awards/ZZ/badge.png", "/p/%00", "/p/" + "a" * 101, "/me/link/%20"):
+        got = browser.get(path)
+        assert 400 <= got.status_code < 500, (path, got.status_code)
+    for action, fields in (
+            ("/me/collections", [("name", "\x00" * 10), ("award", "\x00")]),
+            ("/me/collections", [("name", "A"), ("award", "f" * 5000)]),
+            ("/me/collections/99999999999/delete", []),
+            ("/me/collections/0/published", [("published", "maybe")]),
+            (f"/me/awards/{answer['awardId']}/sharing", [("enabled", "\x00")])):
+        got = post(browser, action, fields)
+        assert got.status_code < 500, (action, got.status_code)
+    problem = browser.get("/me/awards/ffff/credential.json", headers={"Accept": "application/json"})
+    assert problem.status_code == 404
+    assert problem.headers["content-type"] == "application/problem+json"
+    assert problem.json()["type"] == "urn:mcred:problem:not-found"

@@ -5,9 +5,11 @@ CSRF, the session cookie's flags, and signing out."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -237,3 +239,20 @@ def test_an_idle_session_ends(browser: TestClient, client: TestClient, api_key: 
         session.execute(update(LearnerSession).values(
             last_seen_at=utcnow() - sessions.IDLE - timedelta(seconds=1)))
     assert 'data-testid="send-link"' in browser.get("/me").text
+
+
+def test_the_access_log_names_routes_not_tokens(browser: TestClient, client: TestClient,
+                                                api_key: dict, achievement: dict,
+                                                svc: Services, caplog: Any) -> None:
+    issue(client, api_key, achievement)
+    ask_for_link(browser, LEARNER)
+    path = link_in(sign_in_outbox(svc)[-1].text_body)
+    token = path.rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="mcred.access"):
+        confirm(browser, path)
+        browser.get("/p/sEcReTcOlLeCtIoNtOkEn")
+    lines = [r.getMessage() for r in caplog.records if r.name == "mcred.access"]
+    assert token not in caplog.text and "sEcReTcOlLeCtIoNtOkEn" not in caplog.text
+    assert [line.split()[:3] for line in lines] == [
+        ["GET", "/me/link/{token}", "200"], ["POST", "/me/link/{token}", "303"],
+        ["GET", "/p/{token}", "404"]]
