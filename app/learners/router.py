@@ -118,11 +118,17 @@ def home(request: Request, svc: Services = Depends(services),
     row = _current(request, svc, session)
     if row is None:
         return _form_page(request, svc, "learner/sign_in.html")
-    base = svc.settings.public_base_url
-    return page(request, "learner/home.html", csrf=row.csrf_token, base=base,
+    return _home(request, svc, session, row)
+
+
+def _home(request: Request, svc: Services, session: Session, row: LearnerSession,
+          status: int = 200, **form: Any) -> Response:
+    """The learner's home; ``form`` re-shows a collection form that was refused."""
+    return page(request, "learner/home.html", status, csrf=row.csrf_token,
+                base=svc.settings.public_base_url,
                 cards=service.cards(session, row.email_sha256),
                 collections=service.collections(session, row.email_sha256),
-                notice=request.query_params.get("done"))
+                notice=request.query_params.get("done"), **form)
 
 
 @router.post("/me/sign-in", summary="Ask for a one-time sign-in link by e-mail")
@@ -223,15 +229,16 @@ def download_badge(award_id: str = Path(max_length=64), who: Learner = Depends(l
 
 @router.post("/me/collections", summary="Publish a collection of the learner's credentials")
 async def create_collection(request: Request, fields: dict[str, str] = Depends(learner_form),
-                            who: Learner = Depends(learner),
+                            who: Learner = Depends(learner), svc: Services = Depends(services),
                             session: Session = DB_SESSION) -> Response:
     form = await request.form()  # read once already: the repeated "award" fields
     chosen = [str(v)[:64] for v in form.getlist("award")][:service.MAX_ITEMS + 1]
+    name = fields.get("name", "")
     try:
-        service.create_collection(session, who.email_sha256, fields.get("name", ""), chosen)
+        service.create_collection(session, who.email_sha256, name, chosen)
     except service.CollectionError as exc:
-        raise ProblemError(422, "invalid-collection", "The collection cannot be made",
-                           exc.args[0]) from None
+        return _home(request, svc, session, who.row, 422, collection_error=exc.args[0],
+                     collection_name=name[:service.MAX_NAME * 2], chosen=set(chosen))
     return RedirectResponse("/me?done=collection#collections", 303)
 
 

@@ -2,8 +2,8 @@
 credentials here, valid for a few minutes, used once. Only each link's SHA-256 is stored.
 
 The answer to a request is the same whether the address is known or not (the pages say "if
-this address holds credentials, a link is on its way"); both paths do the same database work
-but for one insert. Requests are throttled per address and per client with the console's
+this address holds credentials, a link is on its way"); both paths do the same work but for
+queuing the mail. Requests are throttled per address and per client with the console's
 counters (app.console.accounts), under keys of their own."""
 
 from __future__ import annotations
@@ -39,14 +39,21 @@ def request_link(session: Session, base_url: str, email: str, client: str, langu
     accounts.count_attempt(session, *keys)
     session.execute(delete(LearnerSignInLink).where(
         LearnerSignInLink.expires_at < utcnow() - KEEP_USED))
+    # The same work for any address (a link row, the mail written) but for queuing the
+    # mail, so neither the page nor its timing tells whether the address holds credentials.
+    # A link for an unknown address is never sent to anyone.
     token = secrets.token_urlsafe(32)
     email_sha256 = index.email_digest(email)
-    if email_sha256 is None or not index.holds_any(session, email_sha256):
-        return
-    session.add(LearnerSignInLink(token_sha256=digest(token), email_sha256=email_sha256,
+    known = email_sha256 is not None and index.holds_any(session, email_sha256)
+    session.add(LearnerSignInLink(token_sha256=digest(token),
+                                  email_sha256=email_sha256 or digest(keys[0]),
                                   expires_at=utcnow() + timedelta(minutes=minutes)))
-    mail.queue_sign_in(session, accounts.normal_email(email), link_url(base_url, token),
-                       language, minutes)
+    message = mail.sign_in_message(email.strip()[:320], link_url(base_url, token), language,
+                                   minutes)
+    if known:
+        message.to_address = accounts.normal_email(email)
+        session.add(message)
+    session.flush()
 
 
 def _live(token: str):  # type: ignore[no-untyped-def]

@@ -143,21 +143,19 @@ def queue_award(session: Session, base_url: str, issuer: Issuer, award: AwardRec
     return _compose(session, base_url, issuer, award, link.token, title, actor)
 
 
-def queue_sign_in(session: Session, address: str, link: str, language: str,
-                  minutes: int) -> OutboxMessage:
-    """Queue a learner's one-time sign-in link (kind "sign-in", no issuer or award). Not in
-    the audit log: an entry would say which addresses hold credentials here."""
+def sign_in_message(address: str, link: str, language: str, minutes: int) -> OutboxMessage:
+    """A learner's one-time sign-in mail (kind "sign-in", no issuer or award), not yet
+    added: the caller queues it with ``session.add`` only for an address that holds
+    credentials, after the same work for any address. Not in the audit log: an entry would
+    say which addresses hold credentials here."""
     gettext = translations(language if language in LANGUAGES else "en").gettext
     values = {"link": link, "minutes": str(minutes)}
     subject = texts.one_line(gettext(texts.SIGN_IN_SUBJECT))[:300]
     text = gettext(texts.SIGN_IN_BODY) % values
-    message = OutboxMessage(issuer_id=None, award_id=None, kind="sign-in", to_address=address,
-                            language=language, subject=subject, text_body=text,
-                            html_body=texts.as_html(text, link, language), state="queued",
-                            attempts=0, next_attempt_at=utcnow(), queued_by="learner")
-    session.add(message)
-    session.flush()
-    return message
+    return OutboxMessage(issuer_id=None, award_id=None, kind="sign-in", to_address=address,
+                         language=language, subject=subject, text_body=text,
+                         html_body=texts.as_html(text, link, language), state="queued",
+                         attempts=0, next_attempt_at=utcnow(), queued_by="learner")
 
 
 def _forget_link(row: OutboxMessage) -> None:

@@ -149,12 +149,17 @@ def test_a_collection_takes_only_the_learners_own_awards(
     mine = issue(client, api_key, achievement)
     theirs = issue(client, api_key, achievement, learner=OTHER)
     sign_in(browser, LEARNER)
-    for fields in ([("name", "X"), ("award", mine["awardId"]), ("award", theirs["awardId"])],
-                   [("name", ""), ("award", mine["awardId"])],
-                   [("name", "x" * 201), ("award", mine["awardId"])],
-                   [("name", "Nothing")]):
+    someone_elses = post(browser, "/me/collections", [
+        ("name", "X"), ("award", mine["awardId"]), ("award", theirs["awardId"])])
+    assert someone_elses.status_code == 404
+    for fields, says in (([("name", " "), ("award", mine["awardId"])], "Give the collection a"),
+                         ([("name", "x" * 201), ("award", mine["awardId"])], "at most 200"),
+                         ([("name", "Nothing")], "Choose at least one")):
         refused = post(browser, "/me/collections", fields)
-        assert refused.status_code in (404, 422), refused.text
+        assert refused.status_code == 422
+        assert 'data-testid="collection-error"' in refused.text and says in refused.text
+    kept = post(browser, "/me/collections", [("name", "x" * 201), ("award", mine["awardId"])])
+    assert f'value="{"x" * 201}"' in kept.text and "checked" in kept.text  # the form re-shown
     assert 'data-testid="collection"' not in browser.get("/me").text
     assert TestClient(browser.app).get("/p/" + "a" * 32).status_code == 404
 
