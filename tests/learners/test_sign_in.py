@@ -256,3 +256,14 @@ def test_the_access_log_names_routes_not_tokens(browser: TestClient, client: Tes
     assert [line.split()[:3] for line in lines] == [
         ["GET", "/me/link/{token}", "200"], ["POST", "/me/link/{token}", "303"],
         ["GET", "/p/{token}", "404"]]
+
+
+def test_a_refused_sign_in_mail_keeps_no_link(browser: TestClient, client: TestClient,
+                                              api_key: dict, achievement: dict,
+                                              svc: Services, inbox: Inbox) -> None:
+    issue(client, api_key, achievement, learner={"name": "No One", "email": "nobody@example.ee"})
+    ask_for_link(browser, "nobody@example.ee", headers={"Accept-Language": "de-AT,de;q=0.9"})
+    assert sender.send_due(svc.db, svc.settings) == 0  # 550 from the server: failed for good
+    [row] = sign_in_outbox(svc)
+    assert (row.state, row.language, row.text_body, row.html_body) == ("failed", "de", "", "")
+    assert inbox.messages == []
