@@ -30,7 +30,7 @@ from app.messages import msg
 from app.verify.context import build_context
 from app.verify.pipeline import verify_credential
 from app.web import router as web
-from app.web.i18n import reader
+from app.web.i18n import LANGUAGES, reader
 from app.web.present import moment, summary
 from app.web.render import page
 
@@ -129,6 +129,14 @@ def _home(request: Request, svc: Services, session: Session, row: LearnerSession
                 cards=service.cards(session, row.email_sha256),
                 collections=service.collections(session, row.email_sha256),
                 notice=request.query_params.get("done"), **form)
+
+
+@router.get("/me/sign-in", summary="Back to /me (a page shown after a POST links here)")
+@router.get("/me/collections", summary="Back to /me (a page shown after a POST links here)")
+def back_home(request: Request) -> Response:
+    # The language switcher of a page answering a POST links to its address with ?lang=.
+    lang = request.query_params.get("lang")
+    return RedirectResponse(f"/me?lang={lang}" if lang in LANGUAGES else "/me", 303)
 
 
 @router.post("/me/sign-in", summary="Ask for a one-time sign-in link by e-mail")

@@ -267,3 +267,12 @@ def test_a_refused_sign_in_mail_keeps_no_link(browser: TestClient, client: TestC
     [row] = sign_in_outbox(svc)
     assert (row.state, row.language, row.text_body, row.html_body) == ("failed", "de", "", "")
     assert inbox.messages == []
+
+
+def test_the_language_switcher_of_an_answer_to_a_post_leads_back(browser: TestClient) -> None:
+    sent = ask_for_link(browser, STRANGER)
+    assert 'href="/me/sign-in?lang=de"' in sent.text
+    back = browser.get("/me/sign-in?lang=de", follow_redirects=False)
+    assert (back.status_code, back.headers["location"]) == (303, "/me?lang=de")
+    assert browser.get("/me/collections?lang=%00", follow_redirects=False).headers[
+        "location"] == "/me"
