@@ -162,6 +162,21 @@ def test_a_collection_takes_only_the_learners_own_awards(
     assert f'value="{"x" * 201}"' in kept.text and "checked" in kept.text  # the form re-shown
     assert 'data-testid="collection"' not in browser.get("/me").text
     assert TestClient(browser.app).get("/p/" + "a" * 32).status_code == 404
+    # Another learner cannot touch this learner's collection.
+    assert post(browser, "/me/collections", [("name", "Mine"),
+                                             ("award", mine["awardId"])]).status_code == 303
+    collection_id = re.search(r'id="collection-(\d+)"',  # type: ignore[union-attr]
+                              browser.get("/me").text).group(1)
+    other = TestClient(browser.app, base_url=str(browser.base_url),
+                       headers={"Accept": "text/html"})
+    sign_in(other, OTHER["email"])
+    assert 'data-testid="collection"' not in other.get("/me").text
+    for action, fields in ((f"/me/collections/{collection_id}/delete", {}),
+                           (f"/me/collections/{collection_id}/published",
+                            {"published": "false"})):
+        assert post(other, action, fields).status_code == 404
+    [path] = _COLLECTION.findall(browser.get("/me").text)
+    assert other.get(path).status_code == 200  # still published
 
 
 def test_the_migration_backfills_the_index_for_older_awards(
