@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         30, ge=0, description="Send due e-mails this often in the service (0: only by cron,"
                               " `mcred mail send-due`)."
     )
+    # Learner home (app/learners): one-time sign-in links by e-mail and learner sessions.
+    learner_link_minutes: int = Field(
+        15, ge=5, le=60, description="How long a learner's e-mailed sign-in link works."
+    )
+    learner_session_hours: int = Field(
+        12, ge=1, le=168, description="How long a learner stays signed in at most (idle:"
+                                     " one hour)."
+    )
 
     @field_validator("public_base_url")
     @classmethod

@@ -190,10 +190,12 @@ class SecurityHeaders:
     """Security headers on every response: a Content-Security-Policy (``page_policy`` for HTML,
     ``NOTHING_RUNS`` for anything else, unless the route set its own), nosniff, no framing,
     no Referer (share links carry their token in the path); HSTS when served over https;
-    ``no-store`` on the staff console (signed-in pages must not stay in any cache)."""
+    ``no-store`` on the signed-in pages (the staff console, the learner home), which must not
+    stay in any cache."""
 
     def __init__(self, app: ASGIApp, page_policy: str, other_policy: str = NOTHING_RUNS,
-                 https: bool = False, private_prefix: str = "/console") -> None:
+                 https: bool = False,
+                 private_prefix: tuple[str, ...] = ("/console", "/me")) -> None:
         self.app = app
         self.page_policy = page_policy
         self.other_policy = other_policy
@@ -206,7 +208,8 @@ class SecurityHeaders:
             return
 
         path = scope.get("path", "")
-        private = path == self.private_prefix or path.startswith(self.private_prefix + "/")
+        private = any(path == prefix or path.startswith(prefix + "/")
+                      for prefix in self.private_prefix)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -216,7 +219,7 @@ class SecurityHeaders:
                                    self.page_policy if html else self.other_policy)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
-                # The console's forms need their Origin: under "no-referrer" Chromium sends
+                # The signed-in pages' forms need their Origin: under "no-referrer" Chromium sends
                 # `Origin: null` with a form post, which the CSRF check must refuse. Its
                 # pages send a Referer to mcred itself only.
                 headers.setdefault("Referrer-Policy", "same-origin" if private else "no-referrer")

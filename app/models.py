@@ -8,6 +8,7 @@ def load_all() -> None:
     from app.credentials import models as credential_models  # noqa: F401
     from app.images import models as image_models  # noqa: F401
     from app.issuers import models as issuer_models  # noqa: F401
+    from app.learners import models as learner_models  # noqa: F401
     from app.mail import models as mail_models  # noqa: F401
     from app.registry import models as registry_models  # noqa: F401
     from app.status import models as status_models  # noqa: F401

@@ -171,12 +171,24 @@ def _failures(session: Session, key: str) -> tuple[int, int]:
     return count, max(wait, 1)
 
 
-def _throttle(session: Session, email: str, address: str) -> None:
-    for key, limit in ((f"email:{email}", MAX_FAILURES_PER_ACCOUNT),
-                       (f"ip:{address}", MAX_FAILURES_PER_ADDRESS)):
+def check_throttle(session: Session, limits: tuple[tuple[str, int], ...]) -> None:
+    """Raise Throttled when a key has ``limit`` attempts counted within the window (the
+    console counts failed sign-ins; the learner home counts link requests)."""
+    for key, limit in limits:
         count, wait = _failures(session, key)
         if count >= limit:
             raise Throttled(wait)
+
+
+def count_attempt(session: Session, *keys: str) -> None:
+    """One more attempt for each key (and the rows past the window go)."""
+    session.add_all([LoginFailure(key=key) for key in keys])
+    session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - WINDOW))
+
+
+def _throttle(session: Session, email: str, address: str) -> None:
+    check_throttle(session, ((f"email:{email}", MAX_FAILURES_PER_ACCOUNT),
+                             (f"ip:{address}", MAX_FAILURES_PER_ADDRESS)))
 
 
 def authenticate(session: Session, email: str, password: str, address: str) -> StaffUser | None:
@@ -196,9 +208,7 @@ def authenticate(session: Session, email: str, password: str, address: str) -> S
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:
-        session.add_all([LoginFailure(key=f"email:{key_email}"),
-                         LoginFailure(key=f"ip:{address}")])
-        session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - WINDOW))
+        count_attempt(session, f"email:{key_email}", f"ip:{address}")
         return None
     if _hasher.check_needs_rehash(stored or ""):
         user.password_hash = _hasher.hash(password)

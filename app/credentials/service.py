@@ -37,6 +37,7 @@ from app.images.checks import CheckedImage
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
+from app.learners.index import index_award
 from app.mail import service as mail
 from app.proofs.errors import ProofError
 from app.status.service import credential_status
@@ -370,6 +371,7 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id,
                  issuer_id=issuer.id)
     session.flush()
+    index_award(session, record)  # the learner home finds it by the e-mail address
     if request.notify_learner:  # queued in this transaction: no award, no e-mail
         mail.queue_award(session, issuing.base_url, issuer, record, link, spec.title, actor)
     return record, True

@@ -10,20 +10,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, UTCDateTime, utcnow
 
 STATES = ("queued", "sending", "sent", "failed")
+KINDS = ("award", "sign-in")  # an award's e-mail, or a learner's one-time sign-in link
 
 
 class OutboxMessage(Base):
     """One e-mail to one learner, written in full when queued (a retry sends the very text
-    the award's transaction wrote). ``state`` moves queued → sending → sent, or back to
-    queued with a later ``next_attempt_at``, or to failed."""
+    the award's transaction wrote). A sign-in mail's body holds a live link: it is blanked
+    once the message is sent or has failed (mail.service.record_sent). ``state`` moves
+    queued → sending → sent, or back to queued with a later ``next_attempt_at``, or to
+    failed."""
 
     __tablename__ = "mail_outbox"
     __table_args__ = (Index("ix_mail_outbox_due", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"))
-    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id", ondelete="RESTRICT"),
-                                          index=True)
+    # Both None for a sign-in link (kind "sign-in"): it belongs to an address, not an award.
+    issuer_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id", ondelete="RESTRICT"))
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("awards.id", ondelete="RESTRICT"),
+                                                 index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="award", server_default="award")
     to_address: Mapped[str] = mapped_column(String(320))
     language: Mapped[str] = mapped_column(String(8))
     subject: Mapped[str] = mapped_column(String(300))

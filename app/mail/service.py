@@ -143,6 +143,27 @@ def queue_award(session: Session, base_url: str, issuer: Issuer, award: AwardRec
     return _compose(session, base_url, issuer, award, link.token, title, actor)
 
 
+def sign_in_message(address: str, link: str, language: str, minutes: int) -> OutboxMessage:
+    """A learner's one-time sign-in mail (kind "sign-in", no issuer or award), not yet
+    added: the caller queues it with ``session.add`` only for an address that holds
+    credentials, after the same work for any address. Not in the audit log: an entry would
+    say which addresses hold credentials here."""
+    gettext = translations(language if language in LANGUAGES else "en").gettext
+    values = {"link": link, "minutes": str(minutes)}
+    subject = texts.one_line(gettext(texts.SIGN_IN_SUBJECT))[:300]
+    text = gettext(texts.SIGN_IN_BODY) % values
+    return OutboxMessage(issuer_id=None, award_id=None, kind="sign-in", to_address=address,
+                         language=language, subject=subject, text_body=text,
+                         html_body=texts.as_html(text, link, language), state="queued",
+                         attempts=0, next_attempt_at=utcnow(), queued_by="learner")
+
+
+def _forget_link(row: OutboxMessage) -> None:
+    """A sign-in mail done with (sent or failed for good) keeps no live link in the table."""
+    if row.kind == "sign-in":
+        row.text_body = row.html_body = ""
+
+
 def get_award(session: Session, issuer: Issuer, award_id: str) -> AwardRecord:
     # Award ids are hex; any other text is no award (and no query: PostgreSQL refuses a NUL).
     award = session.get(AwardRecord, award_id) if _AWARD_ID.fullmatch(award_id) else None
@@ -200,6 +221,7 @@ def record_sent(session: Session, message_id: int, now: datetime) -> None:
     row = session.get(OutboxMessage, message_id)
     if row is not None:
         row.state, row.sent_at, row.last_error = "sent", now, None
+        _forget_link(row)
 
 
 def record_failure(session: Session, message_id: int, error: str, *, permanent: bool,
@@ -212,5 +234,6 @@ def record_failure(session: Session, message_id: int, error: str, *, permanent: 
     row.last_error = error[:500]
     if permanent or row.attempts >= MAX_ATTEMPTS:
         row.state = "failed"
+        _forget_link(row)
     else:
         row.state, row.next_attempt_at = "queued", now + BACKOFF[row.attempts - 1]

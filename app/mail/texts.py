@@ -26,6 +26,16 @@ DEFAULT_BODY = N_("Dear %(learner_name)s,\n\n"
                   "schools:\n%(link)s\n\n"
                   "Anyone with the link can check that it is genuine.")
 
+# A learner's sign-in mail (app/learners): mcred's own text only, no issuer is involved.
+SIGN_IN_SUBJECT = N_("Your sign-in link for mcred")
+SIGN_IN_BODY = N_("Hello,\n\n"
+                  "someone (hopefully you) asked to sign in to see the micro-credentials "
+                  "issued to this e-mail address.\n\n"
+                  "Open this link within %(minutes)s minutes to sign in; it works once:\n"
+                  "%(link)s\n\n"
+                  "If you did not ask for it, ignore this e-mail: nobody can sign in "
+                  "without the link.")
+
 
 @dataclass(frozen=True)
 class Written:
@@ -58,7 +68,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _html(text: str, link: str, language: str) -> str:
+def as_html(text: str, link: str, language: str) -> str:
     """The plain text as simple HTML: paragraphs, line breaks, the share link clickable."""
     escaped = html.escape(text)
     safe_link = html.escape(link)
@@ -79,4 +89,4 @@ def write(values: dict[str, str], own: tuple[str, str] | None,
         subject = gettext(DEFAULT_SUBJECT) % values
         text = gettext(DEFAULT_BODY) % values
     subject = one_line(subject)[:300]
-    return Written(subject=subject, text=text, html=_html(text, values["link"], language))
+    return Written(subject=subject, text=text, html=as_html(text, values["link"], language))

@@ -125,7 +125,7 @@ def _share_page(request: Request, svc: Services, found: sharing.Shared,
     document = json.loads(record.document)
     report = verify_credential(document, build_context(svc))
     # Render only what the verification read from the signed document.
-    elements = _elements(report, document)
+    elements = elements_of(report, document)
     t, locale = _reader(request)
     base = svc.settings.public_base_url
     link = sharing.share_url(base, found.link.token)
@@ -150,7 +150,7 @@ def _share_page(request: Request, svc: Services, found: sharing.Shared,
     return response
 
 
-def _elements(report: Report, document: Any) -> dict[str, Any]:
+def elements_of(report: Report, document: Any) -> dict[str, Any]:
     """The elements the verification read (read here only if it stopped at the format)."""
     return report.elements if report.elements is not None else read_elements(document)[1]
 
@@ -191,7 +191,7 @@ def _reader(request: Request) -> tuple[Reader, str]:
     return who, who.locale
 
 
-def _download(body: bytes | str, media_type: str, filename: str) -> Response:
+def download(body: bytes | str, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -199,7 +199,7 @@ def _download(body: bytes | str, media_type: str, filename: str) -> Response:
 @router.get("/c/{token}/credential.json",
             summary="The shared credential as a download (Open Badges 3.0 for an award)")
 def shared_json(token: str, session: Session = DB_READ_SESSION) -> Response:
-    return _download(_shared(session, token).primary.document, "application/vc+ld+json",
+    return download(_shared(session, token).primary.document, "application/vc+ld+json",
                      "credential.json")
 
 
@@ -207,7 +207,7 @@ def shared_json(token: str, session: Session = DB_READ_SESSION) -> Response:
             summary="The award's European Learning Model (Europass) rendering as a download")
 def shared_elm(token: str, session: Session = DB_READ_SESSION) -> Response:
     record = _shared(session, token).rendering("elm")
-    return _download(record.document, "application/ld+json", "credential-elm.json")
+    return download(record.document, "application/ld+json", "credential-elm.json")
 
 
 def _badge_source(session: Session, token: str) -> tuple[CredentialRecord, dict[str, Any]]:
@@ -264,12 +264,18 @@ def shared_png(token: str, session: Session = DB_READ_SESSION,
                svc: Services = Depends(services)) -> Response:
     """The issuer's own PNG badge image when the credential names one, else a generated
     badge (an SVG badge image cannot be rasterised here: use badge.svg)."""
-    record, document = _badge_source(session, token)
-    badge, logo = _artwork(session, svc.settings.public_base_url, record, document)
+    record, _ = _badge_source(session, token)
+    return download(baked_png(session, svc.settings.public_base_url, record), "image/png",
+                     "badge.png")
+
+
+def baked_png(session: Session, base_url: str, record: CredentialRecord) -> bytes:
+    """The badge PNG with ``record`` baked in (also the learner home's download)."""
+    document = json.loads(record.document)
+    badge, logo = _artwork(session, base_url, record, document)
     image = badge.data if badge and badge.media_type == "image/png" \
         else _generated_png(record, document, logo)
-    return _download(baking.bake_png(image, record.document.decode("utf-8")), "image/png",
-                     "badge.png")
+    return baking.bake_png(image, record.document.decode("utf-8"))
 
 
 @router.get("/c/{token}/badge.svg", summary="Badge with the credential baked in (SVG)")
@@ -286,7 +292,7 @@ def shared_svg(token: str, session: Session = DB_READ_SESSION,
         svg = baking.picture_svg(badge.data, badge.width or 256, badge.height or 256, title)
     else:
         svg = baking.badge_svg(title, issuer, (logo.media_type, logo.data) if logo else None)
-    return _download(baking.bake_svg(svg, record.document.decode("utf-8")), "image/svg+xml",
+    return download(baking.bake_svg(svg, record.document.decode("utf-8")), "image/svg+xml",
                      "badge.svg")
 
 
@@ -366,7 +372,7 @@ def _verify_page(request: Request, svc: Services, document: Any,
             if isinstance(credential.get(key), str):
                 credential[key] = displayable(credential[key])
         t, locale = _reader(request)
-        found = _elements(report, document)  # summary() and rows() make them displayable
+        found = elements_of(report, document)  # summary() and rows() make them displayable
         return page(request, "verify.html", status=status, report=shown,
                     e=summary(found, t, locale), rows=rows(found, t, locale, document),
                     pasted=pasted, source=source, holder=_holder(document, email),
