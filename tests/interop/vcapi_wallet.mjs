@@ -10,7 +10,9 @@
 //         "vcVersion": 1.0|2.0}
 //    or  {"action": "sign-vp", "stack": ..., "seed": ..., "challenge": ..., "domain": ...,
 //         "holder"?: "did:key:… other than the key's", "vcVersion"?: …}
-// stdout: {"holder", "protocols", "request", "response", "verified", "error"} or {"vp", "did"}
+//    or  {"action": "verify", "credential": {...}}
+// stdout: {"holder", "protocols", "request", "response", "verified", "error", "credential"},
+//         {"vp", "did"} or {"verified", "error"}
 import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -150,16 +152,22 @@ async function wallet({interactionUrl, stack, seed, vcVersion = 2.0}) {
   if(!credential) {
     return {holder: did, protocols, request, response};
   }
+  return {holder: did, protocols, request, response, ...await verifyReceived({credential}),
+    subjectId: credential.credentialSubject.id, sentVp: vp, credential};
+}
+
+// What the wallet got, checked with Digital Bazaar's vc: the issuer's proof and its status.
+async function verifyReceived({credential}) {
   const result = await dbVc.verifyCredential({credential, checkStatus, documentLoader,
     suite: new DataIntegrityProof({cryptosuite: rdfc})});
   const error = result.error ?
-    (result.error.errors || [result.error]).map(e => e.message).join('; ') : undefined;
-  return {holder: did, protocols, request, response, verified: result.verified, error,
-    subjectId: credential.credentialSubject.id, sentVp: vp};
+    (result.error.errors || [result.error]).map(e => e.message).join('; ') :
+    result.statusResult?.error?.message;
+  return {verified: result.verified, error};
 }
 
 const input = JSON.parse(readFileSync(0, 'utf8'));
-const actions = {wallet, 'sign-vp': signVp};
+const actions = {wallet, 'sign-vp': signVp, verify: verifyReceived};
 try {
   process.stdout.write(JSON.stringify(await actions[input.action](input)));
 } catch(error) {
