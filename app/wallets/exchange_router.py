@@ -126,7 +126,7 @@ def interaction(request: Request, exchange_id: str = EXCHANGE_ID,
     title, issuer = exchanges.offer(session, exchange)
     return page(request, "wallet_interaction.html", title=title, issuer=issuer,
                 minutes=exchanges.minutes_left(exchange),
-                lcw=exchanges.lcw_links(base, exchange_id)["universal"],
+                lcw=exchanges.lcw_links(base, exchange_id)["app"],
                 qr=f"{base}/interactions/{exchange_id}/qr.svg",
                 interaction_url=exchanges.interaction_url(base, exchange_id))
 
@@ -137,7 +137,7 @@ def interaction_qr(exchange_id: str = EXCHANGE_ID, session: Session = DB_READ_SE
     """The QR code LCW's scanner reads: its https deep link (``request=`` with the exchange)."""
     exchanges.interaction(session, exchange_id)
     buffer = io.BytesIO()
-    link = exchanges.lcw_links(svc.settings.public_base_url, exchange_id)["universal"]
+    link = exchanges.lcw_links(svc.settings.public_base_url, exchange_id)["web"]
     segno.make(link, error="m").save(buffer, kind="svg", scale=5, border=2, title="QR code")
     return Response(buffer.getvalue(), media_type="image/svg+xml",
                     headers={"Cache-Control": "no-store"})

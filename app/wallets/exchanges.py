@@ -35,10 +35,13 @@ from app.wallets.exchange_models import Exchange
 from app.wallets.holder import HolderKeyError, check_holder_did
 
 WORKFLOW = "award-delivery"
-# LCW's deep links (app.config LinkConfig.schemes; walletRequestApi.parseWalletApiUrl reads
+# LCW's deep links (app.config.js LinkConfig.schemes; walletRequestApi.parseWalletApiUrl reads
 # the `request` parameter as a JSON Wallet API message, `protocols.vcapi` its exchange URL).
-LCW_UNIVERSAL = "https://lcw.app/request"
-LCW_CUSTOM = "dccrequest://request"
+# The dccrequest: scheme is registered by the app (iOS CFBundleURLSchemes, Android intent
+# filter host "request"), so it opens LCW from a phone's browser; https://lcw.app/request is
+# what LCW's own QR scanner and paste box accept, and a website for a phone without the app.
+LCW_APP = "dccrequest://request"
+LCW_WEB = "https://lcw.app/request"
 MAX_FAILURES = 5  # presentations refused before the exchange turns invalid
 MAX_PARTICIPATE_BYTES = 64 * 1024  # a DID Authentication VP is ~2 KB
 VP_CONTEXTS = {"https://www.w3.org/ns/credentials/v2": "https://www.w3.org/ns/credentials/v2",
@@ -82,14 +85,14 @@ def interaction_url(base_url: str, exchange_id: str) -> str:
 
 
 def lcw_links(base_url: str, exchange_id: str) -> dict[str, str]:
-    """LCW's deep links to the exchange: the https one (opens the app, or its web page that
-    sends the user on) and its custom scheme."""
+    """LCW's deep links to the exchange: ``app`` (its custom scheme, opens the app on the
+    phone) and ``web`` (https, for LCW's QR scanner)."""
     parts = urlsplit(base_url)
     message = json.dumps({"credentialRequestOrigin": f"{parts.scheme}://{parts.netloc}",
                           "protocols": {"vcapi": exchange_url(base_url, exchange_id)}},
                          separators=(",", ":"))
     query = "request=" + quote(message, safe="")
-    return {"universal": f"{LCW_UNIVERSAL}?{query}", "custom": f"{LCW_CUSTOM}?{query}"}
+    return {"app": f"{LCW_APP}?{query}", "web": f"{LCW_WEB}?{query}"}
 
 
 def protocols(base_url: str, exchange_id: str) -> dict[str, str]:

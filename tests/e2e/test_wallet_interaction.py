@@ -48,7 +48,7 @@ def test_wallet_page_for_a_learner(browser: Browser, exchange: dict[str, Any],  
     assert button.is_visible()
     href = button.get_attribute("href") or ""
     message = json.loads(parse_qs(urlsplit(href).query)["request"][0])
-    assert href.startswith("https://lcw.app/request?")
+    assert href == exchange["lcw"]["app"] and href.startswith("dccrequest://request?")
     assert message["protocols"]["vcapi"] == exchange["exchangeUrl"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     ARTIFACTS.mkdir(exist_ok=True)

@@ -5,6 +5,7 @@ Presentations are signed by the JavaScript wallet (tests/interop/vcapi_wallet.mj
 from __future__ import annotations
 
 import copy
+import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import segno
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -60,8 +62,8 @@ def test_exchange_links_lead_lcw_to_the_exchange(opened: dict, issued: dict) -> 
     assert opened["exchangeUrl"] == exchange_url
     assert opened["interactionUrl"] == f"{BASE_URL}/interactions/{opened['exchangeId']}?iuv=1"
     assert opened["state"] == "pending" and opened["awardId"] == issued["awardId"]
-    for link, prefix in ((opened["lcw"]["universal"], "https://lcw.app/request?"),
-                         (opened["lcw"]["custom"], "dccrequest://request?")):
+    for link, prefix in ((opened["lcw"]["web"], "https://lcw.app/request?"),
+                         (opened["lcw"]["app"], "dccrequest://request?")):
         assert link.startswith(prefix)
         message = json.loads(parse_qs(urlsplit(link).query)["request"][0])
         assert message == {"credentialRequestOrigin": BASE_URL,
@@ -296,14 +298,18 @@ def test_interaction_url_answers_wallets_and_browsers(client: TestClient, opened
     browser = client.get(url, headers={"Accept": "text/html"})
     assert browser.status_code == 200 and "text/html" in browser.headers["content-type"]
     html = browser.text
-    assert opened["lcw"]["universal"].replace("&", "&amp;") in html or \
-        opened["lcw"]["universal"] in html
+    assert opened["lcw"]["app"] in html
     assert opened["qrUrl"] in html and "Learner Credential Wallet" in html
     german = client.get(url + "&lang=de", headers={"Accept": "text/html"})
     assert german.status_code == 200 and 'lang="de"' in german.text
     qr = client.get(path(opened["qrUrl"]))
     assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
     assert qr.content.startswith(b"<?xml") and b"<svg" in qr.content
+    # It encodes the https link LCW's scanner reads (the same symbol segno draws for it).
+    drawn = io.BytesIO()
+    segno.make(opened["lcw"]["web"], error="m").save(drawn, kind="svg", scale=5, border=2,
+                                                     title="QR code")
+    assert qr.content == drawn.getvalue()
 
 
 def test_exchange_ids_stay_out_of_the_access_log_and_the_database(
