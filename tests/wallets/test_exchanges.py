@@ -8,6 +8,7 @@ import copy
 import io
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,8 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import segno
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from app.audit import AuditEvent
 from app.deps import Services
 from app.wallets import exchanges
 from app.wallets.exchange_models import Exchange
@@ -326,3 +328,26 @@ def test_exchange_ids_stay_out_of_the_access_log_and_the_database(
     with svc.db.session() as session:
         [row] = session.query(Exchange).all()
         assert secret not in (row.id_hash, row.challenge)
+
+
+def test_presentation_before_any_request_is_refused(client: TestClient, opened: dict) -> None:
+    vp, _ = signed_vp("never-asked", DOMAIN)
+    refused(present(client, opened, vp), "no-challenge")
+
+
+def test_non_json_participation_is_a_client_error(client: TestClient, opened: dict) -> None:
+    response = client.post(path(opened["exchangeUrl"]), content=b"{not json",
+                           headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+
+
+def test_two_presentations_at_once_deliver_one_credential(client: TestClient, svc: Services,
+                                                          opened: dict) -> None:
+    vp, _ = signed_vp(challenge_of(client, opened), DOMAIN)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: present(client, opened, vp), range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    with svc.db.session() as session:
+        delivered = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "credential.deliver")).all()
+    assert len(delivered) == 1 and delivered[0].detail["channel"] == "vc-api"
