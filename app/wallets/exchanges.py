@@ -174,6 +174,7 @@ def interaction(session: Session, exchange_id: str) -> Exchange:
     """The exchange behind an interaction URL, if it can still be taken part in."""
     exchange = _find(session, exchange_id)
     _check_open(exchange)
+    deliverable_award(session, exchange.award_id)  # revoked since: 409 before any signing
     return exchange
 
 
@@ -275,6 +276,7 @@ def participate(db: Database, issuing: Issuing, exchange_id: str, body: Any) -> 
         with db.session() as session:
             exchange = _find(session, exchange_id)
             _check_open(exchange)
+            deliverable_award(session, exchange.award_id)
             exchange.challenge, exchange.state = challenge, "active"
             exchange.sequence = max(exchange.sequence, 1)
         return presentation_request(issuing.base_url, exchange_id, challenge)

@@ -201,6 +201,11 @@ def test_revoked_award_is_neither_offered_nor_delivered(client: TestClient, open
     vp, _ = signed_vp(challenge, DOMAIN)
     response = present(client, opened, vp)
     assert response.status_code == 409 and response.json()["type"] == PROBLEM + "award-not-active"
+    # Nor does the exchange ask a wallet to sign for it any more, or show its page.
+    for refusal in (client.post(path(opened["exchangeUrl"]), json={}),
+                    client.get(path(opened["interactionUrl"]) + "?iuv=1")):
+        assert refusal.status_code == 409
+        assert refusal.json()["type"] == PROBLEM + "award-not-active"
     again = client.post(f"/awards/{issued['awardId']}/exchanges", headers=api_key)
     assert again.status_code == 409
 
