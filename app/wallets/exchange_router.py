@@ -54,9 +54,8 @@ def _created(svc: Services, session: Session, issuer: Issuer, award_id: str,
              expires: datetime | None = None) -> exchanges.Created:
     if expires is not None and expires.tzinfo is None:
         raise ProblemError(400, "bad-request", "Bad request", "expires needs a time zone")
-    return exchanges.create_exchange(session, issuer, award_id,
-                                     svc.settings.exchange_ttl_seconds,
-                                     f"issuer:{issuer.slug}", expires)
+    return exchanges.create_exchange(session, award_id, svc.settings.exchange_ttl_seconds,
+                                     f"issuer:{issuer.slug}", issuer=issuer, expires=expires)
 
 
 @router.post("/awards/{award_id}/exchanges", status_code=201,

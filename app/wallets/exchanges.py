@@ -117,14 +117,15 @@ class Created:
                 "qrUrl": f"{base_url}/interactions/{self.exchange_id}/qr.svg"}
 
 
-def create_exchange(session: Session, issuer: Issuer, award_id: str, ttl_seconds: int,
-                    actor: str, expires: datetime | None = None) -> Created:
-    """Open an exchange delivering ``award_id`` of ``issuer`` (404 for another issuer's
-    award, 409 for a revoked or suspended one); ``expires`` may only shorten the TTL."""
+def create_exchange(session: Session, award_id: str, ttl_seconds: int, actor: str, *,
+                    issuer: Issuer | None = None, expires: datetime | None = None) -> Created:
+    """Open an exchange delivering ``award_id``: 404 when ``issuer`` is given and the award is
+    not its own (the API; the learner home checks the learner's own awards and passes none),
+    409 for a revoked or suspended award; ``expires`` may only shorten the TTL."""
     if not isinstance(award_id, str) or not 1 <= len(award_id) <= 64:
         raise ProblemError(400, "bad-request", "Bad request", "awardId must be an award id")
     record = session.get(AwardRecord, award_id)
-    if record is None or record.issuer_id != issuer.id:  # another issuer's: as if not there
+    if record is None or (issuer is not None and record.issuer_id != issuer.id):
         raise ProblemError(404, "not-found", "Not found", f"award '{award_id}' does not exist")
     award = deliverable_award(session, award_id)
     now = _now()
@@ -133,10 +134,10 @@ def create_exchange(session: Session, issuer: Issuer, award_id: str, ttl_seconds
         raise ProblemError(400, "bad-request", "Bad request",
                            f"expires must be in the next {ttl_seconds} seconds")
     exchange_id = secrets.token_urlsafe(32)
-    session.add(Exchange(id_hash=_digest(exchange_id), issuer_id=issuer.id, award_id=award.id,
-                         state="pending", sequence=0, failures=0, created_at=now,
+    session.add(Exchange(id_hash=_digest(exchange_id), issuer_id=award.issuer_id,
+                         award_id=award.id, state="pending", sequence=0, failures=0, created_at=now,
                          expires_at=expires or latest))
-    audit.record(session, actor, "exchange.create", award.id, issuer_id=issuer.id,
+    audit.record(session, actor, "exchange.create", award.id, issuer_id=award.issuer_id,
                  workflow=WORKFLOW, expires=_stamp(expires or latest))
     return Created(exchange_id, award.id, expires or latest)
 

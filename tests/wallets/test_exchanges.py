@@ -356,3 +356,16 @@ def test_two_presentations_at_once_deliver_one_credential(client: TestClient, sv
         delivered = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "credential.deliver")).all()
     assert len(delivered) == 1 and delivered[0].detail["channel"] == "vc-api"
+
+
+def test_create_exchange_for_the_learner_home(client: TestClient, svc: Services,
+                                              issued: dict) -> None:
+    """The plain function the learner home calls (the learner's own award, no issuer key)."""
+    with svc.db.session() as session:
+        created = exchanges.create_exchange(session, issued["awardId"], 60, "learner:test")
+    assert timedelta(seconds=55) < created.expires_at - datetime.now(UTC) <= timedelta(
+        seconds=60)
+    links = created.to_json(BASE_URL)
+    answer = client.get(path(links["interactionUrl"]) + "?iuv=1")
+    assert answer.status_code == 200
+    assert answer.json()["protocols"]["vcapi"] == links["exchangeUrl"]
