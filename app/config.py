@@ -81,6 +81,12 @@ class Settings(BaseSettings):
                                      " one hour)."
     )
 
+    # VC-API exchanges delivering awards into wallets (app/wallets/exchanges.py)
+    exchange_ttl_seconds: int = Field(
+        1800, gt=0, le=7 * 86400,
+        description="How long a wallet exchange link stays usable, in seconds (one delivery).",
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:

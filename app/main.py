@@ -35,6 +35,7 @@ from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.verify import router as verify_router
+from app.wallets import exchange_router, exchanges
 from app.web import router as web_router
 from app.web.render import error_page, page_policy
 
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(credentials_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
+    app.include_router(exchange_router.router)
     # The service admin's registry pages first: no /console/{slug}/... route may take them.
     app.include_router(console_registry.router)
     app.include_router(sso_router.router)
@@ -154,7 +156,8 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={bulk_router.BULK_PATH: settings.max_upload_bytes,
-                               console_issuing.UPLOAD_PATH: settings.max_upload_bytes})
+                               console_issuing.UPLOAD_PATH: settings.max_upload_bytes,
+                               exchange_router.PARTICIPATE_PATH: exchanges.MAX_PARTICIPATE_BYTES})
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url),
                        https=settings.public_base_url.startswith("https://"))

@@ -89,6 +89,7 @@ AUDIT_ACTIONS = {
     "credential.suspend": N_("Credential suspended"),
     "credential.unsuspend": N_("Credential reinstated"),
     "credential.deliver": N_("Credential delivered to a wallet"),
+    "exchange.create": N_("Wallet link made for the learner"),
     "credential.reissue": N_("Credential re-signed"),
     "bulk.create": N_("Bulk issuing started"),
     "image.logo.set": N_("Logo set"),
