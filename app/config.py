@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         30, ge=0, description="Send due e-mails this often in the service (0: only by cron,"
                               " `mcred mail send-due`)."
     )
+    # SD-JWT VC (app/wallets): the Token Status List tokens served at /statuslists/{id}.
+    sd_jwt_status_lifetime_seconds: int = Field(
+        86400, ge=60, le=31 * 86400,
+        description="How long a Token Status List token is valid (its exp - iat), seconds.")
+    sd_jwt_status_ttl_seconds: int = Field(
+        300, ge=0, le=86400,
+        description="A Token Status List token's ttl and HTTP max-age: how long verifiers may"
+                    " cache it before fetching it again, seconds.")
 
     @field_validator("public_base_url")
     @classmethod

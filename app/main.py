@@ -34,6 +34,7 @@ from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.verify import router as verify_router
+from app.wallets import sd_jwt_router
 from app.web import router as web_router
 from app.web.render import error_page, page_policy
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(registry_router.admin)
     app.include_router(registry_router.public)
     app.include_router(status_router.router)
+    app.include_router(sd_jwt_router.router)
     app.include_router(verify_router.router)
     app.include_router(web_router.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

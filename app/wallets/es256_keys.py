@@ -25,6 +25,10 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
+def json_bytes(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _coordinate(value: int) -> str:
     return b64url(value.to_bytes(32, "big"))
 
@@ -85,9 +89,8 @@ def signer(session: Session, keystore: KeyStore,
 def sign_jws(key: ec.EllipticCurvePrivateKey, header: dict[str, Any],
              payload: dict[str, Any]) -> str:
     """Compact JWS over JSON ``header`` and ``payload`` (ES256: raw r || s, RFC 7518 3.4)."""
-    signing_input = ".".join(
-        b64url(json.dumps(part, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        for part in ({**header, "alg": "ES256"}, payload))
+    signing_input = ".".join(b64url(json_bytes(part))
+                             for part in ({**header, "alg": "ES256"}, payload))
     r, s = decode_dss_signature(key.sign(signing_input.encode("ascii"),
                                          ec.ECDSA(hashes.SHA256())))
     return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
