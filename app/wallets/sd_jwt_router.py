@@ -37,7 +37,8 @@ def micro_credential_type(svc: Services = Depends(services)) -> Response:
 
 @router.get("/statuslists/{list_id}", summary="A Token Status List token (statuslist+jwt)")
 def status_list_token(list_id: int = Path(..., ge=1, le=2**31 - 1),
-                      session: Session = DB_READ_SESSION, svc: Services = Depends(services)) -> Response:
+                      session: Session = DB_READ_SESSION,
+                      svc: Services = Depends(services)) -> Response:
     settings = svc.settings
     status_list = token_status.get_list(session, list_id)
     token = token_status.status_token(session, svc.keystore, settings.public_base_url,
