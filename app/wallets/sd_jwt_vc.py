@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import secrets
 import time
 from datetime import UTC, date, datetime
@@ -36,6 +37,7 @@ MEDIA_TYPE = "application/dc+sd-jwt"
 SD_DIGESTS = 6
 _PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 _MAX_JWK_MEMBER = 200
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")  # unpadded (RFC 7515 §2)
 
 
 class InvalidHolderKey(ValueError):
@@ -44,7 +46,8 @@ class InvalidHolderKey(ValueError):
 
 
 def _b64url_decode(value: object, member: str) -> bytes:
-    if not isinstance(value, str) or not value or len(value) > _MAX_JWK_MEMBER:
+    if not isinstance(value, str) or len(value) > _MAX_JWK_MEMBER \
+            or not _BASE64URL.match(value):
         raise InvalidHolderKey(f"holder JWK member '{member}' must be a base64url string")
     try:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))

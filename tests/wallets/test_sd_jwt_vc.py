@@ -191,9 +191,10 @@ def test_type_metadata_covers_every_eu_element_the_ob3_credential_carries(
         assert any(claim in claims for claim in mapping[element]), element
 
 
-def test_unknown_award_is_404(svc: Services, holder: tuple) -> None:
+@pytest.mark.parametrize("unknown", ["no-such-award", "a\x00b", "x" * 5000])
+def test_unknown_award_is_404(svc: Services, holder: tuple, unknown: str) -> None:
     with svc.db.session() as session, pytest.raises(ProblemError) as raised:
-        render_sd_jwt_vc(session, Issuing(svc.keystore, BASE), "no-such-award", holder[0])
+        render_sd_jwt_vc(session, Issuing(svc.keystore, BASE), unknown, holder[0])
     assert raised.value.status == 404
 
 
@@ -207,6 +208,9 @@ BAD_HOLDER_KEYS = {
                       "y": b64url(bytes(31) + b"\x01")},
     "short x": {"kty": "EC", "crv": "P-256", "x": b64url(bytes(16)), "y": b64url(bytes(32))},
     "not base64url": {"kty": "OKP", "crv": "Ed25519", "x": "***"},
+    "padded": {"kty": "OKP", "crv": "Ed25519", "x": b64url(bytes(32)) + "="},
+    "x not a string": {"kty": "OKP", "crv": "Ed25519", "x": 12345},
+    "y missing": {"kty": "EC", "crv": "P-256", "x": b64url(bytes(32))},
     "Ed25519 too long": {**ED25519, "x": b64url(bytes(33))},
     "huge kid": {**ED25519, "kid": "k" * 5000},
 }
@@ -221,7 +225,8 @@ def test_bad_holder_key_is_a_clear_value_error(svc: Services, award_id: str,
     with svc.db.session() as session:
         with pytest.raises(InvalidHolderKey) as raised:
             render_sd_jwt_vc(session, Issuing(svc.keystore, BASE), award_id, jwk)
-        assert isinstance(raised.value, ValueError) and str(raised.value)
+        assert isinstance(raised.value, ValueError)
+        assert ("holder" in str(raised.value) or "JWK" in str(raised.value)), raised.value
         # Refused before anything is allocated.
         assert session.scalar(select(func.count()).select_from(TokenStatusEntry)) == 0
 
@@ -245,7 +250,10 @@ def test_jwt_vc_issuer_metadata(client: TestClient, svc: Services) -> None:
     [key] = body["jwks"]["keys"]
     assert key["kty"] == "EC" and key["crv"] == "P-256" and key["kid"] and "d" not in key
     assert client.get("/.well-known/jwt-vc-issuer/issuers/uni-tartu").json() == body  # once
-    assert client.get("/.well-known/jwt-vc-issuer/issuers/nobody").status_code == 404
+    for slug in ("nobody", "%00", "x" * 5000):
+        missing = client.get(f"/.well-known/jwt-vc-issuer/issuers/{slug}")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
     # What the issuer URL served before stays as it was; its DID document still resolves.
     assert client.get("/issuers/uni-tartu").status_code == 404
     assert client.get("/issuers/uni-tartu/did.json").status_code == 200
