@@ -1,5 +1,8 @@
 """SD-JWT VC Type Metadata of our micro-credentials (data: micro_credential_type.json), its
-integrity string, and the OpenID4VCI 1.0 credential configuration derived from it."""
+integrity string, and the OpenID4VCI 1.0 credential configuration derived from it.
+
+The document is data, labels in every site language included: issued credentials carry the
+digest of its bytes (``vct#integrity``), so v1 never changes; a change is a new version."""
 
 from __future__ import annotations
 
@@ -10,8 +13,6 @@ import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from app.web.i18n import LANGUAGES, translations
 
 DATA_FILE = Path(__file__).resolve().parent / "micro_credential_type.json"
 CONFIGURATION_ID = "micro_credential_sd_jwt"
@@ -32,26 +33,9 @@ def eu_elements() -> dict[str, list[str]]:
     return copy.deepcopy(_data()["euElements"])
 
 
-def _localised(display: list[dict[str, str]], text_key: str) -> list[dict[str, str]]:
-    """The English entry, then one per other site language whose catalogue translates it."""
-    english = next(d for d in display if d["locale"] == "en")
-    out = [dict(d) for d in display]
-    for language in LANGUAGES:
-        if language == "en" or any(d["locale"] == language for d in display):
-            continue
-        translated = translations(language).gettext(english[text_key])
-        if translated != english[text_key]:
-            out.append({"locale": language, text_key: translated})
-    return out
-
-
 def type_metadata(base_url: str) -> dict[str, Any]:
     """The Type Metadata document served at (and named by) ``vct(base_url)``."""
-    document = {"vct": vct(base_url), **copy.deepcopy(_data()["typeMetadata"])}
-    document["display"] = _localised(document["display"], "name")
-    for claim in document["claims"]:
-        claim["display"] = _localised(claim["display"], "label")
-    return document
+    return {"vct": vct(base_url), **copy.deepcopy(_data()["typeMetadata"])}
 
 
 @lru_cache(maxsize=8)

@@ -26,7 +26,7 @@ from app.issuers.keys import KeyStore, KeyStoreError
 from app.wallets import token_status
 from app.wallets.sd_jwt_models import Es256Key, TokenStatusEntry
 from app.wallets.sd_jwt_vc import InvalidHolderKey, render_sd_jwt_vc
-from app.wallets.type_metadata import eu_elements, sd_jwt_configuration
+from app.wallets.type_metadata import eu_elements, integrity, sd_jwt_configuration
 from tests.conftest import ISSUER_BODY, KEY_SECRET
 from tests.samples import FULL_SPEC, LEARNER, award_body
 
@@ -292,12 +292,19 @@ def test_type_metadata_document(client: TestClient, svc: Services, award_id: str
     for claim in metadata["claims"]:
         assert claim["path"] and claim["sd"] in ("always", "never")
         assert isinstance(claim["mandatory"], bool)
-        assert any(d["locale"] == "en" and d["label"] for d in claim["display"])
+        assert [d["locale"] for d in claim["display"]] == ["en", "de", "fr", "nl"], claim
+        assert all(d["label"] for d in claim["display"])
     title = next(c for c in metadata["claims"] if c["path"] == ["achievement_title"])
     assert {d["locale"]: d["label"] for d in title["display"]}["de"] == "Titel"
     payload = part(render(svc, award_id, holder[0]).split("~")[0], 1)
     digest = base64.b64encode(hashlib.sha256(response.content).digest()).decode()
     assert payload["vct#integrity"] == f"sha256-{digest}"
+
+
+def test_type_metadata_v1_never_changes() -> None:
+    """Issued SD-JWT VCs carry this digest (vct#integrity): a wallet fetching the document
+    later must get the same bytes. Change it only as a new version (v2), never in place."""
+    assert integrity(BASE) == "sha256-zNYYLCTBCDco+q3gkUa+2S1dVGMfZIdPX6RMO+zfAoA="
 
 
 def test_openid4vci_credential_configuration() -> None:
