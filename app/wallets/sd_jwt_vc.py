@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.credentials.models import AchievementRecord, AwardRecord
 from app.credentials.service import Issuing, achievement_url
 from app.elements.model import AwardRequest, MicroCredentialSpec
-from app.errors import not_found
+from app.errors import ProblemError, not_found
 from app.issuers import service as issuers
 from app.issuers.models import Issuer
 from app.status.service import standing_of
@@ -166,7 +166,8 @@ def render_sd_jwt_vc(session: Session, issuing: Issuing, award_id: str,
                      holder_jwk: object) -> str:
     """The issuer-signed SD-JWT (``jwt~disclosure~…~``, no Key Binding JWT) of an award,
     bound to ``holder_jwk``; allocates the Token Status List entry it carries.
-    Unknown award: ProblemError 404; unusable holder key: InvalidHolderKey."""
+    Unknown award: ProblemError 404; revoked award: 409; unusable holder key:
+    InvalidHolderKey."""
     cnf = holder_cnf_jwk(holder_jwk)
     award = session.get(AwardRecord, award_id) if "\x00" not in award_id else None
     if award is None:
@@ -177,7 +178,11 @@ def render_sd_jwt_vc(session: Session, issuing: Issuing, award_id: str,
     spec = MicroCredentialSpec.model_validate(achievement.spec)
     request = AwardRequest.model_validate(award.request)
     base = issuing.base_url
-    entry = token_status.allocate(session, issuer, award.id, standing_of(session, award.id).state)
+    state = standing_of(session, award.id).state
+    if state == "revoked":  # final: a new credential would be born invalid
+        raise ProblemError(409, "revoked", "Credential revoked",
+                           "the award is revoked; no new credential is issued for it")
+    entry = token_status.allocate(session, issuer, award.id, state)  # suspended: stays so
     now = int(time.time())
     disclosures, digests = [], []
     for name, value in personal_claims(request).items():

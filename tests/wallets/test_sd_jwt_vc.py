@@ -402,7 +402,9 @@ def test_status_follows_suspend_unsuspend_and_revoke(node: str, client: TestClie
     assert (_status(node, client, first), _status(node, client, second)) == (0, 0)
     change("revoke")
     assert (_status(node, client, first), _status(node, client, second)) == (1, 1)
-    assert _status(node, client, render(svc, award, holder_key)) == 1
+    with pytest.raises(ProblemError) as raised:  # revocation is final: nothing new for it
+        render(svc, award, holder_key)
+    assert (raised.value.status, raised.value.slug) == (409, "revoked")
 
 
 def test_other_awards_entries_are_untouched(node: str, client: TestClient,
