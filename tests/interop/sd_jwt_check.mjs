@@ -6,7 +6,7 @@
 // Request: {sdJwt, issuerMetadata, typeMetadata (served text), statusListToken?,
 //           holderPrivateJwk?, disclose?: [claim names], nonce?, aud?, currentDate?}
 // Answer:  {issuer: {verified, header, claims | error}, presentation?: {...}, status?: {...}}
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { ES256, digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { getListFromStatusListJWT, getStatusListFromJWT } from '@sd-jwt/jwt-status-list';
@@ -42,9 +42,23 @@ async function statusVerifier(data, signature) {
   return (await ES256.getVerifier(key))(data, signature);
 }
 
-// Key binding: the KB-JWT must be signed by the key in the credential's cnf.
+// Key binding: the KB-JWT must be signed by the key in the credential's cnf (ES256, or
+// EdDSA for an Ed25519 holder key, with Node's own Ed25519).
 async function kbVerifier(data, signature, payload) {
-  return (await ES256.getVerifier(payload.cnf.jwk))(data, signature);
+  const jwk = payload.cnf.jwk;
+  if (jwk.kty === 'OKP') {
+    return verify(null, Buffer.from(data), createPublicKey({ key: jwk, format: 'jwk' }),
+      Buffer.from(signature, 'base64url'));
+  }
+  return (await ES256.getVerifier(jwk))(data, signature);
+}
+
+async function kbSigner(privateJwk) {
+  if (privateJwk.kty === 'OKP') {
+    const key = createPrivateKey({ key: privateJwk, format: 'jwk' });
+    return async (data) => sign(null, Buffer.from(data), key).toString('base64url');
+  }
+  return ES256.getSigner(privateJwk);
 }
 
 const typeMetadataText = input.typeMetadata;
@@ -59,8 +73,8 @@ const sdjwt = new SDJwtVcInstance({
   verifier,
   statusVerifier,
   kbVerifier,
-  kbSignAlg: 'ES256',
-  kbSigner: input.holderPrivateJwk ? await ES256.getSigner(input.holderPrivateJwk) : undefined,
+  kbSignAlg: input.holderPrivateJwk?.kty === 'OKP' ? 'EdDSA' : 'ES256',
+  kbSigner: input.holderPrivateJwk ? await kbSigner(input.holderPrivateJwk) : undefined,
   loadTypeMetadataFormat: true,
   // The type metadata as mcred served it; its integrity is checked against vct#integrity.
   vctFetcher: async (uri, integrity) => {

@@ -10,6 +10,13 @@ import json
 import time
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from fastapi.testclient import TestClient
 
 from app.credentials.service import award_credentials
@@ -113,3 +120,33 @@ def test_expired_status_list_token_is_refused(node: str, client: TestClient, svc
     assert answer["issuer"]["verified"] is False
     assert "Status List JWT verification failed" in answer["issuer"]["error"]
     assert check(node, {"sdJwt": sd_jwt, **fetched})["issuer"]["verified"] is True
+
+
+def test_ed25519_holder_presents_with_an_eddsa_key_binding(node: str, client: TestClient,
+                                                           svc: Services, award_id: str) -> None:
+    key = Ed25519PrivateKey.generate()
+    x = b64url(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    d = b64url(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
+    public = {"kty": "OKP", "crv": "Ed25519", "x": x}
+    sd_jwt = render(svc, award_id, public)
+    answer = check(node, {"sdJwt": sd_jwt, **published(client, sd_jwt),
+                          "holderPrivateJwk": {**public, "d": d}, "disclose": ["email"],
+                          "nonce": "n-ed", "aud": "https://verifier.example"})
+    assert answer["issuer"]["claims"]["cnf"] == {"jwk": public}
+    shown = answer["presentation"]
+    assert shown["verified"] is True, shown
+    assert shown["kbHeader"]["alg"] == "EdDSA"
+    assert shown["claims"]["email"] == LEARNER["email"] and "name" not in shown["claims"]
+
+
+def test_presentation_signed_by_another_key_is_refused(node: str, client: TestClient,
+                                                       svc: Services, award_id: str,
+                                                       holder: tuple) -> None:
+    sd_jwt = render(svc, award_id, holder[0])
+    _, stranger = p256_jwk()
+    answer = check(node, {"sdJwt": sd_jwt, **published(client, sd_jwt),
+                          "holderPrivateJwk": stranger, "disclose": ["name"],
+                          "nonce": "n-1", "aud": "https://verifier.example"})
+    assert answer["issuer"]["verified"] is True
+    assert answer["presentation"]["verified"] is False
+    assert "Invalid JWT Signature" in answer["presentation"]["error"]
