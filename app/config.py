@@ -87,6 +87,15 @@ class Settings(BaseSettings):
         description="How long a wallet exchange link stays usable, in seconds (one delivery).",
     )
 
+    # SD-JWT VC (app/wallets): the Token Status List tokens served at /statuslists/{id}.
+    sd_jwt_status_lifetime_seconds: int = Field(
+        86400, ge=60, le=31 * 86400,
+        description="How long a Token Status List token is valid (its exp - iat), seconds.")
+    sd_jwt_status_ttl_seconds: int = Field(
+        300, ge=0, le=86400,
+        description="A Token Status List token's ttl and HTTP max-age: how long verifiers may"
+                    " cache it before fetching it again, seconds.")
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:

@@ -35,7 +35,7 @@ from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.verify import router as verify_router
-from app.wallets import exchange_router, exchanges
+from app.wallets import exchange_router, exchanges, sd_jwt_router
 from app.web import router as web_router
 from app.web.render import error_page, page_policy
 
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(registry_router.admin)
     app.include_router(registry_router.public)
     app.include_router(status_router.router)
+    app.include_router(sd_jwt_router.router)
     app.include_router(verify_router.router)
     app.include_router(web_router.router)
     app.include_router(learners_router.router)

@@ -14,3 +14,4 @@ def load_all() -> None:
     from app.status import models as status_models  # noqa: F401
     from app.verify import challenges  # noqa: F401
     from app.wallets import exchange_models  # noqa: F401
+    from app.wallets import sd_jwt_models  # noqa: F401

@@ -1,9 +1,12 @@
-"""Encrypted Ed25519 key store under KEYS_DIR.
+"""Encrypted key store under KEYS_DIR: Ed25519 keys (Data Integrity proofs) and P-256 keys
+(ES256, for SD-JWT VCs and their status list tokens).
 
 A key-encryption key (KEK) is derived once per process from the secret with scrypt and a salt
 kept in ``keystore.json``; each key file gets its own HKDF subkey (random salt) and is sealed
 with AES-256-GCM, its file name and public key bound as associated data. Files are created
-with O_EXCL and mode 0600, so an existing key is never overwritten.
+with O_EXCL and mode 0600, so an existing key is never overwritten. A P-256 key file has the
+same fields (``algorithm`` "P-256", its 32-byte private scalar sealed, ``publicKeyMultibase``
+the P-256 Multikey of its compressed point), so one reader opens both kinds.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ import threading
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from nacl.signing import SigningKey
 
-from app.proofs.multikey import encode_public_key
+from app.proofs.multikey import encode_base58btc, encode_public_key
 
 KEYSTORE_FILE = "keystore.json"
 _CHECK_PLAINTEXT = b"mcred keystore v1"
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+# Multicodec varint prefix of p256-pub (0x1200), for the P-256 Multikey of a key file.
+P256_PUB_PREFIX = b"\x80\x24"
 
 
 class KeyStoreError(Exception):
@@ -64,6 +70,7 @@ class KeyStore:
         self._secret = secret.encode("utf-8")
         self._kek: bytes | None = None
         self._cache: dict[str, SigningKey] = {}
+        self._p256_cache: dict[str, ec.EllipticCurvePrivateKey] = {}
         self._lock = threading.Lock()
 
     def secret_text(self) -> str:
@@ -118,19 +125,47 @@ class KeyStore:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
                     info=b"mcred key file").derive(self._kek)
 
+    def _seal_new(self, owner: str, algorithm: str, secret: bytes, public: str) -> str:
+        """Write a new sealed key file for ``owner``; returns its name (lock held)."""
+        name = f"{owner}-{secrets.token_hex(8)}.key"
+        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        aad = f"{name}|{public}".encode()
+        sealed = AESGCM(self._file_key(salt)).encrypt(nonce, secret, aad)
+        _write_new(self.directory / name, {
+            "version": 1, "algorithm": algorithm, "publicKeyMultibase": public,
+            "salt": _b64(salt), "nonce": _b64(nonce), "ciphertext": _b64(sealed)})
+        return name
+
+    def _unseal_file(self, name: str, algorithm: str) -> tuple[bytes, str, Path]:
+        """(secret, publicKeyMultibase, path) of key file ``name`` of ``algorithm`` (lock held)."""
+        self._open_locked()
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise KeyStoreError(f"invalid key file name {name!r}")
+        path = self.directory / name
+        try:
+            record = json.loads(path.read_text("utf-8"))
+            public = record["publicKeyMultibase"]
+            salt, nonce = _unb64(record["salt"]), _unb64(record["nonce"])
+            sealed = _unb64(record["ciphertext"])
+            found = record.get("algorithm", "Ed25519")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise KeyStoreError(f"key file {path} is unreadable or corrupt: {exc}") from exc
+        if found != algorithm:
+            raise KeyStoreError(f"key file {path} holds a {found} key, not {algorithm}")
+        try:
+            secret = AESGCM(self._file_key(salt)).decrypt(nonce, sealed,
+                                                          f"{name}|{public}".encode())
+        except InvalidTag:
+            raise KeyStoreError(f"key file {path} fails its integrity check") from None
+        return secret, public, path
+
     def generate(self, owner: str) -> tuple[str, str]:
         """Create a new key for ``owner``; returns (file name, publicKeyMultibase)."""
         with self._lock:
             self._open_locked()
             signing_key = SigningKey.generate()
             public = encode_public_key(bytes(signing_key.verify_key))
-            name = f"{owner}-{secrets.token_hex(8)}.key"
-            salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-            aad = f"{name}|{public}".encode()
-            sealed = AESGCM(self._file_key(salt)).encrypt(nonce, bytes(signing_key), aad)
-            _write_new(self.directory / name, {
-                "version": 1, "algorithm": "Ed25519", "publicKeyMultibase": public,
-                "salt": _b64(salt), "nonce": _b64(nonce), "ciphertext": _b64(sealed)})
+            name = self._seal_new(owner, "Ed25519", bytes(signing_key), public)
             self._cache[name] = signing_key
             return name, public
 
@@ -140,26 +175,37 @@ class KeyStore:
             cached = self._cache.get(name)
             if cached is not None:
                 return cached
-            self._open_locked()
-            if "/" in name or "\\" in name or name.startswith("."):
-                raise KeyStoreError(f"invalid key file name {name!r}")
-            path = self.directory / name
-            try:
-                record = json.loads(path.read_text("utf-8"))
-                public = record["publicKeyMultibase"]
-                salt, nonce = _unb64(record["salt"]), _unb64(record["nonce"])
-                sealed = _unb64(record["ciphertext"])
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise KeyStoreError(f"key file {path} is unreadable or corrupt: {exc}") from exc
-            try:
-                seed = AESGCM(self._file_key(salt)).decrypt(nonce, sealed,
-                                                            f"{name}|{public}".encode())
-            except InvalidTag:
-                raise KeyStoreError(f"key file {path} fails its integrity check") from None
+            seed, public, path = self._unseal_file(name, "Ed25519")
             key = SigningKey(seed)
             if encode_public_key(bytes(key.verify_key)) != public:
                 raise KeyStoreError(f"key file {path} does not match its public key")
             self._cache[name] = key
+            return key
+
+    def generate_p256(self, owner: str) -> tuple[str, ec.EllipticCurvePublicKey]:
+        """Create a new P-256 (ES256) key for ``owner``; returns (file name, public key)."""
+        with self._lock:
+            self._open_locked()
+            private = ec.generate_private_key(ec.SECP256R1())
+            name = self._seal_new(owner, "P-256", _p256_scalar(private),
+                                  p256_multikey(private.public_key()))
+            self._p256_cache[name] = private
+            return name, private.public_key()
+
+    def p256_key(self, name: str) -> ec.EllipticCurvePrivateKey:
+        """Open the P-256 private key in file ``name`` (cached in memory once opened)."""
+        with self._lock:
+            cached = self._p256_cache.get(name)
+            if cached is not None:
+                return cached
+            scalar, public, path = self._unseal_file(name, "P-256")
+            try:
+                key = ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1())
+            except ValueError as exc:
+                raise KeyStoreError(f"key file {path} holds no P-256 key: {exc}") from None
+            if p256_multikey(key.public_key()) != public:
+                raise KeyStoreError(f"key file {path} does not match its public key")
+            self._p256_cache[name] = key
             return key
 
     def readable(self, name: str) -> bool:
@@ -205,3 +251,14 @@ class KeyStore:
         assert self._kek is not None
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
                     info=b"mcred sealed value").derive(self._kek)
+
+
+def _p256_scalar(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_numbers().private_value.to_bytes(32, "big")
+
+
+def p256_multikey(public: ec.EllipticCurvePublicKey) -> str:
+    """The P-256 Multikey (``zDn…``) of a public key: multicodec p256-pub, compressed point."""
+    point = public.public_bytes(serialization.Encoding.X962,
+                                serialization.PublicFormat.CompressedPoint)
+    return encode_base58btc(P256_PUB_PREFIX + point)

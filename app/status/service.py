@@ -25,6 +25,7 @@ from app.issuers.models import Issuer, SigningKeyRecord
 from app.proofs.dataintegrity import RDFC, add_proof
 from app.status import bitstring
 from app.status.models import StatusEntry, StatusList
+from app.wallets import token_status
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 LIST_SIZE = bitstring.MIN_BITS
@@ -202,6 +203,8 @@ def change(session: Session, issuer: Issuer | None, credential_id: str, action: 
     # Kept on the entry for the share page ("Revoked on … by the issuer: <reason>"); the
     # audit log below keeps the whole history.
     entry.changed_at, entry.reason = utcnow(), reason[:500]
+    if credential.award_id is not None:  # the award's SD-JWT VCs follow (Token Status List)
+        token_status.follow_award(session, credential.award_id, wanted)
     audit.record(session, actor, f"credential.{action}", credential_id, reason=reason,
                  list=entry.list_id, index=entry.index, issuer_id=credential.issuer_id)
     session.flush()
