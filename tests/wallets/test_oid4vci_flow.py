@@ -4,6 +4,8 @@ invalid_proof, invalid_nonce, unknown_credential_configuration, credential_reque
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,7 +20,7 @@ from app.audit import AuditEvent
 from app.config import Settings
 from app.deps import Services
 from app.main import build_services, create_app
-from app.wallets.oid4vci.models import Offer
+from app.wallets.oid4vci.models import AccessToken, Offer
 from tests.conftest import BASE_URL, make_settings
 from tests.credentials.test_award import verify
 from tests.wallets.oid4vci_wallet import (
@@ -30,6 +32,7 @@ from tests.wallets.oid4vci_wallet import (
     nonce,
     offer,
     proof_jwt,
+    public_jwk,
     token_request,
 )
 
@@ -185,8 +188,6 @@ def test_missing_or_invalid_token(client: TestClient, authorization: str | None)
 
 
 def test_expired_token(svc: Services, client: TestClient, created: dict) -> None:
-    from app.wallets.oid4vci.models import AccessToken
-
     token = access_token(client, created)
     with svc.db.session() as session:
         session.execute(update(AccessToken).values(expires_at=LONG_AGO))
@@ -244,8 +245,6 @@ def test_expired_nonce(quick_nonces: TestClient, client: TestClient, created: di
 def test_proof_signed_by_another_key_than_its_jwk(client: TestClient, created: dict) -> None:
     token = access_token(client, created)
     signer, named = new_key(), new_key()
-    from tests.wallets.oid4vci_wallet import public_jwk
-
     proof = proof_jwt(signer, nonce(client), header={"jwk": public_jwk(named)})
     assert "signature" in oauth_error(credential_request(client, token, {"jwt": [proof]}), 400,
                                       "invalid_proof")
@@ -273,9 +272,6 @@ def test_proof_header_rules(client: TestClient, created: dict, header: dict, wor
     token = access_token(client, created)
     key = new_key()
     good = proof_jwt(key, nonce(client))
-    import base64
-    import json
-
     head = json.loads(base64.urlsafe_b64decode(good.split(".")[0] + "=="))
     head.update(header)
     forged = base64.urlsafe_b64encode(json.dumps(head).encode()).rstrip(b"=").decode()
