@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.audit import AuditEvent
 from app.config import Settings
 from app.deps import Services
 from app.main import build_services, create_app
-from app.wallets.oid4vci.models import AccessToken, Offer
+from app.wallets.oid4vci.models import AccessToken, Nonce, Offer
 from tests.conftest import BASE_URL, make_settings
 from tests.credentials.test_award import verify
 from tests.wallets.oid4vci_wallet import (
@@ -209,10 +209,23 @@ def test_stale_iat(client: TestClient, created: dict) -> None:
                                 "invalid_proof")
 
 
-def test_unknown_nonce(client: TestClient, created: dict) -> None:
+def forged(value: str) -> str:
+    """A nonce of the right shape whose HMAC tag no longer fits."""
+    return value[:-2] + ("AA" if value[-2:] != "AA" else "BB")
+
+
+@pytest.mark.parametrize("make", [lambda real: "not-a-nonce-of-ours", forged])
+def test_unknown_nonce(client: TestClient, created: dict, make: Any) -> None:
     token = access_token(client, created)
-    proof = proof_jwt(new_key(), "not-a-nonce-of-ours")
+    proof = proof_jwt(new_key(), make(nonce(client)))
     oauth_error(credential_request(client, token, {"jwt": [proof]}), 400, "invalid_nonce")
+
+
+def test_nonce_endpoint_stores_nothing(svc: Services, client: TestClient) -> None:
+    for _ in range(5):
+        nonce(client)
+    with svc.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Nonce)) == 0
 
 
 def test_reused_nonce(client: TestClient, api_key: dict, issued: dict) -> None:

@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.credentials.service import Issuing
 from app.errors import ProblemError
 from app.wallets.oid4vci.configurations import REGISTRY, HolderKey
 from app.wallets.oid4vci.errors import OAuthError
 from app.wallets.oid4vci.models import AccessToken, Offer, TokenUse
+from app.wallets.oid4vci.nonces import consume_nonce
 from app.wallets.oid4vci.offers import configuration_ids
 from app.wallets.oid4vci.proofs import invalid_proof, verify_di_vp_proof, verify_jwt_proof
 
@@ -61,7 +63,7 @@ def _one_proof(body: dict[str, Any], metadata: dict[str, Any]) -> tuple[str, Any
     return proof_type, values[0]
 
 
-def issue_credential(session: Session, issuing: Issuing, nonce_seconds: int,
+def issue_credential(session: Session, issuing: Issuing, settings: Settings,
                      token: AccessToken, offer: Offer, body: Any) -> dict[str, Any]:
     """The Credential Response for a request made with a live ``token``; OAuthError otherwise."""
     if not isinstance(body, dict):
@@ -73,12 +75,18 @@ def issue_credential(session: Session, issuing: Issuing, nonce_seconds: int,
     config = REGISTRY[config_id]
     metadata = config.metadata(issuing.base_url)
     proof_type, proof = _one_proof(body, metadata)
+    secret = settings.key_secret.get_secret_value()
+
+    def nonces(nonce: str) -> bool:
+        return consume_nonce(session, secret, nonce)
+
     holder: HolderKey
     if proof_type == "jwt":
         algs = metadata["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"]
-        holder = verify_jwt_proof(session, proof, issuing.base_url, algs, nonce_seconds)
+        holder = verify_jwt_proof(nonces, proof, issuing.base_url, algs,
+                                  settings.oid4vci_nonce_seconds)
     else:
-        holder = verify_di_vp_proof(session, proof, issuing.base_url)
+        holder = verify_di_vp_proof(nonces, proof, issuing.base_url)
     try:
         with session.begin_nested():
             session.add(TokenUse(token_hash=token.token_hash, configuration_id=config_id))

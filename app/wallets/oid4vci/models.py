@@ -1,8 +1,8 @@
-"""Tables of the OpenID4VCI flow: offers, access tokens, their uses, and c_nonces.
+"""Tables of the OpenID4VCI flow: offers, access tokens, their uses, and used c_nonces.
 
-Every secret (pre-authorized code, offer reference, tx_code, access token, c_nonce) is stored
-only as a hash; the tx_code, six digits, as an HMAC under the service secret so that a copy of
-the database does not reveal it by trying a million values."""
+Every secret (pre-authorized code, offer reference, tx_code, access token, used c_nonce) is
+stored only as a hash; the tx_code, six digits, as an HMAC under the service secret, so that a
+copy of the database does not reveal it by trying a million values."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class TokenUse(Base):
 
 
 class Nonce(Base):
-    """An open c_nonce; deleted when used (single use) or after it expired."""
+    """A used c_nonce, kept until it would have expired (app/wallets/oid4vci/nonces.py)."""
 
     __tablename__ = "oid4vci_nonces"
 

@@ -13,13 +13,13 @@ import binascii
 import json
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, OKPKey
-from sqlalchemy.orm import Session
 
 from app.dids.resolver import DidResolver
 from app.proofs.dataintegrity import DATA_INTEGRITY_PROOF, RDFC, verify_document
@@ -27,7 +27,7 @@ from app.proofs.multikey import ED25519_PUB_PREFIX, decode_base58btc
 from app.wallets.holder import P256_PUB_PREFIX, HolderKeyError, check_holder_did, did_from_jwk
 from app.wallets.oid4vci.configurations import HolderKey
 from app.wallets.oid4vci.errors import OAuthError
-from app.wallets.oid4vci.nonces import MAX_NONCE_LENGTH, consume_nonce
+from app.wallets.oid4vci.nonces import MAX_NONCE_LENGTH
 
 PROOF_TYP = "openid4vci-proof+jwt"
 MAX_JWT_LENGTH = 8192
@@ -35,6 +35,10 @@ IAT_FUTURE_SECONDS = 60  # clock skew allowed
 _KEY_TYPES = {"EdDSA": ("OKP", "Ed25519"), "ES256": ("EC", "P-256")}
 # Header parameters that name a key in another way than the two we read: refused, not ignored.
 _OTHER_KEY_PARAMETERS = ("x5c", "trust_chain", "key_attestation")
+
+
+# c_nonce → True if it is ours, unexpired and unused (it is used from then on)
+NonceCheck = Callable[[str], bool]
 
 
 def invalid_proof(description: str) -> OAuthError:
@@ -108,7 +112,7 @@ def _claims_check(claims: dict[str, Any], issuer_id: str, iat_window: int) -> st
     return nonce
 
 
-def verify_jwt_proof(session: Session, proof: Any, issuer_id: str, algorithms: list[str],
+def verify_jwt_proof(nonces: NonceCheck, proof: Any, issuer_id: str, algorithms: list[str],
                      iat_window: int) -> HolderKey:
     """The holder key of a valid ``jwt`` key proof whose c_nonce is now used."""
     if not isinstance(proof, str) or len(proof) > MAX_JWT_LENGTH or proof.count(".") != 2:
@@ -136,13 +140,13 @@ def verify_jwt_proof(session: Session, proof: Any, issuer_id: str, algorithms: l
     if not isinstance(claims, dict):
         raise invalid_proof("the proof JWT's payload is not a JSON object")
     nonce = _claims_check(claims, issuer_id, iat_window)
-    if not consume_nonce(session, nonce):
+    if not nonces(nonce):
         raise OAuthError("invalid_nonce", "the c_nonce is unknown, used or expired;"
                                           " get a new one from the nonce endpoint")
     return holder
 
 
-def verify_di_vp_proof(session: Session, proof: Any, issuer_id: str) -> HolderKey:
+def verify_di_vp_proof(nonces: NonceCheck, proof: Any, issuer_id: str) -> HolderKey:
     """The holder key of a valid ``di_vp`` key proof whose c_nonce (challenge) is now used."""
     if not isinstance(proof, dict) or "VerifiablePresentation" not in _as_list(proof.get("type")):
         raise invalid_proof("a di_vp proof is a Verifiable Presentation (JSON object)")
@@ -171,7 +175,7 @@ def verify_di_vp_proof(session: Session, proof: Any, issuer_id: str) -> HolderKe
         raise invalid_proof(str(exc)) from None
     if proof.get("holder") not in (None, did):
         raise invalid_proof("the presentation's holder is not the key that signed it")
-    if not consume_nonce(session, challenge):
+    if not nonces(challenge):
         raise OAuthError("invalid_nonce", "the c_nonce is unknown, used or expired;"
                                           " get a new one from the nonce endpoint")
     return HolderKey(jwk_of_did_key(did), did)

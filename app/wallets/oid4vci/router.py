@@ -184,8 +184,8 @@ async def token(request: Request, svc: Services = Depends(services)) -> JSONResp
 
 
 @router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh c_nonce")
-def nonce(session: Session = DB_SESSION, svc: Services = Depends(services)) -> JSONResponse:
-    value = issue_nonce(session, svc.settings.oid4vci_nonce_seconds)
+def nonce(svc: Services = Depends(services)) -> JSONResponse:
+    value = issue_nonce(_secret(svc), svc.settings.oid4vci_nonce_seconds)
     return JSONResponse({"c_nonce": value}, headers={**NO_STORE, **CORS})
 
 
@@ -200,8 +200,7 @@ def _credential(svc: Services, raw: bytes, authorization: str | None) -> JSONRes
             record, offer = token_offer(session, access_token)
             try:
                 answer = issue_credential(session, Issuing(svc.keystore, _base(svc)),
-                                          svc.settings.oid4vci_nonce_seconds, record, offer,
-                                          body)
+                                          svc.settings, record, offer, body)
             except OAuthError:
                 session.commit()  # a used nonce or token use stays used
                 raise
