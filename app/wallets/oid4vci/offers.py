@@ -19,6 +19,7 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import audit
 from app.db import utcnow
 from app.errors import ProblemError, not_found
 from app.wallets.binding import deliverable_award
@@ -54,8 +55,9 @@ def tx_code_hash(secret: str, offer_id: str, tx_code: str) -> str:
 
 
 def create_offer(session: Session, secret: str, issuer_id: int, award_id: str, minutes: int,
-                 configuration_ids: list[str] | None = None) -> CreatedOffer:
-    """A new offer of the issuer's award (404 if not theirs, 409 if revoked or suspended)."""
+                 actor: str, configuration_ids: list[str] | None = None) -> CreatedOffer:
+    """A new offer of the issuer's award (404 if not theirs, 409 if revoked or suspended),
+    audited as ``credential.offer``; the API, the learner home and share pages call this."""
     award = deliverable_award(session, award_id)
     if award.issuer_id != issuer_id:
         raise not_found(f"award '{award_id}'")
@@ -75,6 +77,8 @@ def create_offer(session: Session, secret: str, issuer_id: int, award_id: str, m
                   expires_at=now + timedelta(minutes=minutes))
     session.add(offer)
     session.flush()
+    audit.record(session, actor, "credential.offer", award.id, issuer_id=issuer_id,
+                 offer=offer_id, configurations=ids, expires=offer.expires_at.isoformat())
     return CreatedOffer(offer, ref, tx_code)
 
 

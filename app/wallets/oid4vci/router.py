@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app import audit
 from app.credentials.service import Issuing
 from app.deps import DB_SESSION, Services, require_issuer_key, services
 from app.errors import ProblemError
@@ -99,12 +98,9 @@ def create_offer(award_id: str, body: dict[str, Any] | None = Body(None),
         raise ProblemError(404, "not-found", "Not found", "no such award")
     created = offer_service.create_offer(session, _secret(svc), issuer.id, award_id,
                                          svc.settings.oid4vci_offer_minutes,
+                                         f"issuer:{issuer.slug}",
                                          request.credential_configuration_ids)
     offer, base = created.offer, _base(svc)
-    audit.record(session, f"issuer:{issuer.slug}", "credential.offer", offer.award_id,
-                 issuer_id=issuer.id, offer=offer.id,
-                 configurations=offer_service.configuration_ids(offer),
-                 expires=offer.expires_at.isoformat())
     uri = offer_service.offer_uri(base, created.ref)
     return JSONResponse({
         "offerId": offer.id, "awardId": offer.award_id,
