@@ -64,7 +64,8 @@ def ldp_vc_configuration(base_url: str) -> dict[str, Any]:
         "format": "ldp_vc",
         "credential_definition": {"@context": OB3_CONTEXT, "type": OB3_TYPE},
         "cryptographic_binding_methods_supported": ["did:key"],
-        # for ldp_vc: the Data Integrity cryptosuites the credential is signed with
+        # §A.1.2.2 points at the 2020 LD suite registry, older than DataIntegrityProof; the
+        # cryptosuite id is what names the algorithm now (as §F.2 does for di_vp)
         "credential_signing_alg_values_supported": ["eddsa-rdfc-2022"],
         "proof_types_supported": {
             "jwt": {"proof_signing_alg_values_supported": JWT_PROOF_ALGS},

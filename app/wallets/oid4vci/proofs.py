@@ -33,8 +33,10 @@ PROOF_TYP = "openid4vci-proof+jwt"
 MAX_JWT_LENGTH = 8192
 IAT_FUTURE_SECONDS = 60  # clock skew allowed
 _KEY_TYPES = {"EdDSA": ("OKP", "Ed25519"), "ES256": ("EC", "P-256")}
-# Header parameters that name a key in another way than the two we read: refused, not ignored.
-_OTHER_KEY_PARAMETERS = ("x5c", "trust_chain", "key_attestation")
+# Header parameters that name the key in another way than the two we read: refused, not
+# ignored. A `key_attestation` is ignored instead: none is required (the metadata asks for
+# none), and the credential is bound to the key of `jwk` / `kid` either way.
+_OTHER_KEY_PARAMETERS = ("x5c", "trust_chain")
 
 
 # c_nonce → True if it is ours, unexpired and unused (it is used from then on)
