@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from joserfc import jws
 from sqlalchemy import func, select, update
 
 from app.audit import AuditEvent
@@ -357,3 +359,51 @@ def test_nonce_endpoint(client: TestClient) -> None:
 def test_unknown_offer_reference_is_not_found(client: TestClient) -> None:
     for ref in ("x" * 43, "short", "%00" * 3):
         assert client.get(f"/oid4vci/offers/{ref}").status_code == 404
+
+
+def _b64json(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+# 0x02 ‖ x = 1: no point of P-256 has that x (a did:key of the right shape, not a key)
+P256_OFF_CURVE = "did:key:zDnaeQRy3dcKsKa1zmKtVKsTy3m2HYoQnFnfKuxD6HfSTQgYg"
+
+
+@pytest.mark.parametrize("proofs", [
+    {"jwt": [None]}, {"jwt": [7]}, {"jwt": "a.b.c"}, {"jwt": []}, {"di_vp": [[]]},
+    {"jwt": ["%%%.%%%.%%%"]},
+    {"jwt": [_b64json({"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "jwk": "x"}) + ".e30.AA"]},
+    {"jwt": [_b64json({"typ": "openid4vci-proof+jwt", "alg": "ES256",
+                       "kid": f"{P256_OFF_CURVE}#{P256_OFF_CURVE[8:]}"}) + ".e30.AA"]},
+    {"jwt": [_b64json({"typ": "openid4vci-proof+jwt", "alg": "EdDSA",
+                       "kid": "did:key:z6Mk#z6Mk"}) + ".e30.AA"]},
+    {"jwt": [_b64json({"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": ["x"]})
+             + ".e30.AA"]},
+    {"di_vp": [{"type": "VerifiablePresentation", "@context": ["https://evil.example/ctx"],
+                "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+                          "proofPurpose": "authentication", "challenge": "x", "domain": BASE_URL,
+                          "verificationMethod": "did:key:zBAD#zBAD", "proofValue": "z1"}}]},
+    {"di_vp": [{"type": ["VerifiablePresentation"], "proof": [{"type": "DataIntegrityProof",
+                "cryptosuite": "eddsa-rdfc-2022", "verificationMethod": "did:key:z6Mk",
+                "challenge": 5}]}]},
+])
+def test_odd_proofs_are_refused_not_crashed_on(client: TestClient, created: dict,
+                                               proofs: dict) -> None:
+    token = access_token(client, created)
+    response = credential_request(client, token, proofs)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] in ("invalid_proof", "invalid_nonce")
+
+
+@pytest.mark.parametrize("claims", [{"iat": float("nan")}, {"iat": True}, {"exp": 1},
+                                    {"nonce": 42}, {"aud": [BASE_URL + "/x"]}])
+def test_proof_claims_that_do_not_hold(client: TestClient, created: dict, claims: dict) -> None:
+    token = access_token(client, created)
+    key = new_key()
+    body = {"aud": BASE_URL, "iat": int(time.time()), "nonce": nonce(client), **claims}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        proof = jws.serialize_compact(
+            {"alg": "EdDSA", "typ": "openid4vci-proof+jwt", "jwk": public_jwk(key)},
+            json.dumps(body).encode(), key, algorithms=["EdDSA"])
+    oauth_error(credential_request(client, token, {"jwt": [proof]}), 400, "invalid_proof")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -56,9 +57,12 @@ def jwk_of_did_key(did: str) -> dict[str, str]:
     data = decode_base58btc(check_holder_did(did).removeprefix("did:key:"))
     if data.startswith(ED25519_PUB_PREFIX):
         return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(data[2:])}
-    numbers = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), data[2:]) \
-        .public_numbers()
     assert data.startswith(P256_PUB_PREFIX)
+    try:
+        numbers = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), data[2:]) \
+            .public_numbers()
+    except ValueError:
+        raise HolderKeyError("the did:key is not a point on P-256") from None
     return {"kty": "EC", "crv": "P-256", "x": _b64url(numbers.x.to_bytes(32, "big")),
             "y": _b64url(numbers.y.to_bytes(32, "big"))}
 
@@ -95,18 +99,24 @@ def _holder_of_header(header: dict[str, Any]) -> HolderKey:
         raise invalid_proof(str(exc)) from None
 
 
+def _number(value: Any) -> bool:
+    """A finite JSON number (json.loads reads NaN and Infinity, which compare as nothing)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
 def _claims_check(claims: dict[str, Any], issuer_id: str, iat_window: int) -> str:
     """The nonce of proof claims that are otherwise right."""
     aud = claims.get("aud")
     if not (aud == issuer_id or (isinstance(aud, list) and issuer_id in aud)):
         raise invalid_proof(f"the proof's 'aud' must be the credential issuer {issuer_id}")
     iat, now = claims.get("iat"), time.time()
-    if not isinstance(iat, int | float) or isinstance(iat, bool):
+    if not _number(iat):
         raise invalid_proof("the proof needs a numeric 'iat'")
     if iat > now + IAT_FUTURE_SECONDS or iat < now - iat_window:
         raise invalid_proof(f"the proof's 'iat' is not within the last {iat_window} seconds")
     exp = claims.get("exp")
-    if exp is not None and (not isinstance(exp, int | float) or exp <= now):
+    if exp is not None and (not _number(exp) or exp <= now):
         raise invalid_proof("the proof expired")
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not nonce:
