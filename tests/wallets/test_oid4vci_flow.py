@@ -407,3 +407,19 @@ def test_proof_claims_that_do_not_hold(client: TestClient, created: dict, claims
             {"alg": "EdDSA", "typ": "openid4vci-proof+jwt", "jwk": public_jwk(key)},
             json.dumps(body).encode(), key, algorithms=["EdDSA"])
     oauth_error(credential_request(client, token, {"jwt": [proof]}), 400, "invalid_proof")
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"credentialConfigurationIds": ["micro_credential_ldp_vc"]}, 201),
+    ({"credentialConfigurationIds": ["university_degree"]}, 422),
+    ({"credentialConfigurationIds": ["micro_credential_ldp_vc"] * 2}, 422),
+    ({"credentialConfigurationIds": ["x" * 101]}, 422),
+    ({"credentialConfigurationIds": []}, 422),
+    ({"unknown": 1}, 422),
+])
+def test_offer_request_body(client: TestClient, api_key: dict, issued: dict, body: dict,
+                            status: int) -> None:
+    response = client.post(f"/awards/{issued['awardId']}/offer", headers=api_key, json=body)
+    assert response.status_code == status, response.text
+    if status == 422:
+        assert response.headers["content-type"] == "application/problem+json"

@@ -6,7 +6,7 @@ names route templates (``/oid4vci/offers/{ref}``), never the reference itself.""
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import segno
@@ -80,7 +80,7 @@ def oauth_metadata(svc: Services = Depends(services)) -> JSONResponse:
 
 class OfferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    credential_configuration_ids: list[str] | None = Field(
+    credential_configuration_ids: list[Annotated[str, Field(max_length=100)]] | None = Field(
         None, alias="credentialConfigurationIds", min_length=1, max_length=5)
 
 
