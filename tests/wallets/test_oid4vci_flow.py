@@ -58,7 +58,8 @@ def oauth_error(response: Any, status: int, error: str) -> str:
 @pytest.mark.parametrize("curve, kid", [("Ed25519", False), ("P-256", False),
                                         ("Ed25519", True), ("P-256", True)])
 def test_wallet_receives_a_credential_bound_to_its_key(
-        svc: Services, client: TestClient, created: dict, curve: str, kid: bool) -> None:
+        svc: Services, client: TestClient, created: dict, issued: dict, curve: str,
+        kid: bool) -> None:
     key = new_key(curve)
     token = access_token(client, created)
     response = credential_request(client, token, {"jwt": [proof_jwt(key, nonce(client),
@@ -69,6 +70,11 @@ def test_wallet_receives_a_credential_bound_to_its_key(
     credential = entry["credential"]
     assert credential["credentialSubject"]["id"] == did_of(key)
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    # the offer's award, no other
+    original = issued["credentials"]["ob3"]
+    assert credential["credentialSubject"]["achievement"] == \
+        original["credentialSubject"]["achievement"]
+    assert credential["credentialStatus"] == original["credentialStatus"]
     assert verify(svc, credential).verified
     with svc.db.session() as session:
         actions = session.scalars(select(AuditEvent.action)).all()
