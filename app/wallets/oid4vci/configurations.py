@@ -2,7 +2,9 @@
 
 One entry per configuration; adding a format (the SD-JWT VC one) is one more entry in
 ``REGISTRY``. Each entry's ``issue`` gets the holder's proven key both as a JWK and as its
-did:key, so a format binds whichever it needs (W3C ``credentialSubject.id``, SD-JWT ``cnf``)."""
+did:key, so a format binds whichever it needs (W3C ``credentialSubject.id``, SD-JWT ``cnf``).
+An issue function raises ProblemError when the award cannot be delivered (answered
+``credential_request_denied``) and ValueError when the key cannot be bound (``invalid_proof``)."""
 
 from __future__ import annotations
 

@@ -97,4 +97,6 @@ def issue_credential(session: Session, issuing: Issuing, settings: Settings,
         credential = config.issue(session, issuing, offer.award_id, holder)
     except ProblemError as exc:  # revoked, suspended or gone since the offer was made
         raise OAuthError("credential_request_denied", exc.detail or exc.title) from None
+    except ValueError as exc:  # a format that cannot bind this (proven) key
+        raise invalid_proof(f"the proof's key cannot be bound: {exc}"[:300]) from None
     return {"credentials": [{"credential": credential}]}
