@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.credentials.service import Issuing
-from app.deps import DB_SESSION, Services, require_issuer_key, services
+from app.deps import DB_READ_SESSION, DB_SESSION, Services, require_issuer_key, services
 from app.errors import ProblemError
 from app.issuers.models import Issuer
 from app.limits import loads_json
@@ -112,7 +112,7 @@ def create_offer(award_id: str, body: dict[str, Any] | None = Body(None),
 
 
 @router.get("/oid4vci/offers/{ref}", summary="A credential offer, by reference")
-def credential_offer(ref: str, session: Session = DB_SESSION,
+def credential_offer(ref: str, session: Session = DB_READ_SESSION,
                      svc: Services = Depends(services)) -> JSONResponse:
     offer = offer_service.open_offer(session, ref)
     return JSONResponse(offer_service.offer_document(_base(svc), _secret(svc), ref, offer),
@@ -120,7 +120,7 @@ def credential_offer(ref: str, session: Session = DB_SESSION,
 
 
 @router.get("/oid4vci/offers/{ref}/qr.svg", summary="QR code of a credential offer")
-def credential_offer_qr(ref: str, session: Session = DB_SESSION,
+def credential_offer_qr(ref: str, session: Session = DB_READ_SESSION,
                         svc: Services = Depends(services)) -> Response:
     offer_service.open_offer(session, ref)
     buffer = io.BytesIO()
