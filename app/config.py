@@ -96,6 +96,21 @@ class Settings(BaseSettings):
         description="A Token Status List token's ttl and HTTP max-age: how long verifiers may"
                     " cache it before fetching it again, seconds.")
 
+    # OpenID4VCI issuer (pre-authorized code flow, app/wallets/oid4vci)
+    oid4vci_offer_minutes: int = Field(
+        30, gt=0, le=7 * 24 * 60,
+        description="Minutes a credential offer (pre-authorized code and tx_code) stays usable."
+    )
+    oid4vci_tx_code_attempts: int = Field(
+        5, gt=0, le=100, description="Wrong tx_codes after which a credential offer is dead."
+    )
+    oid4vci_token_seconds: int = Field(
+        300, gt=0, le=86400, description="Lifetime of an OpenID4VCI access token, in seconds."
+    )
+    oid4vci_nonce_seconds: int = Field(
+        300, gt=0, le=86400, description="Lifetime of an OpenID4VCI c_nonce, in seconds."
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:

@@ -127,10 +127,17 @@ def route_template(scope: Scope) -> str:
     return "-"  # no route: the path itself is not logged
 
 
+# Protocol endpoints that wallets call, never people: their errors stay JSON whatever Accept
+# says (their own protocol errors are OAuth bodies, app/wallets/oid4vci/errors.py).
+JSON_ONLY_PREFIXES = ("/oid4vci/", "/.well-known/openid-credential-issuer",
+                      "/.well-known/oauth-authorization-server")
+
+
 def negotiated(request: Request, problem: ProblemError) -> Response:
     """The problem for this client: the HTML error page for a browser, problem+json otherwise."""
     page: ProblemPage | None = getattr(request.app.state, "problem_page", None)
-    if page is not None and prefers_html(request.headers.get("accept")):
+    if page is not None and not request.url.path.startswith(JSON_ONLY_PREFIXES) \
+            and prefers_html(request.headers.get("accept")):
         response = page(request, problem)
     else:
         response = problem_response(problem, request.url.path)

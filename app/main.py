@@ -36,6 +36,7 @@ from app.registry import router as registry_router
 from app.status import router as status_router
 from app.verify import router as verify_router
 from app.wallets import exchange_router, exchanges, sd_jwt_router
+from app.wallets.oid4vci import router as oid4vci_router
 from app.web import router as web_router
 from app.web.render import error_page, page_policy
 
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
     app.include_router(exchange_router.router)
+    app.include_router(oid4vci_router.router)
     # The service admin's registry pages first: no /console/{slug}/... route may take them.
     app.include_router(console_registry.router)
     app.include_router(sso_router.router)

@@ -13,5 +13,8 @@ def load_all() -> None:
     from app.registry import models as registry_models  # noqa: F401
     from app.status import models as status_models  # noqa: F401
     from app.verify import challenges  # noqa: F401
-    from app.wallets import exchange_models  # noqa: F401
-    from app.wallets import sd_jwt_models  # noqa: F401
+    from app.wallets import (
+        exchange_models,  # noqa: F401
+        sd_jwt_models,  # noqa: F401
+    )
+    from app.wallets.oid4vci import models as oid4vci_models  # noqa: F401

@@ -1,0 +1,82 @@
+"""An independent wallet drives mcred's OpenID4VCI issuer: the @openid4vc libraries (Credo,
+Paradym) resolve the offer by reference, read the metadata signed and plain, redeem the
+pre-authorized code with its tx_code, take a c_nonce, prove the key (jwt with Ed25519, P-256 or
+a did:key kid; di_vp by Digital Bazaar) and receive the ldp_vc, which Digital Bazaar's
+eddsa-rdfc-2022 stack then verifies. A real server (uvicorn via `mcred serve`) on 127.0.0.1,
+on the run's database (SQLite, or PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.wallets.holder import did_from_jwk
+from tests import samples
+from tests.conftest import ADMIN_TOKEN, ISSUER_BODY
+from tests.e2e.servers import mcred_server
+
+INTEROP = Path(__file__).resolve().parents[1] / "interop"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    executable = shutil.which("node")
+    assert executable, "Node.js is needed (.ci/run installs it)"
+    assert (INTEROP / "node_modules" / "@openid4vc" / "openid4vci").is_dir(), \
+        "run `npm ci` in tests/interop"
+    return executable
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, httpx.Client, dict]]:
+    """mcred serving on 127.0.0.1, one issuer with an API key and one award."""
+    with mcred_server(tmp_path, {"MCRED_DATABASE_URL": database_url,
+                                 "MCRED_INPROCESS_WORKER": "false"}) as base, \
+            httpx.Client(base_url=base, timeout=60) as api:
+        assert api.post("/admin/issuers", json=ISSUER_BODY, headers=ADMIN).status_code == 201
+        key = api.post("/admin/issuers/uni-tartu/api-keys", headers=ADMIN).json()["apiKey"]
+        issuer_key = {"Authorization": f"Bearer {key}"}
+        achievement = api.post("/achievements", json=samples.FULL_SPEC, headers=issuer_key)
+        assert achievement.status_code == 201, achievement.text
+        issued = api.post("/credentials/issue", headers=issuer_key,
+                          json=samples.award_body(achievement.json()["id"]))
+        assert issued.status_code == 201, issued.text
+        yield base, api, {"key": issuer_key, "award": issued.json()["awardId"]}
+
+
+def wallet(node: str, payload: dict[str, Any]) -> dict[str, Any]:
+    result = subprocess.run([node, str(INTEROP / "oid4vci_wallet.mjs")],
+                            input=json.dumps(payload), capture_output=True, text=True,
+                            timeout=180, check=False)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("proof, signed", [("jwt-ed25519", True), ("jwt-p256", False),
+                                           ("jwt-did", True), ("di_vp", False)])
+def test_openid4vc_wallet_receives_a_verifiable_bound_credential(
+        node: str, server: tuple[str, httpx.Client, dict], proof: str, signed: bool) -> None:
+    base, api, issuer = server
+    offer = api.post(f"/awards/{issuer['award']}/offer", headers=issuer["key"])
+    assert offer.status_code == 201, offer.text
+    answer = wallet(node, {"offer": offer.json()["credentialOffer"],
+                           "txCode": offer.json()["txCode"], "proof": proof,
+                           "signedMetadata": signed})
+    # signed: the wallet asked for the metadata JWT, and verified it against our did:web
+    assert answer["signedMetadata"] is signed
+    assert answer["version"] == "V1"  # OpenID4VCI 1.0, not a draft
+    assert answer["verified"] is True, answer.get("error")
+    holder = answer.get("holderDid") or did_from_jwk(answer["holderJwk"])
+    credential = answer["credential"]
+    assert credential["credentialSubject"]["id"] == holder
+    assert credential["issuer"]["id"].startswith("did:web:127.0.0.1")
+    # single use: once redeemed, the offer is gone for a second wallet
+    assert api.get(offer.json()["credentialOfferUri"].removeprefix(base)).status_code == 404
