@@ -26,7 +26,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'contexts', 'manifest.json'), 'utf8'));
 const CONTEXTS = new Map(manifest.contexts.map(
   c => [c.url, JSON.parse(readFileSync(join(ROOT, 'contexts', c.file), 'utf8'))]));
-const CONFIGURATION = 'micro_credential_ldp_vc';
+const LDP_VC = 'micro_credential_ldp_vc';
 
 // The test server is plain http on 127.0.0.1; a production wallet keeps this false.
 setGlobalConfig({allowInsecureUrls: true});
@@ -102,7 +102,8 @@ async function holder(kind) {
     const signBytes = data => alg === 'ES256' ?
       sign('sha256', data, {key: privateKey, dsaEncoding: 'ieee-p1363'}) :
       sign(null, data, privateKey);
-    return {signer: {method: 'jwk', alg, publicJwk}, signBytes, publicJwk};
+    return {signer: {method: 'jwk', alg, publicJwk}, signBytes, publicJwk,
+      privateJwk: privateKey.export({format: 'jwk'})};
   }
   const key = await Ed25519Multikey.generate();
   const did = `did:key:${key.publicKeyMultibase}`;
@@ -116,6 +117,8 @@ async function holder(kind) {
 async function main() {
   const input = JSON.parse(readFileSync(0, 'utf8'));
   const wallet = await holder(input.proof);
+  // ldp_vc unless the test asks for another configuration (the SD-JWT VC one)
+  const CONFIGURATION = input.configuration ?? LDP_VC;
   // The library reads a signed metadata JWT when one comes but sends no Accept header; a wallet
   // that wants the signed form says so (OpenID4VCI 1.0 §12.2.2), here through its fetch.
   const walletFetch = (url, init = {}) => {
@@ -172,6 +175,12 @@ async function main() {
     issuerMetadata, accessToken: accessTokenResponse.access_token,
     credentialConfigurationId: CONFIGURATION, proofs});
   const credential = credentialResponse.credentials[0].credential;
+  if(CONFIGURATION !== LDP_VC) {  // an SD-JWT: the test verifies it with @sd-jwt libraries
+    console.log(JSON.stringify({
+      version: issuerMetadata.originalDraftVersion, holderJwk: wallet.publicJwk,
+      holderPrivateJwk: wallet.privateJwk, credential}));
+    return;
+  }
   const suite = new DataIntegrityProof({cryptosuite: rdfc});
   const result = await jsigs.verify(credential, {
     suite, purpose: new AssertionProofPurpose(), documentLoader});

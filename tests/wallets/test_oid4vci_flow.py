@@ -87,7 +87,8 @@ def test_offer_answer_and_offer_document(client: TestClient, created: dict, issu
     assert len(created["txCode"]) == 6 and created["txCode"].isdigit()
     document = client.get(created["credentialOfferUri"].removeprefix(BASE_URL)).json()
     assert document["credential_issuer"] == BASE_URL
-    assert document["credential_configuration_ids"] == ["micro_credential_ldp_vc"]
+    assert document["credential_configuration_ids"] == ["micro_credential_ldp_vc",
+                                                         "micro_credential_sd_jwt"]
     grant = document["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
     assert grant["tx_code"] == {"input_mode": "numeric", "length": 6,
                                 "description": grant["tx_code"]["description"]}

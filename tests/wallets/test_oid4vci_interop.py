@@ -7,6 +7,7 @@ on the run's database (SQLite, or PostgreSQL)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -18,9 +19,11 @@ import httpx
 import pytest
 
 from app.wallets.holder import did_from_jwk
+from app.wallets.type_metadata import CONFIGURATION_ID as SD_JWT
 from tests import samples
 from tests.conftest import ADMIN_TOKEN, ISSUER_BODY
 from tests.e2e.servers import mcred_server
+from tests.wallets.sd_jwt_helpers import check as sd_jwt_check
 
 INTEROP = Path(__file__).resolve().parents[1] / "interop"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -80,3 +83,38 @@ def test_openid4vc_wallet_receives_a_verifiable_bound_credential(
     assert credential["issuer"]["id"].startswith("did:web:127.0.0.1")
     # single use: once redeemed, the offer is gone for a second wallet
     assert api.get(offer.json()["credentialOfferUri"].removeprefix(base)).status_code == 404
+
+
+def test_openid4vc_wallet_receives_an_sd_jwt_vc_that_owf_libraries_verify(
+        node: str, server: tuple[str, httpx.Client, dict]) -> None:
+    """The same wallet asks the same offer for the SD-JWT VC configuration; OpenWallet
+    Foundation's @sd-jwt libraries verify the issuer's signature against our JWT VC issuer
+    metadata, the type metadata and the status, and a key-bound presentation by the wallet."""
+    base, api, issuer = server
+    offer = api.post(f"/awards/{issuer['award']}/offer", headers=issuer["key"])
+    assert offer.status_code == 201, offer.text
+    offered = api.get(offer.json()["credentialOfferUri"].removeprefix(base)).json()
+    assert offered["credential_configuration_ids"] == ["micro_credential_ldp_vc", SD_JWT]
+    answer = wallet(node, {"offer": offer.json()["credentialOffer"],
+                           "txCode": offer.json()["txCode"], "proof": "jwt-p256",
+                           "configuration": SD_JWT})
+    assert answer["version"] == "V1"
+    sd_jwt = answer["credential"]
+    assert isinstance(sd_jwt, str) and sd_jwt.endswith("~")
+    payload = json.loads(base64.urlsafe_b64decode(sd_jwt.split(".")[1] + "=="))
+    slug = payload["iss"].rsplit("/", 1)[1]
+    published = {
+        "issuerMetadata": api.get(f"/.well-known/jwt-vc-issuer/issuers/{slug}").json(),
+        "typeMetadata": api.get(payload["vct"].removeprefix(base)).text,
+        "statusListToken": api.get(
+            payload["status"]["status_list"]["uri"].removeprefix(base)).text}
+    checked = sd_jwt_check(node, {"sdJwt": sd_jwt, **published,
+                                  "holderPrivateJwk": answer["holderPrivateJwk"],
+                                  "disclose": ["name"], "nonce": "n-wallet",
+                                  "aud": "https://verifier.example"})
+    assert checked["issuer"]["verified"] is True, checked["issuer"]
+    assert checked["issuer"]["claims"]["cnf"] == {"jwk": answer["holderJwk"]}
+    assert checked["issuer"]["claims"]["name"] == samples.LEARNER["name"]
+    assert checked["presentation"]["verified"] is True, checked["presentation"]
+    assert "email" not in checked["presentation"]["claims"]
+    assert checked["status"]["value"] == 0  # valid

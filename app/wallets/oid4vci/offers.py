@@ -23,7 +23,7 @@ from app import audit
 from app.db import utcnow
 from app.errors import ProblemError, not_found
 from app.wallets.binding import deliverable_award
-from app.wallets.oid4vci.configurations import LDP_VC, REGISTRY
+from app.wallets.oid4vci.configurations import REGISTRY
 from app.wallets.oid4vci.hashing import derived_code, digest, keyed
 from app.wallets.oid4vci.models import Offer
 
@@ -61,7 +61,7 @@ def create_offer(session: Session, secret: str, issuer_id: int, award_id: str, m
     award = deliverable_award(session, award_id)
     if award.issuer_id != issuer_id:
         raise not_found(f"award '{award_id}'")
-    ids = configuration_ids or [LDP_VC]
+    ids = configuration_ids or list(REGISTRY)  # every format: the wallet takes what it reads
     unknown = [i for i in ids if i not in REGISTRY]
     if unknown or len(set(ids)) != len(ids):
         raise ProblemError(422, "unknown-credential-configuration",
