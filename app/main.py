@@ -31,6 +31,7 @@ from app.images import router as images_router
 from app.issuers import router as issuers_router
 from app.issuers.keys import KeyStore
 from app.learners import router as learners_router
+from app.learners import wallet_pages as learner_wallet_pages
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.registry import router as registry_router
 from app.status import router as status_router
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(verify_router.router)
     app.include_router(web_router.router)
     app.include_router(learners_router.router)
+    app.include_router(learner_wallet_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(status_router.admin)
     app.include_router(bulk_router.router)

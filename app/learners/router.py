@@ -47,7 +47,7 @@ def _absolute(svc: Services) -> timedelta:
     return timedelta(hours=svc.settings.learner_session_hours)
 
 
-def _current(request: Request, svc: Services, session: Session) -> LearnerSession | None:
+def current(request: Request, svc: Services, session: Session) -> LearnerSession | None:
     row = sessions.lookup(session, request.cookies.get(sessions.cookie_name(secure_cookies(svc))),
                           _absolute(svc))
     if row is not None and is_read_only(session) and sessions.touch_due(row):  # type: ignore[arg-type]
@@ -57,7 +57,7 @@ def _current(request: Request, svc: Services, session: Session) -> LearnerSessio
 
 
 def _signed_in(request: Request, svc: Services, session: Session) -> LearnerSession:
-    row = _current(request, svc, session)
+    row = current(request, svc, session)
     if row is None:
         raise ProblemError(401, "unauthenticated", "Sign in first",
                            "sign in to your learner home at /me first")
@@ -95,8 +95,8 @@ def learner_form(fields: dict[str, str] = Depends(form_data),
     return fields
 
 
-def _form_page(request: Request, svc: Services, template: str, status: int = 200,
-               headers: dict[str, str] | None = None, **context: Any) -> Response:
+def form_page(request: Request, svc: Services, template: str, status: int = 200,
+              headers: dict[str, str] | None = None, **context: Any) -> Response:
     """A page with a form sent before there is a session: a double-submit token."""
     token = secrets.token_urlsafe(32)
     response = page(request, template, status, form_csrf=token, **context)
@@ -115,9 +115,9 @@ def _form_token_ok(request: Request, svc: Services, fields: dict[str, str]) -> b
 @router.get("/me", summary="Learner home: sign-in page, or the learner's credentials")
 def home(request: Request, svc: Services = Depends(services),
          session: Session = DB_READ_SESSION) -> Response:
-    row = _current(request, svc, session)
+    row = current(request, svc, session)
     if row is None:
-        return _form_page(request, svc, "learner/sign_in.html")
+        return form_page(request, svc, "learner/sign_in.html")
     return _home(request, svc, session, row)
 
 
@@ -144,10 +144,10 @@ def ask_for_link(request: Request, fields: dict[str, str] = Depends(form_data),
                  svc: Services = Depends(services), session: Session = DB_SESSION) -> Response:
     email = fields.get("email", "").strip()[:320]
     if not _form_token_ok(request, svc, fields):
-        return _form_page(request, svc, "learner/sign_in.html", 403, email=email,
+        return form_page(request, svc, "learner/sign_in.html", 403, email=email,
                           error=msg("The form expired. Please send it again."))
     if not email or "@" not in email:
-        return _form_page(request, svc, "learner/sign_in.html", 422, email=email,
+        return form_page(request, svc, "learner/sign_in.html", 422, email=email,
                           error=msg("Enter the e-mail address your credentials were sent to."))
     language = reader(request.headers.get("accept-language"),
                       request.query_params.get("lang")).lang
@@ -156,7 +156,7 @@ def ask_for_link(request: Request, fields: dict[str, str] = Depends(form_data),
                             language, svc.settings.learner_link_minutes)
     except accounts.Throttled as exc:
         minutes = max(exc.retry_after // 60, 1)
-        return _form_page(request, svc, "learner/sign_in.html", 429, email=email,
+        return form_page(request, svc, "learner/sign_in.html", 429, email=email,
                           headers={"Retry-After": str(exc.retry_after)},
                           error=msg("Too many sign-in links were asked for. Try again in"
                                     " %(minutes)s minutes.", minutes=minutes))
@@ -169,14 +169,14 @@ def confirm_page(request: Request, token: str = TOKEN, svc: Services = Depends(s
                  session: Session = DB_READ_SESSION) -> Response:
     if not signin.usable(session, token):
         return page(request, "learner/link_invalid.html", 410)
-    return _form_page(request, svc, "learner/confirm.html", token=token)
+    return form_page(request, svc, "learner/confirm.html", token=token)
 
 
 @router.post("/me/link/{token}", summary="Use the one-time link: sign in")
 def confirm(request: Request, token: str = TOKEN, fields: dict[str, str] = Depends(form_data),
             svc: Services = Depends(services), session: Session = DB_SESSION) -> Response:
     if not _form_token_ok(request, svc, fields):
-        return _form_page(request, svc, "learner/confirm.html", 403, token=token,
+        return form_page(request, svc, "learner/confirm.html", 403, token=token,
                           error=msg("The form expired. Please send it again."))
     email_sha256 = signin.consume(session, token)
     if email_sha256 is None:

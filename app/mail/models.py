@@ -46,7 +46,8 @@ class OutboxMessage(Base):
 
 class IssuerMailText(Base):
     """An issuer's own subject and body for award e-mails in one language (placeholders
-    {learner_name}, {title}, {link}, {issuer}); without one, mcred's default text is used."""
+    {learner_name}, {title}, {link}, {issuer}, {wallet_link}); without one, mcred's default
+    text is used."""
 
     __tablename__ = "issuer_mail_texts"
     __table_args__ = (UniqueConstraint("issuer_id", "language"),)

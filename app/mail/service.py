@@ -122,7 +122,9 @@ def _compose(session: Session, base_url: str, issuer: Issuer, award: AwardRecord
     # The public share URL only: the manage key is the learner's to ask for, not to be sent
     # around in mail that may be forwarded.
     values = {"learner_name": learner.get("name", ""), "title": title,
-              "link": sharing.share_url(base_url, token), "issuer": issuer.legal_name}
+              "link": sharing.share_url(base_url, token), "issuer": issuer.legal_name,
+              # Behind the learner's own sign-in: a forwarded e-mail gives no wallet copy.
+              "wallet_link": f"{base_url}/me/awards/{award.id}/wallet"}
     written = texts.write(values, own_texts(session, issuer).get(language),
                           translations(language).gettext, language)
     message = OutboxMessage(issuer_id=issuer.id, award_id=award.id, to_address=address,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from app.messages import N_, Message, msg
 
-PLACEHOLDERS = ("learner_name", "title", "link", "issuer")
+PLACEHOLDERS = ("learner_name", "title", "link", "issuer", "wallet_link")
 MAX_SUBJECT = 200
 MAX_BODY = 5000
 
@@ -24,7 +24,8 @@ DEFAULT_BODY = N_("Dear %(learner_name)s,\n\n"
                   "%(issuer)s has awarded you the micro-credential \"%(title)s\".\n\n"
                   "Your digital credential is here, ready to share with employers and "
                   "schools:\n%(link)s\n\n"
-                  "Anyone with the link can check that it is genuine.")
+                  "Anyone with the link can check that it is genuine.\n\n"
+                  "To keep it in a wallet app on your phone as well, open:\n%(wallet_link)s")
 
 # A learner's sign-in mail (app/learners): mcred's own text only, no issuer is involved.
 SIGN_IN_SUBJECT = N_("Your sign-in link for mcred")
@@ -68,11 +69,12 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def as_html(text: str, link: str, language: str) -> str:
-    """The plain text as simple HTML: paragraphs, line breaks, the share link clickable."""
+def as_html(text: str, links: str | tuple[str, ...], language: str) -> str:
+    """The plain text as simple HTML: paragraphs, line breaks, the given links clickable."""
     escaped = html.escape(text)
-    safe_link = html.escape(link)
-    escaped = escaped.replace(safe_link, f'<a href="{safe_link}">{safe_link}</a>')
+    for link in (links,) if isinstance(links, str) else links:
+        safe_link = html.escape(link)
+        escaped = escaped.replace(safe_link, f'<a href="{safe_link}">{safe_link}</a>')
     paragraphs = [p.replace("\n", "<br>\n") for p in re.split(r"\n\s*\n", escaped) if p.strip()]
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     return f'<!doctype html>\n<html lang="{html.escape(language)}"><body>\n{body}\n</body></html>\n'
@@ -80,7 +82,7 @@ def as_html(text: str, link: str, language: str) -> str:
 
 def write(values: dict[str, str], own: tuple[str, str] | None,
           gettext: Callable[[str], str], language: str) -> Written:
-    """The e-mail for ``values`` (learner_name, title, link, issuer): the issuer's own
+    """The e-mail for ``values`` (learner_name, title, link, issuer, wallet_link): the issuer's own
     (subject, body) templates when given (checked when they were saved), else the default
     text translated by ``gettext``."""
     if own is not None:
@@ -89,4 +91,5 @@ def write(values: dict[str, str], own: tuple[str, str] | None,
         subject = gettext(DEFAULT_SUBJECT) % values
         text = gettext(DEFAULT_BODY) % values
     subject = one_line(subject)[:300]
-    return Written(subject=subject, text=text, html=as_html(text, values["link"], language))
+    links = (values["link"], values["wallet_link"])
+    return Written(subject=subject, text=text, html=as_html(text, links, language))

@@ -144,7 +144,10 @@ def _share_page(request: Request, svc: Services, found: sharing.Shared,
                 status_changed={"action": changed[0], "date": day(changed[1], locale),
                                 "reason": changed[2]}
                 if changed else None, elm="elm" in found.credentials, indexable=indexable,
-                search_engines=found.link.search_engines)
+                search_engines=found.link.search_engines,
+                # the learner's own wallet copy, behind their e-mail sign-in (app/learners)
+                wallet_path=f"/me/awards/{found.link.award_id}/wallet"
+                if found.link.award_id else None)
     if not indexable:
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

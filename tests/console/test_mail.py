@@ -126,8 +126,11 @@ def test_an_award_with_notify_learner_delivers_one_mail(client: TestClient, api_
     share = answer["shareLink"]["url"]
     assert share in text and "Dear Mari Maasikas" in text and "University of Tartu" in text
     assert answer["shareLink"]["manageKey"] not in message.as_string()  # the public URL only
+    wallet = f"{svc.settings.public_base_url}/me/awards/{answer['awardId']}/wallet"
+    assert wallet in text  # "Add to wallet", behind the learner's own sign-in
     html = message.get_body(preferencelist=("html",))
     assert html is not None and f'<a href="{share}">' in str(html.get_content())
+    assert f'<a href="{wallet}">' in str(html.get_content())
     [row] = outbox(svc)
     assert (row.state, row.attempts, row.last_error) == ("sent", 1, None)
     assert row.sent_at is not None
