@@ -114,4 +114,15 @@ def test_the_learner_walk(browser: Browser, learner_server: dict[str, Any],  # n
     for n in range(2):
         expect(items.nth(n)).to_have_attribute("data-verified", "true")
     _check(page, "collection", width)
+
+    # Add to a wallet app: the choice, then the OpenID4VCI offer with its QR code and code.
+    page.goto(base + "/me")
+    page.get_by_test_id("award").first.get_by_test_id("add-to-wallet").click()
+    expect(page.get_by_test_id("make-exchange")).to_be_visible()
+    _check(page, "wallet", width)
+    page.get_by_test_id("make-offer").click()
+    expect(page.get_by_test_id("tx-code")).to_have_text(re.compile(r"^\d{6}$"))
+    expect(page.get_by_test_id("offer-qr")).to_be_visible()
+    assert page.eval_on_selector('[data-testid="offer-qr"]', "img => img.naturalWidth") > 0
+    _check(page, "wallet-offer", width)
     context.close()
