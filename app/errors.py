@@ -80,19 +80,15 @@ def not_found(what: str) -> ProblemError:
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def prefers_html(accept: str | None) -> bool:
-    """True when the Accept header ranks an HTML type above every JSON type (a browser).
-    API clients (JSON or problem+json, ``*/*`` alone, no Accept) get False; on a tie the type
-    listed first wins; ``q=0`` refuses a type."""
+def accept_ranks(accept: str | None, kind_of: Callable[[str], str | None],
+                 limit: int = 20) -> dict[str, tuple[float, int]]:
+    """The best (quality, -position) the Accept header gives each kind of media type that
+    ``kind_of`` names (None: not counted); at most ``limit`` entries are read."""
     best: dict[str, tuple[float, int]] = {}
-    for position, part in enumerate((accept or "").split(",")):
+    for position, part in enumerate((accept or "").split(",")[:limit]):
         media, _, params = part.partition(";")
-        media = media.strip().lower()
-        if media in _HTML_TYPES:
-            kind = "html"
-        elif media.endswith("json") or media.startswith("application/vc"):
-            kind = "json"
-        else:
+        kind = kind_of(media.strip().lower())
+        if kind is None:
             continue
         quality = 1.0
         for param in params.split(";"):
@@ -104,6 +100,20 @@ def prefers_html(accept: str | None) -> bool:
                     quality = 0.0
         rank = (quality, -position)
         best[kind] = max(best.get(kind, rank), rank)
+    return best
+
+
+def _html_or_json(media: str) -> str | None:
+    if media in _HTML_TYPES:
+        return "html"
+    return "json" if media.endswith("json") or media.startswith("application/vc") else None
+
+
+def prefers_html(accept: str | None) -> bool:
+    """True when the Accept header ranks an HTML type above every JSON type (a browser).
+    API clients (JSON or problem+json, ``*/*`` alone, no Accept) get False; on a tie the type
+    listed first wins; ``q=0`` refuses a type."""
+    best = accept_ranks(accept, _html_or_json)
     html = best.get("html")
     if html is None or html[0] <= 0:
         return False

@@ -12,26 +12,20 @@ refused, never mistaken for a caller's own challenge."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import re
-import secrets
-import struct
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import stamped
 from app.db import Base, Database, UTCDateTime, utcnow
 
 TTL = timedelta(minutes=10)
 PREFIX = "mcred-"
 _SHAPE = re.compile(r"mcred-[A-Za-z0-9_-]{48}")  # 8 + 12 + 16 bytes, base64url
-_TAG_BYTES = 16
 
 
 class Challenge(Base):
@@ -43,19 +37,13 @@ class Challenge(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-def _key(secret: str) -> bytes:
-    return hashlib.sha256(b"mcred presentation challenge key|" + secret.encode("utf-8")).digest()
-
-
-def _tag(secret: str, body: bytes) -> bytes:
-    return hmac.new(_key(secret), body, hashlib.sha256).digest()[:_TAG_BYTES]
+PURPOSE = b"mcred presentation challenge key"
 
 
 def issue(secret: str, now: float | None = None) -> str:
     """A new challenge, valid for ``TTL``; nothing is stored."""
     expires = int((now if now is not None else time.time()) + TTL.total_seconds())
-    body = struct.pack(">Q", expires) + secrets.token_bytes(12)
-    return PREFIX + base64.urlsafe_b64encode(body + _tag(secret, body)).decode("ascii")
+    return PREFIX + stamped.mint(secret, PURPOSE, expires, 12)
 
 
 def issued_here(challenge: str) -> bool:
@@ -67,14 +55,7 @@ def _expiry(secret: str, challenge: str) -> datetime | None:
     """When an authentic challenge of ours expires; None if it is not one (or malformed)."""
     if not _SHAPE.fullmatch(challenge):  # NUL & co. never reach the database either
         return None
-    try:
-        raw = base64.urlsafe_b64decode(challenge[len(PREFIX):])
-    except (binascii.Error, ValueError):
-        return None
-    body, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
-    if not hmac.compare_digest(tag, _tag(secret, body)):
-        return None
-    return datetime.fromtimestamp(struct.unpack(">Q", body[:8])[0], UTC)
+    return stamped.expiry(secret, PURPOSE, challenge[len(PREFIX):])
 
 
 def consume(db: Database, secret: str, challenge: str) -> bool:

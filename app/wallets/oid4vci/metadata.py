@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.errors import accept_ranks
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
 from app.wallets.oid4vci.configurations import supported
@@ -72,25 +73,14 @@ def signed_issuer_metadata(session: Session, keystore: KeyStore, base_url: str) 
     return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode('ascii')}"
 
 
+def _jwt_or_json(media: str) -> str | None:
+    if media == JWT_MEDIA_TYPE:
+        return "jwt"
+    return "json" if media in ("application/json", "*/*", "application/*") else None
+
+
 def wants_jwt(accept: str | None) -> bool:
     """Whether the Accept header ranks application/jwt above JSON (first listed on a tie)."""
-    best: dict[str, tuple[float, int]] = {}
-    for position, part in enumerate((accept or "").split(",")[:20]):
-        media, _, params = part.partition(";")
-        media = media.strip().lower()
-        kind = "jwt" if media == JWT_MEDIA_TYPE else \
-            "json" if media in ("application/json", "*/*", "application/*") else None
-        if kind is None:
-            continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        rank = (quality, -position)
-        best[kind] = max(best.get(kind, rank), rank)
+    best = accept_ranks(accept, _jwt_or_json)
     jwt = best.get("jwt")
     return jwt is not None and jwt[0] > 0 and jwt > best.get("json", (0.0, 0))

@@ -8,52 +8,34 @@ with one nonce, the second insert fails."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import re
-import secrets
-import struct
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import stamped
 from app.db import utcnow
 from app.wallets.oid4vci.hashing import digest
 from app.wallets.oid4vci.models import Nonce
 
 MAX_NONCE_LENGTH = 100
-_TAG_BYTES = 16
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{54}")  # 8 + 16 + 16 bytes
 
 
-def _tag(secret: str, body: bytes) -> bytes:
-    key = hashlib.sha256(f"mcred oid4vci c_nonce key|{secret}".encode()).digest()
-    return hmac.new(key, body, hashlib.sha256).digest()[:_TAG_BYTES]
+PURPOSE = b"mcred oid4vci c_nonce key"
 
 
 def issue_nonce(secret: str, seconds: int) -> str:
     """A new c_nonce valid for ``seconds``; nothing is stored."""
-    body = struct.pack(">Q", int(time.time()) + seconds) + secrets.token_bytes(16)
-    return base64.urlsafe_b64encode(body + _tag(secret, body)).rstrip(b"=").decode("ascii")
+    return stamped.mint(secret, PURPOSE, int(time.time()) + seconds, 16)
 
 
 def _expiry(secret: str, nonce: str) -> datetime | None:
     """When an authentic nonce of ours expires; None for anything else."""
-    if not _SHAPE.fullmatch(nonce):
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(nonce + "==")
-    except (binascii.Error, ValueError):
-        return None
-    body, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
-    if not hmac.compare_digest(tag, _tag(secret, body)):
-        return None
-    return datetime.fromtimestamp(struct.unpack(">Q", body[:8])[0], UTC)
+    return stamped.expiry(secret, PURPOSE, nonce) if _SHAPE.fullmatch(nonce) else None
 
 
 def consume_nonce(session: Session, secret: str, nonce: str) -> bool:
