@@ -33,6 +33,7 @@ from app.issuers.keys import KeyStore
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.registry import router as registry_router
 from app.status import router as status_router
+from app.trustlists import router as trustlists_router
 from app.verify import router as verify_router
 from app.web import router as web_router
 from app.web.render import error_page, page_policy
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(issuers_router.admin)
     app.include_router(registry_router.admin)
     app.include_router(registry_router.public)
+    app.include_router(trustlists_router.admin)
     app.include_router(status_router.router)
     app.include_router(verify_router.router)
     app.include_router(web_router.router)
@@ -152,7 +154,9 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     # guard or a 500 from the error boundary (installed by install_handlers) carries them.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={bulk_router.BULK_PATH: settings.max_upload_bytes,
-                               console_issuing.UPLOAD_PATH: settings.max_upload_bytes})
+                               console_issuing.UPLOAD_PATH: settings.max_upload_bytes,
+                               # several lists in one upload
+                               trustlists_router.UPLOAD_PATH: 4 * settings.max_trust_list_bytes})
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url),
                        https=settings.public_base_url.startswith("https://"))
