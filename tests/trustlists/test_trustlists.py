@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.audit import AuditEvent
 from app.deps import Services
 from app.trustlists import service
+from app.trustlists.parse import ListError
 from app.trustlists.service import TrustAnswer
 from tests.conftest import ROOT, mcred_env
 from tests.trustlists.conftest import GRANTED_FROM, WITHDRAWN_AT
@@ -259,3 +260,10 @@ def test_cli_import_refresh_list(svc: Services, list_files: list[Path], lotl: by
     assert refused.returncode != 0
     assert "signer-not-trusted" in refused.stderr
     assert answer(svc, [pki.seal().cert], NOW).qualified is True
+
+
+def test_a_list_over_the_size_limit_is_refused(svc: Services, lotl: bytes) -> None:
+    small = svc.settings.model_copy(update={"max_trust_list_bytes": len(lotl) - 1})
+    with svc.db.session() as session, pytest.raises(ListError) as refused:
+        service.import_list(session, small, lotl, "test", "test")
+    assert refused.value.reason == "too-large"
