@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -49,7 +50,11 @@ def _national_signers(session: Session, territory: str) -> list[x509.Certificate
              for c in p["certificates"]]
     if not certs:
         raise ListError("not-in-lotl", f"the LOTL names no signer for territory {territory}")
-    return [x509.load_der_x509_certificate(c) for c in certs]
+    try:
+        return [x509.load_der_x509_certificate(c) for c in certs]
+    except ValueError:
+        raise ListError("not-in-lotl", f"the LOTL's signer certificate for {territory}"
+                                       " cannot be read") from None
 
 
 def _spki_sha256(public_key: Any) -> str:
@@ -62,17 +67,20 @@ def _service_row(service: parse.Service) -> TrustService:
                        service_type=service.service_type[:200], history=[
                            {**asdict(s), "start": s.start.isoformat()} for s in service.history])
     for der in service.certificates:
-        try:
+        try:  # cryptography reads a certificate's parts lazily: any of them may be invalid
             cert = x509.load_der_x509_certificate(der)
-        except ValueError:
+            public_key = cert.public_key()
+            try:
+                ski = cert.extensions.get_extension_for_class(
+                    x509.SubjectKeyIdentifier).value.digest
+            except x509.ExtensionNotFound:
+                ski = x509.SubjectKeyIdentifier.from_public_key(
+                    public_key).digest  # type: ignore[arg-type]
+        except (ValueError, UnsupportedAlgorithm):
             raise ListError("bad-content", f"a certificate of {service.service_name!r} cannot"
                                            " be read") from None
-        try:
-            ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-        except x509.ExtensionNotFound:
-            ski = x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
-        row.keys.append(TrustServiceKey(ski=ski.hex(), spki_sha256=_spki_sha256(
-            cert.public_key()), certificate=der))
+        row.keys.append(TrustServiceKey(ski=ski.hex(), spki_sha256=_spki_sha256(public_key),
+                                        certificate=der))
     row.keys += [TrustServiceKey(ski=ski.hex()[:128]) for ski in service.skis]
     return row
 
@@ -184,7 +192,7 @@ class TrustAnswer:
 def _aki(cert: x509.Certificate) -> str | None:
     try:
         value = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):
         return None
     return value.key_identifier.hex() if value.key_identifier else None
 
@@ -192,7 +200,7 @@ def _aki(cert: x509.Certificate) -> str | None:
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
-    except (InvalidSignature, TypeError, ValueError):
+    except (InvalidSignature, TypeError, ValueError, UnsupportedAlgorithm):
         return False
     return True
 
@@ -200,7 +208,7 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 def _policies(cert: x509.Certificate) -> set[str]:
     try:
         value = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):
         return set()
     return {p.policy_identifier.dotted_string for p in value}
 
@@ -239,7 +247,8 @@ def trust_for_certificate(session: Session, chain: list[x509.Certificate],
         issuer = chain[position + 1] if position + 1 < len(chain) else None
         wanted = [TrustServiceKey.ski == aki for aki in [_aki(cert)] if aki]
         if issuer is not None:
-            wanted.append(TrustServiceKey.spki_sha256 == _spki_sha256(issuer.public_key()))
+            with suppress(ValueError, UnsupportedAlgorithm):  # an unreadable key matches none
+                wanted.append(TrustServiceKey.spki_sha256 == _spki_sha256(issuer.public_key()))
         if not wanted:
             continue
         answers = []

@@ -44,7 +44,9 @@ def verify(data: bytes, root: etree._Element,
         except InvalidSignature as exc:
             last = exc  # another pinned certificate may be the signer
             continue
-        except (InvalidInput, ValueError, etree.LxmlError) as exc:
+        except (InvalidInput, ValueError, KeyError, TypeError, AttributeError,
+                etree.LxmlError) as exc:
+            # signxml meets a hostile document first: whatever it trips on is a refusal
             raise ListError("signature-invalid", f"the signature cannot be checked: {exc}") \
                 from None
         signed = next((r.signed_xml for r in results if r.signed_xml is not None
