@@ -267,3 +267,16 @@ def test_a_list_over_the_size_limit_is_refused(svc: Services, lotl: bytes) -> No
     with svc.db.session() as session, pytest.raises(ListError) as refused:
         service.import_list(session, small, lotl, "test", "test")
     assert refused.value.reason == "too-large"
+
+
+def test_whole_document_reference_and_a_second_pinned_signer(
+        client: TestClient, admin: dict, svc: Services, pki: Pki) -> None:
+    """The EU signs its lists with Reference URI="" (no Id); MCRED_TRUST_LOTL_CERTS may pin
+    several certificates (the Official Journal publishes more than one)."""
+    successor = identity("EU LOTL operator 2")
+    assert svc.settings.trust_lotl_certs is not None
+    svc.settings.trust_lotl_certs.write_bytes(pki.lotl_operator.pem + successor.pem)
+    data = sign(lotl_xml(pki).replace(' Id="tsl"', ""), successor)
+    assert b'<ds:Reference URI=""' in data
+    body = client.post("/admin/trustlists", content=data, headers={**admin, **XML}).json()
+    assert body["results"][0]["outcome"] == "imported"
