@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -131,7 +132,12 @@ def import_list(session: Session, settings: Settings, data: bytes, source: str,
                    "certificates": [c.hex() for c in p.certificates]} for p in content.pointers],
         services=services)
     session.add(record)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # another process stored this scope meanwhile (its unique key): let the caller retry
+        raise ListError("concurrent-import", f"{scope} was imported at the same time;"
+                                             " try again") from None
     audit.record(session, actor, "trustlist.import", scope, sequence=content.sequence_number,
                  sha256=digest, source=source[:500], services=len(services))
     return Imported(scope, content.sequence_number, len(services), False)
@@ -187,6 +193,20 @@ class TrustAnswer:
         return {"qualified": self.qualified, "serviceName": self.service_name,
                 "tspName": self.tsp_name, "territory": self.territory,
                 "statusAtTime": self.status_at_time, "reason": self.reason}
+
+
+ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
+
+
+def organisation_identifier(cert: x509.Certificate) -> str | None:
+    """The subject's organizationIdentifier (e.g. ``VATES-G63287510``), what
+    ``registry.service.registry_entry_for_seal`` looks an issuer up by."""
+    try:
+        values = cert.subject.get_attributes_for_oid(ORGANIZATION_IDENTIFIER)
+    except ValueError:
+        return None
+    value = values[0].value if values else None
+    return value.strip()[:100] if isinstance(value, str) and value.strip() else None
 
 
 def _aki(cert: x509.Certificate) -> str | None:

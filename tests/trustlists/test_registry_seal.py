@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.deps import Services
 from app.registry import service
+from app.trustlists.service import organisation_identifier
 from tests.trustlists.pki import ORG_ID, Pki
 
 UB = {"dids": ["did:web:ub.edu"], "sealIds": ["VATES-Q0818001J"],
@@ -18,9 +19,13 @@ UB = {"dids": ["did:web:ub.edu"], "sealIds": ["VATES-Q0818001J"],
 
 
 def org_identifier(pki: Pki) -> str:
-    value = pki.seal().cert.subject.get_attributes_for_oid(ORG_ID)[0].value
-    assert isinstance(value, str)
+    value = organisation_identifier(pki.seal().cert)
+    assert value == pki.seal().cert.subject.get_attributes_for_oid(ORG_ID)[0].value
     return value
+
+
+def test_a_certificate_without_organisation_identifier(pki: Pki) -> None:
+    assert organisation_identifier(pki.ca.cert) is None
 
 
 def test_lookup_by_the_seal_certificates_organisation_identifier(
