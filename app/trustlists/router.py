@@ -60,7 +60,8 @@ async def import_lists(request: Request, actor: str = Depends(require_admin),
         try:
             done = service.import_list(session, svc.settings, data, f"upload:{name}", actor)
         except ListError as exc:
-            raise refused(exc, file=name, imported=results) from None
+            # all or nothing: the lists checked before this one are not stored either
+            raise refused(exc, file=name, checked=results) from None
         results.append({"file": name, **done.to_json()})
     return {"results": results}
 

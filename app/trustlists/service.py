@@ -9,7 +9,7 @@ import hashlib
 import logging
 from contextlib import suppress
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -261,6 +261,7 @@ def trust_for_certificate(session: Session, chain: list[x509.Certificate],
     after it, if known) at ``at`` (the signing time, timezone-aware)."""
     if not chain:
         return TrustAnswer(None, reason="no certificate")
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at  # a zone-less time is UTC
     for position, cert in enumerate(chain):
         if position and not _issued_by(chain[position - 1], cert):
             break  # the chain given is broken here: nothing above it vouches for the seal

@@ -205,6 +205,7 @@ def test_one_refused_file_refuses_the_upload(client: TestClient, admin: dict, lo
                                              national: bytes) -> None:
     body = upload(client, admin, lotl, one_changed_character(national))
     assert (body["reason"], body["file"]) == ("signature-invalid", "list-1.xml")
+    assert [r["scope"] for r in body["checked"]] == ["LOTL"]
     assert stored(client, admin) == {}
 
 
@@ -280,3 +281,10 @@ def test_whole_document_reference_and_a_second_pinned_signer(
     assert b'<ds:Reference URI=""' in data
     body = client.post("/admin/trustlists", content=data, headers={**admin, **XML}).json()
     assert body["results"][0]["outcome"] == "imported"
+
+
+def test_a_zoneless_signing_time_is_utc(client: TestClient, admin: dict, svc: Services,
+                                        pki: Pki, lotl: bytes, national: bytes) -> None:
+    upload(client, admin, lotl, national)
+    naive = (NOW - dt.timedelta(days=1)).replace(tzinfo=None)
+    assert answer(svc, [pki.seal().cert], naive).qualified is True
