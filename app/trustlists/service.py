@@ -188,11 +188,13 @@ class TrustAnswer:
     territory: str | None = None
     status_at_time: str | None = None
     reason: str = ""
+    warnings: tuple[str, ...] = ()  # e.g. the list is past its NextUpdate
 
     def to_json(self) -> dict[str, Any]:
         return {"qualified": self.qualified, "serviceName": self.service_name,
                 "tspName": self.tsp_name, "territory": self.territory,
-                "statusAtTime": self.status_at_time, "reason": self.reason}
+                "statusAtTime": self.status_at_time, "reason": self.reason,
+                "warnings": list(self.warnings)}
 
 
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
@@ -234,8 +236,13 @@ def _policies(cert: x509.Certificate) -> set[str]:
 
 
 def _judge(service: TrustService, seal: x509.Certificate, at: datetime) -> TrustAnswer:
-    named = {"service_name": service.service_name, "tsp_name": service.tsp_name,
-             "territory": service.trusted_list.territory}
+    listed = service.trusted_list
+    named: dict[str, Any] = {"service_name": service.service_name,
+                             "tsp_name": service.tsp_name, "territory": listed.territory}
+    if listed.next_update is not None and listed.next_update < utcnow():
+        # TS 119 612 §5.3.15: the list should have been replaced by then; it still answers
+        named["warnings"] = (f"the {listed.territory} trusted list was due for an update on"
+                             f" {listed.next_update.date().isoformat()}",)
     status = next((s for s in service.history if datetime.fromisoformat(s["start"]) <= at),
                   None)
     if status is None:

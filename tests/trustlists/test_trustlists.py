@@ -288,3 +288,18 @@ def test_a_zoneless_signing_time_is_utc(client: TestClient, admin: dict, svc: Se
     upload(client, admin, lotl, national)
     naive = (NOW - dt.timedelta(days=1)).replace(tzinfo=None)
     assert answer(svc, [pki.seal().cert], naive).qualified is True
+
+
+def test_a_list_past_its_next_update_answers_with_a_warning(
+        client: TestClient, admin: dict, svc: Services, pki: Pki, lotl: bytes) -> None:
+    due = (NOW - dt.timedelta(days=2)).isoformat()
+    stale = national_xml(pki, GRANTED_FROM).replace(
+        (NOW + dt.timedelta(days=180)).isoformat(), due)
+    assert due in stale
+    upload(client, admin, lotl, sign(stale, pki.national_operator))
+    found = answer(svc, [pki.seal().cert], NOW - dt.timedelta(days=1))
+    assert found.qualified is True
+    assert found.warnings == (
+        f"the ES trusted list was due for an update on {due[:10]}",)
+    fresh = answer(svc, [pki.seal().cert], NOW)
+    assert fresh.to_json()["warnings"] == list(found.warnings)
