@@ -48,7 +48,7 @@ class TrustService(Base):
     tsp_name: Mapped[str] = mapped_column(String(500))
     service_name: Mapped[str] = mapped_column(String(500))
     service_type: Mapped[str] = mapped_column(String(200))
-    # [{start, status, service_type, for_eseals, for_any_use_given, not_qualified_policies}]
+    # [{start, status, service_type, for_eseals, for_any_use_given, qualifications}]
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     trusted_list: Mapped[TrustedListRecord] = relationship(back_populates="services")
     keys: Mapped[list[TrustServiceKey]] = relationship(cascade="all, delete-orphan",

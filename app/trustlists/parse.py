@@ -7,6 +7,7 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from lxml import etree
 
@@ -76,7 +77,8 @@ class Status:
     service_type: str
     for_eseals: bool
     for_any_use_given: bool  # some ForeSignatures/ForeSeals/ForWebSiteAuthentication given
-    not_qualified_policies: list[list[str]]  # policy sets of NotQualified qualifications
+    # Qualifications extension: [{qualifiers, assert, policy_sets, other_criteria}]
+    qualifications: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -142,19 +144,28 @@ def _status(node: etree._Element, current_type: str) -> Status:
     uses = [(u.text or "").strip() for u in node.findall(
         "tsl:ServiceInformationExtensions/tsl:Extension/tsl:AdditionalServiceInformation/tsl:URI",
         NS)]
-    not_qualified = []
+    qualifications = []
     for element in node.iterfind(".//ecc:QualificationElement", NS):
-        qualifiers = {q.get("uri", "") for q in element.findall("ecc:Qualifiers/ecc:Qualifier", NS)}
-        if NOT_QUALIFIED in qualifiers:
-            not_qualified.append([(i.text or "").strip() for i in element.iterfind(
-                "ecc:CriteriaList/ecc:PolicySet/ecc:PolicyIdentifier/xades:Identifier", NS)])
+        criteria = element.find("ecc:CriteriaList", NS)
+        kinds = {etree.QName(c).localname for c in criteria if isinstance(c.tag, str)} \
+            if criteria is not None else set()
+        qualifications.append({
+            "qualifiers": [q.get("uri", "")[:200] for q in element.findall(
+                "ecc:Qualifiers/ecc:Qualifier", NS)],
+            "assert": criteria.get("assert", "all") if criteria is not None else "all",
+            "policy_sets": [[(i.text or "").strip()[:100] for i in policy_set.iterfind(
+                "ecc:PolicyIdentifier/xades:Identifier", NS)]
+                for policy_set in (criteria.findall("ecc:PolicySet", NS)
+                                   if criteria is not None else [])],
+            # KeyUsage, CriteriaList nested, otherCriteriaList: not evaluated (yet)
+            "other_criteria": sorted(kinds - {"PolicySet", "Description"})})
     return Status(
         start=_time(_text(node, "tsl:StatusStartingTime"), "StatusStartingTime"),
         status=_text(node, "tsl:ServiceStatus"),
         service_type=_text(node, "tsl:ServiceTypeIdentifier") or current_type,
         for_eseals=FOR_ESEALS in uses,
         for_any_use_given=any(u.rsplit("/", 1)[-1].startswith("For") for u in uses),
-        not_qualified_policies=not_qualified)
+        qualifications=qualifications)
 
 
 def _service(tsp_name: str, node: etree._Element) -> Service:

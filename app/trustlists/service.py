@@ -189,12 +189,15 @@ class TrustAnswer:
     status_at_time: str | None = None
     reason: str = ""
     warnings: tuple[str, ...] = ()  # e.g. the list is past its NextUpdate
+    # Qualifications that apply to the certificate (QCForESeal, QCWithQSCD, NotQualified…),
+    # for the seal check to weigh against the certificate's own QC statements
+    qualifiers: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"qualified": self.qualified, "serviceName": self.service_name,
                 "tspName": self.tsp_name, "territory": self.territory,
                 "statusAtTime": self.status_at_time, "reason": self.reason,
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings), "qualifiers": list(self.qualifiers)}
 
 
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
@@ -255,11 +258,35 @@ def _judge(service: TrustService, seal: x509.Certificate, at: datetime) -> Trust
         return TrustAnswer(False, **named, reason="the service was not granted at that time")
     if not status["for_eseals"]:
         return TrustAnswer(False, **named, reason="the service is not listed for e-seals")
-    policies = _policies(seal)
-    if any(ids and set(ids) <= policies for ids in status["not_qualified_policies"]):
-        return TrustAnswer(False, **named, reason="the list says certificates with this"
-                                                  " certificate's policies are not qualified")
+    qualifiers, skipped = _qualifiers(status["qualifications"], _policies(seal))
+    named["qualifiers"] = qualifiers
+    if skipped:
+        named["warnings"] = (*named.get("warnings", ()), "a qualification of the service with"
+                             " criteria other than policy sets was not evaluated")
+    if parse.NOT_QUALIFIED in qualifiers:
+        return TrustAnswer(False, **named, reason="the list says certificates like this one"
+                                                  " are not qualified (NotQualified)")
     return TrustAnswer(True, **named, reason="granted CA/QC service for e-seals at that time")
+
+
+def _qualifiers(qualifications: list[dict[str, Any]],
+                policies: set[str]) -> tuple[tuple[str, ...], bool]:
+    """The qualifier URIs of the Qualifications whose PolicySet criteria the certificate's
+    policies meet (TS 119 612 §5.5.9.2: a set is met when the certificate has all of its
+    policies; ``assert`` all / atLeastOne / none over the sets), and whether some
+    qualification was skipped because it has criteria of another kind."""
+    applying: list[str] = []
+    skipped = False
+    for qualification in qualifications:
+        if qualification["other_criteria"]:
+            skipped = True
+            continue
+        met = [bool(ids) and set(ids) <= policies for ids in qualification["policy_sets"]]
+        rule = qualification["assert"]
+        if (rule == "all" and met and all(met)) or (rule == "atLeastOne" and any(met)) \
+                or (rule == "none" and not any(met)):
+            applying += [q for q in qualification["qualifiers"] if q not in applying]
+    return tuple(applying), skipped
 
 
 def trust_for_certificate(session: Session, chain: list[x509.Certificate],

@@ -39,7 +39,7 @@ class Identity:
 
 
 def identity(name: str, issuer: Identity | None = None, ca: bool = False,
-             org_identifier: str | None = None) -> Identity:
+             org_identifier: str | None = None, policies: tuple[str, ...] = ()) -> Identity:
     key = ec.generate_private_key(ec.SECP256R1())
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, name),
                   x509.NameAttribute(NameOID.COUNTRY_NAME, "ES")]
@@ -57,6 +57,10 @@ def identity(name: str, issuer: Identity | None = None, ca: bool = False,
                               critical=False)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    signer_key.public_key()), critical=False))
+    if policies:
+        builder = builder.add_extension(x509.CertificatePolicies([
+            x509.PolicyInformation(x509.ObjectIdentifier(p), None) for p in policies]),
+            critical=False)
     return Identity(key, builder.sign(signer_key, hashes.SHA256()))
 
 
@@ -68,9 +72,9 @@ class Pki:
     ca: Identity = field(default_factory=lambda: identity("Qualified seal CA", ca=True))
     other_ca: Identity = field(default_factory=lambda: identity("Unlisted CA", ca=True))
 
-    def seal(self, ca: Identity | None = None) -> Identity:
+    def seal(self, ca: Identity | None = None, policies: tuple[str, ...] = ()) -> Identity:
         return identity("Universitat de Barcelona seal", issuer=ca or self.ca,
-                        org_identifier="VATES-Q0818001J")
+                        org_identifier="VATES-Q0818001J", policies=policies)
 
 
 def _xml(text: str) -> etree._Element:
@@ -118,17 +122,42 @@ def _when(moment: dt.datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _status(status: str, start: dt.datetime, for_eseals: bool) -> str:
-    extension = (f"""<tsl:ServiceInformationExtensions><tsl:Extension Critical="false">
+QUALIFIER = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/"
+
+
+def qualification(qualifiers: list[str], criteria: str, assertion: str = "atLeastOne") -> str:
+    """A TS 119 612 §5.5.9.2 QualificationElement; ``criteria`` is the CriteriaList's XML."""
+    names = "".join(f'<ecc:Qualifier uri="{QUALIFIER}{q}"/>' for q in qualifiers)
+    return (f"<ecc:QualificationElement><ecc:Qualifiers>{names}</ecc:Qualifiers>"
+            f'<ecc:CriteriaList assert="{assertion}">{criteria}</ecc:CriteriaList>'
+            f"</ecc:QualificationElement>")
+
+
+def policy_set(*oids: str) -> str:
+    return "<ecc:PolicySet>" + "".join(
+        f"<ecc:PolicyIdentifier><xades:Identifier>{oid}</xades:Identifier>"
+        f"</ecc:PolicyIdentifier>" for oid in oids) + "</ecc:PolicySet>"
+
+
+def _status(status: str, start: dt.datetime, for_eseals: bool,
+            qualifications: tuple[str, ...] = ()) -> str:
+    uses = (f"""<tsl:Extension Critical="false">
   <tsl:AdditionalServiceInformation><tsl:URI xml:lang="en">{FOR_ESEALS}</tsl:URI>
-  </tsl:AdditionalServiceInformation></tsl:Extension></tsl:ServiceInformationExtensions>"""
-                 if for_eseals else "")
+  </tsl:AdditionalServiceInformation></tsl:Extension>""" if for_eseals else "")
+    qualified = ('<tsl:Extension Critical="true"><ecc:Qualifications'
+                 ' xmlns:ecc="http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-'
+                 'TrustedList/#" xmlns:xades="http://uri.etsi.org/01903/v1.3.2#">'
+                 + "".join(qualifications) + "</ecc:Qualifications></tsl:Extension>"
+                 if qualifications else "")
+    extensions = (f"<tsl:ServiceInformationExtensions>{uses}{qualified}"
+                  f"</tsl:ServiceInformationExtensions>" if uses or qualified else "")
     return (f"<tsl:ServiceStatus>{status}</tsl:ServiceStatus>"
-            f"<tsl:StatusStartingTime>{_when(start)}</tsl:StatusStartingTime>{extension}")
+            f"<tsl:StatusStartingTime>{_when(start)}</tsl:StatusStartingTime>{extensions}")
 
 
 def national_xml(pki: Pki, granted_from: dt.datetime, withdrawn_at: dt.datetime | None = None,
-                 sequence: int = 1, for_eseals: bool = True) -> str:
+                 sequence: int = 1, for_eseals: bool = True,
+                 qualifications: tuple[str, ...] = ()) -> str:
     """ES list: one CA/QC service of the test CA, granted from ``granted_from`` and, when
     ``withdrawn_at`` is given, withdrawn then (the grant moves to ServiceHistory)."""
     names = """<tsl:ServiceTypeIdentifier>{t}</tsl:ServiceTypeIdentifier>
@@ -136,7 +165,7 @@ def national_xml(pki: Pki, granted_from: dt.datetime, withdrawn_at: dt.datetime 
     identity_xml = f"""<tsl:ServiceDigitalIdentity><tsl:DigitalId>
     <tsl:X509Certificate>{pki.ca.b64}</tsl:X509Certificate></tsl:DigitalId>
   </tsl:ServiceDigitalIdentity>"""
-    granted = _status(GRANTED, granted_from, for_eseals)
+    granted = _status(GRANTED, granted_from, for_eseals, qualifications)
     if withdrawn_at is None:
         current, history = granted, ""
     else:

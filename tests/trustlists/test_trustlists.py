@@ -23,7 +23,17 @@ from app.trustlists.parse import ListError
 from app.trustlists.service import TrustAnswer
 from tests.conftest import ROOT, mcred_env
 from tests.trustlists.conftest import GRANTED_FROM, WITHDRAWN_AT
-from tests.trustlists.pki import NOW, Pki, identity, lotl_xml, national_xml, sign
+from tests.trustlists.pki import (
+    NOW,
+    QUALIFIER,
+    Pki,
+    identity,
+    lotl_xml,
+    national_xml,
+    policy_set,
+    qualification,
+    sign,
+)
 
 XML = {"Content-Type": "application/xml"}
 
@@ -303,3 +313,34 @@ def test_a_list_past_its_next_update_answers_with_a_warning(
         f"the ES trusted list was due for an update on {due[:10]}",)
     fresh = answer(svc, [pki.seal().cert], NOW)
     assert fresh.to_json()["warnings"] == list(found.warnings)
+
+
+QCP_L_QSCD = "0.4.0.194112.1.3"  # ETSI EN 319 411-2 QCP-l-qscd
+QCP_L = "0.4.0.194112.1.1"
+KEY_USAGE = ('<ecc:KeyUsage><ecc:KeyUsageBit name="nonRepudiation">true</ecc:KeyUsageBit>'
+             '</ecc:KeyUsage>')
+
+
+@pytest.mark.parametrize(("qualifications", "qualified", "qualifiers", "warned"), [
+    ((qualification(["QCForESeal", "QCWithQSCD"], policy_set(QCP_L_QSCD)),),
+     True, ("QCForESeal", "QCWithQSCD"), False),
+    ((qualification(["NotQualified"], policy_set(QCP_L_QSCD)),), False, ("NotQualified",),
+     False),
+    ((qualification(["NotQualified"], policy_set(QCP_L)),), True, (), False),
+    ((qualification(["NotQualified"], policy_set(QCP_L), "none"),), False, ("NotQualified",),
+     False),
+    ((qualification(["NotQualified"], policy_set(QCP_L_QSCD, QCP_L), "all"),), True, (),
+     False),
+    ((qualification(["NotQualified"], KEY_USAGE),), True, (), True),
+])
+def test_qualifications_by_policy_set(client: TestClient, admin: dict, svc: Services,
+                                      pki: Pki, lotl: bytes, qualifications: tuple[str, ...],
+                                      qualified: bool, qualifiers: tuple[str, ...],
+                                      warned: bool) -> None:
+    listed = sign(national_xml(pki, GRANTED_FROM, qualifications=qualifications),
+                  pki.national_operator)
+    upload(client, admin, lotl, listed)
+    found = answer(svc, [pki.seal(policies=(QCP_L_QSCD,)).cert], NOW)
+    assert found.qualified is qualified
+    assert found.qualifiers == tuple(QUALIFIER + q for q in qualifiers)
+    assert bool(found.warnings) is warned
