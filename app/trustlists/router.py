@@ -1,10 +1,14 @@
-"""HTTP: import trusted lists (admin token), refresh them from the configured files, list them."""
+"""HTTP (admin token): import trusted lists, refresh them from the configured files, list them,
+ask what they say about a certificate."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from cryptography import x509
 from fastapi import APIRouter, Depends, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -76,3 +80,25 @@ def refresh(actor: str = Depends(require_admin), svc: Services = Depends(service
 def list_all(actor: str = Depends(require_admin),
              session: Session = DB_READ_SESSION) -> list[dict[str, Any]]:
     return service.list_lists(session)
+
+
+class LookupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chain: str = Field(..., min_length=1, max_length=65_536,
+                       description="PEM: the e-seal certificate first, then its CAs if known")
+    at: AwareDatetime | None = Field(None, description="signing time (default: now)")
+
+
+@admin.post("/lookup", summary="What the trusted lists say about a certificate's CA")
+def lookup(body: LookupBody, actor: str = Depends(require_admin),
+           session: Session = DB_READ_SESSION) -> dict[str, Any]:
+    try:
+        chain = x509.load_pem_x509_certificates(body.chain.encode("utf-8"))
+    except ValueError as exc:
+        raise ProblemError(422, "bad-certificate", "Bad certificate",
+                           f"the chain is not PEM certificates: {exc}") from None
+    if len(chain) > 8:
+        raise ProblemError(422, "bad-certificate", "Bad certificate",
+                           "at most 8 certificates in a chain")
+    at = body.at or datetime.now().astimezone()
+    return service.trust_for_certificate(session, chain, at).to_json()

@@ -344,3 +344,21 @@ def test_qualifications_by_policy_set(client: TestClient, admin: dict, svc: Serv
     assert found.qualified is qualified
     assert found.qualifiers == tuple(QUALIFIER + q for q in qualifiers)
     assert bool(found.warnings) is warned
+
+
+def test_lookup_endpoint(client: TestClient, admin: dict, pki: Pki, lotl: bytes,
+                         national_withdrawn: bytes) -> None:
+    upload(client, admin, lotl, national_withdrawn)
+    chain = (pki.seal().pem + pki.ca.pem).decode()
+
+    def lookup(**body: object) -> dict:
+        response = client.post("/admin/trustlists/lookup", json=body, headers=admin)
+        assert response.status_code in (200, 422), response.text
+        return response.json()
+
+    granted = lookup(chain=chain, at=(WITHDRAWN_AT - dt.timedelta(days=1)).isoformat())
+    assert (granted["qualified"], granted["territory"]) == (True, "ES")
+    assert lookup(chain=chain)["qualified"] is False  # now: withdrawn
+    assert lookup(chain="not pem")["type"] == "urn:mcred:problem:bad-certificate"
+    assert lookup(chain=chain, at="2026-01-01T00:00:00")["status"] == 422  # no zone
+    assert client.post("/admin/trustlists/lookup", json={"chain": chain}).status_code == 401
