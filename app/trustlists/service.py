@@ -289,6 +289,17 @@ def _qualifiers(qualifications: list[dict[str, Any]],
     return tuple(applying), skipped
 
 
+def _vouched(session: Session, listed: TrustedListRecord) -> bool:
+    """Whether the stored LOTL still names the certificate that signed this national list:
+    a LOTL imported later may have dropped it (a compromised or replaced operator key)."""
+    lotl = session.scalar(select(TrustedListRecord).where(TrustedListRecord.scope == LOTL_SCOPE))
+    if lotl is None:
+        return False
+    named = {hashlib.sha256(bytes.fromhex(c)).hexdigest() for p in lotl.pointers
+             if p["territory"] == listed.territory for c in p["certificates"]}
+    return listed.signer_sha256 in named
+
+
 def trust_for_certificate(session: Session, chain: list[x509.Certificate],
                           at: datetime) -> TrustAnswer:
     """The trusted lists' answer for the e-seal certificate ``chain[0]`` (its CA certificates
@@ -312,7 +323,7 @@ def trust_for_certificate(session: Session, chain: list[x509.Certificate],
             if ca is None or not _issued_by(cert, ca):
                 continue  # a key identifier alone proves nothing: the signature must check
             service = session.get(TrustService, key.service_id)
-            if service is not None:
+            if service is not None and _vouched(session, service.trusted_list):
                 answers.append(_judge(service, chain[0], at))
         if answers:
             return next((a for a in answers if a.qualified), answers[0])

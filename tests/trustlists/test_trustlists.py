@@ -362,3 +362,16 @@ def test_lookup_endpoint(client: TestClient, admin: dict, pki: Pki, lotl: bytes,
     assert lookup(chain="not pem")["type"] == "urn:mcred:problem:bad-certificate"
     assert lookup(chain=chain, at="2026-01-01T00:00:00")["status"] == 422  # no zone
     assert client.post("/admin/trustlists/lookup", json={"chain": chain}).status_code == 401
+
+
+def test_a_national_list_whose_signer_the_new_lotl_drops_no_longer_answers(
+        client: TestClient, admin: dict, svc: Services, pki: Pki, lotl: bytes,
+        national: bytes) -> None:
+    upload(client, admin, lotl, national)
+    successor = identity("ES TL operator 2")
+    upload(client, admin, sign(lotl_xml(pki, sequence=2, national_signer=successor),
+                               pki.lotl_operator))
+    assert stored(client, admin) == {"LOTL": 2, "ES": 1}
+    assert answer(svc, [pki.seal().cert], NOW).qualified is None
+    upload(client, admin, sign(national_xml(pki, GRANTED_FROM, sequence=2), successor))
+    assert answer(svc, [pki.seal().cert], NOW).qualified is True
