@@ -196,6 +196,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
     (b"<tsl:TrustServiceStatusList xmlns:tsl='http://uri.etsi.org/02231/v2#'>", "malformed-xml"),
     (b"\xff\xfe<not xml", "malformed-xml"),
     (BILLION_LAUGHS, "dtd-forbidden"),
+    (BILLION_LAUGHS.decode().encode("utf-16"), "dtd-forbidden"),  # past a byte search
     (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not-a-trusted-list"),
     (b"<tsl:TrustServiceStatusList xmlns:tsl='http://uri.etsi.org/02231/v2#'/>",
      "bad-content"),
