@@ -517,6 +517,26 @@ def cmd_registry(args: argparse.Namespace) -> None:
             print(f"following {args.url} (signed by {args.signer})")
 
 
+def cmd_trustlists(args: argparse.Namespace) -> None:
+    from app.trustlists import service
+
+    settings = _load_settings()
+    svc = _services(settings)
+    with svc.db.session() as session:
+        if args.action == "list":
+            print(json.dumps(service.list_lists(session), indent=2))
+            return
+        # each file in its own savepoint: a refused one keeps its old copy, the rest import
+        files = [Path(f) for f in args.files] if args.action == "import" else None
+        results = service.refresh(session, settings, "cli", files)
+    print(json.dumps(results, indent=2))
+    if not results:
+        raise CliError("no trusted list files (set MCRED_TRUST_LIST_FILES)")
+    if any(r["outcome"] == "refused" for r in results):
+        raise CliError("; ".join(f"{r['file']}: {r['reason']}" for r in results
+                                 if r["outcome"] == "refused"))
+
+
 def cmd_verify(args: argparse.Namespace) -> None:
     from app.outbound import OutboundError, fetch, outbound_policy
     from app.verify.context import build_context
@@ -701,6 +721,15 @@ def build_parser() -> argparse.ArgumentParser:
     registry.add_parser("refresh", help="fetch, verify and import followed registries")
     for action_parser in registry.choices.values():
         action_parser.set_defaults(func=cmd_registry)
+
+    trustlists = sub.add_parser("trustlists", help="EU trusted lists (ETSI TS 119 612)") \
+        .add_subparsers(dest="action", required=True)
+    p = trustlists.add_parser("import", help="import trusted list files (the LOTL first)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    trustlists.add_parser("refresh", help="re-import the files of MCRED_TRUST_LIST_FILES")
+    trustlists.add_parser("list", help="the trusted lists stored")
+    for action_parser in trustlists.choices.values():
+        action_parser.set_defaults(func=cmd_trustlists)
 
     p = sub.add_parser("verify", help="verify a credential file or URL")
     p.add_argument("source", help="a JSON file or an https URL")

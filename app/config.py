@@ -111,6 +111,19 @@ class Settings(BaseSettings):
         300, gt=0, le=86400, description="Lifetime of an OpenID4VCI c_nonce, in seconds."
     )
 
+    # EU trusted lists (ETSI TS 119 612) for e-seal qualification (app/trustlists/)
+    trust_lotl_certs: Path | None = Field(
+        None, description="PEM file of the certificates pinned to sign the EU List of Trusted"
+                          " Lists (unset: no trusted list can be imported)."
+    )
+    trust_list_files: list[Path] = Field(
+        default_factory=list, description="Trusted list files (the LOTL first, then national"
+                                          " lists) re-imported by `mcred trustlists refresh`."
+    )
+    max_trust_list_bytes: int = Field(
+        16 * 1_048_576, gt=0, description="Largest trusted list file accepted, in bytes."
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:

@@ -35,6 +35,7 @@ from app.learners import wallet_pages as learner_wallet_pages
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.registry import router as registry_router
 from app.status import router as status_router
+from app.trustlists import router as trustlists_router
 from app.verify import router as verify_router
 from app.wallets import exchange_router, exchanges, sd_jwt_router
 from app.wallets.oid4vci import router as oid4vci_router
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(issuers_router.admin)
     app.include_router(registry_router.admin)
     app.include_router(registry_router.public)
+    app.include_router(trustlists_router.admin)
     app.include_router(status_router.router)
     app.include_router(sd_jwt_router.router)
     app.include_router(verify_router.router)
@@ -162,7 +164,9 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={bulk_router.BULK_PATH: settings.max_upload_bytes,
                                console_issuing.UPLOAD_PATH: settings.max_upload_bytes,
-                               exchange_router.PARTICIPATE_PATH: exchanges.MAX_PARTICIPATE_BYTES})
+                               exchange_router.PARTICIPATE_PATH: exchanges.MAX_PARTICIPATE_BYTES,
+                               # several lists in one upload
+                               trustlists_router.UPLOAD_PATH: 4 * settings.max_trust_list_bytes})
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.public_base_url),
                        https=settings.public_base_url.startswith("https://"))

@@ -12,6 +12,7 @@ def load_all() -> None:
     from app.mail import models as mail_models  # noqa: F401
     from app.registry import models as registry_models  # noqa: F401
     from app.status import models as status_models  # noqa: F401
+    from app.trustlists import models as trustlist_models  # noqa: F401
     from app.verify import challenges  # noqa: F401
     from app.wallets import (
         exchange_models,  # noqa: F401

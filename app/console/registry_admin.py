@@ -87,6 +87,9 @@ def new_entry(request: Request, who: SignedIn = Depends(service_admin_read)) -> 
 
 
 def _claim_problem(exc: ProblemError) -> dict[str, object]:
+    if exc.status == 409 and exc.slug == "seal-id-registered":
+        return {"seal_ids": msg("An identifier here belongs to another registry entry:"
+                                " %(detail)s.", detail=str(exc.detail))}
     if exc.status == 409:
         return {"dids": msg("A DID here belongs to another registry entry: %(detail)s.",
                             detail=str(exc.detail))}

@@ -14,9 +14,12 @@ from app.registry.schemas import RegistryEntryIn, RegistryEntryOut
 MAX_QA_ROWS = 20  # QA results an entry's form carries (a DEQAR institution has a handful)
 QA_FIELDS = ("agency", "agency_id", "deqar_id", "valid_from", "valid_until", "report_url")
 _QA_NAME = re.compile(r"qa-(\d{1,2})-(\w+)")
+_LINES = ("dids", "seal_ids")  # one value per line
 
 PROBLEMS: dict[str, Message] = {
     "dids": msg("One DID (did:…) or https issuer address per line; at most 20."),
+    "seal_ids": msg("One organisation identifier per line, such as VATES-G63287510; at most"
+                    " 20."),
     "legal_name": msg("Give the legal name: 2 to 300 characters on one line."),
     "country": msg("Give the country as its two-letter ISO 3166 code, e.g. EE or FR."),
     "org_type": msg("Choose the kind of organisation."),
@@ -39,14 +42,15 @@ def qa_rows(fields: dict[str, str]) -> list[int]:
 
 def typed_of(fields: dict[str, str]) -> dict[str, str]:
     """What was typed, to show it again (every field the form has, nothing else)."""
-    names = ["dids", "legal_name", "country", "org_type", "status"]
+    names = ["dids", "seal_ids", "legal_name", "country", "org_type", "status"]
     for n in qa_rows(fields):
         names += [f"qa-{n}-{f}" for f in (*QA_FIELDS, "esg_aligned")]
-    return {k: fields.get(k, "").strip() if k != "dids" else fields.get(k, "") for k in names}
+    return {k: fields.get(k, "") if k in _LINES else fields.get(k, "").strip() for k in names}
 
 
 def typed_from_entry(entry: RegistryEntryOut) -> dict[str, str]:
-    typed = {"dids": "\n".join(entry.dids), "legal_name": entry.legal_name,
+    typed = {"dids": "\n".join(entry.dids), "seal_ids": "\n".join(entry.seal_ids),
+             "legal_name": entry.legal_name,
              "country": entry.country, "org_type": entry.org_type, "status": entry.status}
     for n, qa in enumerate(entry.quality_assurance):
         values = qa.model_dump(mode="json")
@@ -75,7 +79,8 @@ def parse(typed: dict[str, str]) -> tuple[RegistryEntryIn | None, dict[str, obje
                      "agency": values["agency"],
                      "esg_aligned": typed.get(f"qa-{n}-esg_aligned") == "yes"})
     body: dict[str, Any] = {
-        "dids": [line.strip() for line in typed.get("dids", "").splitlines() if line.strip()],
+        **{name: [line.strip() for line in typed.get(name, "").splitlines() if line.strip()]
+           for name in _LINES},
         "legal_name": typed.get("legal_name", ""), "country": typed.get("country", ""),
         "org_type": typed.get("org_type") or "hei", "status": typed.get("status") or "active",
         "quality_assurance": rows}

@@ -1,5 +1,5 @@
 """Registry files: JSON (our export format, or a list of entries) and a DEQAR-export-like CSV
-(one row per QA result; rows of the same DID merge into one entry)."""
+(one row per QA result; rows of the same DID merge into one entry, their ``seal_id``s too)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.registry.schemas import RegistryEntryIn
 
 CSV_COLUMNS = ("did", "legal_name", "country", "org_type", "status", "qa_agency",
                "qa_agency_id", "deqar_id", "esg_aligned", "qa_valid_from", "qa_valid_until",
-               "qa_report_url")
+               "qa_report_url", "seal_id")
 
 
 def _entries(raw: list[Any], where: str) -> list[RegistryEntryIn]:
@@ -68,7 +68,9 @@ def parse_csv(data: bytes) -> list[RegistryEntryIn]:
         entry = merged.setdefault(cell["did"], {
             "dids": [cell["did"]], "legalName": cell["legal_name"], "country": cell["country"],
             "orgType": cell.get("org_type") or "hei", "status": cell.get("status") or "active",
-            "qualityAssurance": []})
+            "qualityAssurance": [], "sealIds": []})
+        if cell.get("seal_id") and cell["seal_id"] not in entry["sealIds"]:
+            entry["sealIds"].append(cell["seal_id"])
         if cell.get("qa_agency"):
             entry["qualityAssurance"].append({k: v for k, v in {
                 "agency": cell["qa_agency"], "agencyId": cell.get("qa_agency_id") or None,

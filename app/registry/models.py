@@ -28,6 +28,9 @@ class RegistryEntry(Base):
     dids: Mapped[list[RegistryDid]] = relationship(back_populates="entry",
                                                    cascade="all, delete-orphan",
                                                    order_by="RegistryDid.did")
+    seal_ids: Mapped[list[RegistrySealId]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan",
+        order_by="RegistrySealId.org_identifier")
 
 
 class RegistryDid(Base):
@@ -39,6 +42,18 @@ class RegistryDid(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entries.id", ondelete="CASCADE"),
                                           index=True)
     entry: Mapped[RegistryEntry] = relationship(back_populates="dids")
+
+
+class RegistrySealId(Base):
+    """An organisation identifier (X.520 organizationIdentifier, 2.5.4.97, e.g.
+    ``VATES-G63287510``) of an entry's e-seal certificates; one entry per identifier."""
+
+    __tablename__ = "registry_seal_ids"
+
+    org_identifier: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entries.id", ondelete="CASCADE"),
+                                          index=True)
+    entry: Mapped[RegistryEntry] = relationship(back_populates="seal_ids")
 
 
 class RegistrySubscription(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -42,8 +43,17 @@ class QualityAssuranceEntry(_Model):
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
+# ETSI EN 319 412-1 §5.1.4: a 3-letter scheme (VAT, NTR, PSD, LEI) or 2 letters and ':'
+# (national schemes), the 2-letter country, '-', the identifier (e.g. VATES-G63287510).
+ORG_IDENTIFIER = re.compile(r"(?:[A-Z]{3}|[A-Z]{2}:)[A-Z]{2}-[0-9A-Za-z./:+_-]{1,90}")
+
+
 class RegistryEntryIn(_Model):
     dids: list[str] = Field(..., min_length=1, max_length=20)
+    seal_ids: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="Organisation identifiers (X.520 organizationIdentifier, 2.5.4.97) of the"
+                    " issuer's e-seal certificates, e.g. VATES-G63287510")
     legal_name: str = Field(..., min_length=2, max_length=300)
     country: str
     org_type: Literal["hei", "other"] = "hei"
@@ -56,6 +66,15 @@ class RegistryEntryIn(_Model):
         for value in values:
             if not (value.startswith("did:") or value.startswith("https://")) or " " in value:
                 raise ValueError(f"{value!r} is neither a DID nor an https issuer URL")
+        return sorted(set(values))
+
+    @field_validator("seal_ids")
+    @classmethod
+    def _seal_ids(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not ORG_IDENTIFIER.fullmatch(value):
+                raise ValueError(f"{value[:100]!r} is not an organisation identifier such as"
+                                 " VATES-G63287510 (ETSI EN 319 412-1)")
         return sorted(set(values))
 
     @field_validator("country")

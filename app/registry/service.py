@@ -4,7 +4,7 @@ Issuers created in mcred are not trusted automatically; trust is an explicit ent
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -14,23 +14,30 @@ from app import audit
 from app.db import utcnow
 from app.errors import ProblemError, not_found
 from app.issuers.schemas import STORED
-from app.registry.models import RegistryDid, RegistryEntry, RegistrySubscription
+from app.registry.models import RegistryDid, RegistryEntry, RegistrySealId, RegistrySubscription
 from app.registry.schemas import QualityAssuranceEntry, RegistryEntryIn, RegistryEntryOut
 
 
 def to_out(entry: RegistryEntry) -> RegistryEntryOut:
     return RegistryEntryOut.model_validate(
         {"id": entry.id, "source": entry.source, "dids": [d.did for d in entry.dids],
+         "seal_ids": [s.org_identifier for s in entry.seal_ids],
          "legal_name": entry.legal_name, "country": entry.country, "org_type": entry.org_type,
          "quality_assurance": entry.quality_assurance, "status": entry.status},
         context=STORED)  # rows stored before the character rules are still read
 
 
-def _claimed(session: Session, dids: list[str], entry_id: int | None) -> None:
-    taken = session.scalars(select(RegistryDid).where(RegistryDid.did.in_(dids))).all()
+def _claimed(session: Session, data: RegistryEntryIn, entry_id: int | None) -> None:
+    taken = session.scalars(select(RegistryDid).where(RegistryDid.did.in_(data.dids))).all()
     clash = [d.did for d in taken if d.entry_id != entry_id]
     if clash:
         raise ProblemError(409, "did-registered", "DID already registered",
+                           f"{', '.join(clash)} belongs to another registry entry")
+    sealed = session.scalars(select(RegistrySealId).where(
+        RegistrySealId.org_identifier.in_(data.seal_ids))).all()
+    clash = [s.org_identifier for s in sealed if s.entry_id != entry_id]
+    if clash:
+        raise ProblemError(409, "seal-id-registered", "Seal identifier already registered",
                            f"{', '.join(clash)} belongs to another registry entry")
 
 
@@ -42,11 +49,13 @@ def _apply(entry: RegistryEntry, data: RegistryEntryIn) -> None:
     entry.updated_at = utcnow()
     current = {d.did: d for d in entry.dids}
     entry.dids = [current.get(did) or RegistryDid(did=did) for did in data.dids]
+    sealed = {s.org_identifier: s for s in entry.seal_ids}
+    entry.seal_ids = [sealed.get(i) or RegistrySealId(org_identifier=i) for i in data.seal_ids]
 
 
 def add(session: Session, data: RegistryEntryIn, actor: str,
         source: str = "manual") -> RegistryEntry:
-    _claimed(session, data.dids, None)
+    _claimed(session, data, None)
     entry = RegistryEntry(source=source)
     _apply(entry, data)
     session.add(entry)
@@ -64,7 +73,7 @@ def get(session: Session, entry_id: int) -> RegistryEntry:
 
 def update(session: Session, entry_id: int, data: RegistryEntryIn, actor: str) -> RegistryEntry:
     entry = get(session, entry_id)
-    _claimed(session, data.dids, entry.id)
+    _claimed(session, data, entry.id)
     _apply(entry, data)
     audit.record(session, actor, "registry.update", str(entry.id), dids=data.dids)
     session.flush()
@@ -91,8 +100,8 @@ def list_entries(session: Session) -> list[RegistryEntry]:
 
 
 def search(session: Session, text: str = "", limit: int = 200) -> list[RegistryEntry]:
-    """Entries whose legal name or one of whose DIDs contains ``text`` (any case), or all;
-    at most ``limit``, by name."""
+    """Entries whose legal name or one of whose DIDs or seal identifiers contains ``text``
+    (any case), or all; at most ``limit``, by name."""
     query = select(RegistryEntry).order_by(RegistryEntry.legal_name, RegistryEntry.id)
     text = text.replace("\x00", "")  # PostgreSQL refuses a NUL in a text parameter
     if text.strip():
@@ -100,8 +109,10 @@ def search(session: Session, text: str = "", limit: int = 200) -> list[RegistryE
             .replace("_", "\\_") + "%"
         by_did = select(RegistryDid.entry_id).where(
             func.lower(RegistryDid.did).like(pattern, escape="\\"))
+        by_seal = select(RegistrySealId.entry_id).where(
+            func.lower(RegistrySealId.org_identifier).like(pattern, escape="\\"))
         query = query.where(or_(func.lower(RegistryEntry.legal_name).like(pattern, escape="\\"),
-                                RegistryEntry.id.in_(by_did)))
+                                RegistryEntry.id.in_(by_did), RegistryEntry.id.in_(by_seal)))
     return list(session.scalars(query.limit(limit)))
 
 
@@ -167,12 +178,26 @@ class Lookup:
 
 def lookup(session: Session, did: str, on: date) -> Lookup:
     row = session.get(RegistryDid, did)
+    return _lookup(row.entry if row is not None else None, on)
+
+
+def registry_entry_for_seal(session: Session, org_identifier: str, at: date) -> Lookup:
+    """What the registry says about the issuer whose e-seal certificate carries
+    ``org_identifier`` (organizationIdentifier, 2.5.4.97) on the day ``at`` (a datetime is
+    taken as its day)."""
+    row = session.get(RegistrySealId, org_identifier.strip()[:100])
+    on = at.date() if isinstance(at, datetime) else at
+    return _lookup(row.entry if row is not None else None, on)
+
+
+def _lookup(row: RegistryEntry | None, on: date) -> Lookup:
     if row is None:
         return Lookup(None, False, [])
-    entry = to_out(row.entry)
+    entry = to_out(row)
     covering = [q for q in entry.quality_assurance if q.covers(on)]
     return Lookup(entry, bool(covering),
                   [q.model_dump(mode="json", by_alias=True) for q in covering])
 
 
-__all__ = ["Lookup", "QualityAssuranceEntry", "add", "lookup", "remove", "set_status", "update"]
+__all__ = ["Lookup", "QualityAssuranceEntry", "add", "lookup", "registry_entry_for_seal",
+           "remove", "set_status", "update"]

@@ -79,6 +79,24 @@ def test_a_did_of_another_entry_is_refused(root: TestClient, client: TestClient,
     assert "did:web:ut.ee" in clash.text and len(entries(client, admin)) == 1
 
 
+def test_seal_identifiers_one_per_line(root: TestClient, client: TestClient,
+                                       admin: dict) -> None:
+    added = add(root, seal_ids="VATES-Q0818001J\n\n NTRES-Q0818001J \n")
+    assert added.status_code == 303
+    [entry] = entries(client, admin)
+    assert entry["sealIds"] == ["NTRES-Q0818001J", "VATES-Q0818001J"]
+    assert "NTRES-Q0818001J\nVATES-Q0818001J" in root.get(f"{BASE}/{entry['id']}").text
+    assert "<code>VATES-Q0818001J</code>" in root.get(BASE).text
+    assert add(root, dids="did:web:tlu.ee", legal_name="Tallinn University").status_code == 303
+    found = root.get(BASE, params={"q": "vates-q08"}).text
+    assert f'data-testid="entry-{entry["id"]}"' in found and "Tallinn" not in found
+    bad = add(root, dids="did:web:other.example", seal_ids="G63287510")
+    assert bad.status_code == 422 and 'data-testid="error-seal_ids"' in bad.text
+    clash = add(root, dids="did:web:other.example", seal_ids="VATES-Q0818001J")
+    assert clash.status_code == 422 and 'data-testid="error-seal_ids"' in clash.text
+    assert "VATES-Q0818001J" in clash.text and len(entries(client, admin)) == 2
+
+
 def test_edit_changes_the_entry_and_its_qa_results(root: TestClient, client: TestClient,
                                                    admin: dict) -> None:
     add(root)
