@@ -1,0 +1,308 @@
+"""The checks of a JAdES seal, in the pipeline's terms: ``proof`` (the signature over the
+payload with x5c[0]), ``timestamps`` (RFC 3161 tokens and what they cover), ``certificate``
+(the path at the signing time, revocation from the carried data) and ``seal`` (who sealed,
+at which level, anchored at a trusted root or not). Never raises for bad input."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp, x509
+from cryptography import x509 as cx509
+
+from app.messages import Message, N_, join, msg, when
+from app.seals import certpath, jades, qualified, timestamps
+
+# sigT may precede the signature timestamp by the time a TSA round trip takes, never follow it.
+SIGT_TOLERANCE = timedelta(minutes=5)
+LEVELS = {"qualified": N_("a qualified electronic seal"),
+          "advanced": N_("an advanced electronic seal"),
+          "unknown": N_("an electronic seal of unknown level")}
+
+
+@dataclass
+class Step:
+    name: str
+    status: str  # passed | failed | warning | skipped
+    message: Message
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SealResult:
+    document: Any  # the sealed credential (None when the payload is not a JSON object)
+    steps: list[Step]
+    summary: dict[str, Any]
+    failure: Step | None = None  # why the envelope or payload cannot be read at all
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+
+def verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
+                now: datetime) -> SealResult:
+    try:
+        env = jades.parse(doc)
+    except jades.SealError as exc:
+        return SealResult(None, [], {}, Step("format", "failed", msg(
+            "the JAdES seal cannot be read: %(why)s", why=str(exc)), {"code": exc.code}))
+    try:
+        signer = x509.Certificate.load(env.certificates[0], strict=True)
+        signer_c = cx509.load_der_x509_certificate(env.certificates[0])
+        _ = signer.subject.human_friendly  # parse now, not halfway through the checks
+    except (ValueError, TypeError):
+        return SealResult(None, [], {}, Step("format", "failed", msg(
+            "the JAdES seal cannot be read: %(why)s", why="x5c[0] is not an X.509 certificate"),
+            {"code": "bad-certificate"}))
+    sealer = qualified.sealer(signer)
+    claims = qualified.qc_claims(signer)
+    proof = _proof(env, signer_c, sealer)
+    carried = _carried(env)
+    stamps, proven = _timestamps(env, carried, roots)
+    cert_step, path = _certificate(env, signer, carried, roots, proven, now)
+    seal_step, level = _seal(proof, cert_step, path, sealer, claims)
+    summary = {"seal": {
+        "format": "JAdES", "algorithm": env.alg, "sealer": sealer.to_json(),
+        "level": level, "qualifiedCertificate": claims.compliance and "eseal" in claims.types,
+        "qcStatements": claims.to_json(),
+        "signedAt": _iso(proven) if proven else env.protected.get("sigT"),
+        "signedAtProven": proven is not None,
+        "certificatePath": [qualified.short_name(c) for c in path.path] if path else [],
+        "trustedRoot": bool(path and path.outcome == "valid")}}
+    document, failure = _payload(env)
+    return SealResult(document, [proof, stamps, cert_step, seal_step], summary, failure)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def _payload(env: jades.Envelope) -> tuple[Any, Step | None]:
+    try:
+        document = json.loads(env.payload)
+    except (ValueError, UnicodeDecodeError):
+        return None, Step("format", "failed", msg("the sealed payload is not JSON (truncated or"
+                                                  " altered?)"), {"code": "payload-not-json"})
+    if not isinstance(document, dict):
+        return None, Step("format", "failed", msg("the sealed payload is not a JSON object"),
+                          {"code": "payload-not-json"})
+    return document, None
+
+
+def _proof(env: jades.Envelope, signer: cx509.Certificate, sealer: qualified.Sealer) -> Step:
+    problem = jades.check_crit(env.protected)
+    if problem:
+        return Step("proof", "failed", msg("the seal cannot be checked: %(why)s", why=problem),
+                    {"code": "UNSUPPORTED_CRITICAL_HEADER"})
+    if env.alg not in jades.ALGORITHMS:
+        return Step("proof", "failed", msg("the seal uses the algorithm %(alg)s, which mcred"
+                                           " does not support", alg=env.alg),
+                    {"code": "UNSUPPORTED_ALGORITHM"})
+    mismatch = jades.thumbprint_problem(env)
+    if mismatch:
+        return Step("proof", "failed", msg("the seal names another certificate than the one it"
+                                           " carries (%(why)s)", why=mismatch),
+                    {"code": "CERTIFICATE_MISMATCH"})
+    if not jades.verify_signature(env, signer):
+        return Step("proof", "failed", msg("the seal's signature does not match the content with"
+                                           " the key of its certificate (x5c[0]): the credential"
+                                           " was changed after sealing, or sealed with another"
+                                           " key"), {"code": "INVALID_SIGNATURE"})
+    who = f"{sealer.name} ({sealer.identifier})" if sealer.identifier else sealer.name
+    return Step("proof", "passed", msg("sealed by %(sealer)s: the JAdES signature (%(alg)s)"
+                                       " verifies with the key of its certificate",
+                                       sealer=who, alg=env.alg),
+                {"sealer": sealer.to_json()})
+
+
+@dataclass
+class _Carried:
+    certificates: list[x509.Certificate]
+    crls: list[asn1_crl.CertificateList]
+    ocsps: list[ocsp.OCSPResponse]
+    problems: list[str]
+
+
+def _carried(env: jades.Envelope) -> _Carried:
+    """x5c[1:], xVals and rVals (TS 119 182-1 §5.3.5): what the path is validated with."""
+    out = _Carried([], [], [], [])
+    for der in env.certificates[1:]:
+        _load(out, x509.Certificate.load, der, out.certificates, "an x5c certificate")
+    for _, values in env.unprotected("xVals"):
+        for item in values if isinstance(values, list) else []:
+            value = item.get("x509Cert", {}).get("val") if isinstance(item, dict) else None
+            if isinstance(value, str):
+                _load(out, x509.Certificate.load, value, out.certificates, "an xVals certificate")
+    for _, values in env.unprotected("rVals"):
+        if not isinstance(values, dict):
+            continue
+        for item in values.get("crlVals") or []:
+            if isinstance(item, dict):
+                _load(out, asn1_crl.CertificateList.load, item.get("val"), out.crls, "a CRL")
+        for item in values.get("ocspVals") or []:
+            if isinstance(item, dict):
+                _load(out, ocsp.OCSPResponse.load, item.get("val"), out.ocsps, "an OCSP response")
+    return out
+
+
+def _load(out: _Carried, loader: Any, value: Any, into: list[Any], what: str) -> None:
+    try:
+        der = value if isinstance(value, bytes) else jades.b64_decode(value, what)
+        parsed = loader(der, strict=True)
+        parsed.native  # noqa: B018 — asn1crypto parses lazily; fail here, not in the validator
+        into.append(parsed)
+    except (jades.SealError, ValueError, TypeError):
+        out.problems.append(f"{what} could not be read")
+
+
+def _tokens(value: Any) -> list[Any]:
+    tokens = value.get("tstTokens") if isinstance(value, dict) else None
+    return [t.get("val") for t in tokens if isinstance(t, dict)] if isinstance(tokens, list) \
+        else [None]
+
+
+def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certificate, ...]
+                ) -> tuple[Step, datetime | None]:
+    """Each token's imprint, CMS signature and TSA; the earliest valid signature timestamp
+    proves when the seal existed."""
+    payload = env.payload_text.encode("utf-8")
+    wanted: list[tuple[str, Any, bytes]] = []
+    for position, value in env.unprotected("sigTst"):
+        # §5.3.4.1: the imprint covers the base64url JWS Signature Value as it appears
+        wanted += [("sigTst", t, env.signature_b64.encode("ascii")) for t in _tokens(value)]
+    if "adoTst" in env.protected:
+        # covers the payload as it appears in the JWS (§5.2.8.3)
+        wanted += [("adoTst", t, payload) for t in _tokens(env.protected["adoTst"])]
+    for position, value in env.unprotected("arcTst"):
+        # §5.3.6.2: payload, protected header, signature and the etsiU entries before it
+        before = "".join(text for text, _ in env.etsi_u[:position])
+        covered = b".".join((payload, env.protected_b64.encode(), env.signature_b64.encode(),
+                             before.encode()))
+        wanted += [("arcTst", t, covered) for t in _tokens(value)]
+    if not wanted:
+        return Step("timestamps", "skipped", msg("the seal has no timestamp: its signing time"
+                                                 " is the sealer's own claim")), None
+    found: list[dict[str, Any]] = []
+    failures: list[Message] = []
+    warnings: list[Message] = []
+    proven: datetime | None = None
+    for kind, value, covered in wanted:
+        try:
+            token = timestamps.check_token(jades.b64_decode(value, kind), covered)
+        except (jades.SealError, timestamps.TokenError) as exc:
+            code = getattr(exc, "code", "malformed-token")
+            failures.append(msg("%(kind)s: %(why)s", kind=kind, why=str(exc)))
+            found.append({"kind": kind, "valid": False, "code": code})
+            continue
+        tsa = certpath.validate(token.tsa, token.certificates + carried.certificates,
+                                carried.crls, carried.ocsps, token.gen_time, roots, set(),
+                                {"time_stamping"})
+        entry = {"kind": kind, "valid": True, "time": _iso(token.gen_time),
+                 "authority": qualified.short_name(token.tsa), "authorityPath": tsa.outcome}
+        found.append(entry)
+        if tsa.outcome == "untrusted":
+            warnings.append(msg("the time-stamping authority %(tsa)s is not anchored at a"
+                                " trusted root", tsa=entry["authority"]))
+        elif tsa.outcome != "valid":
+            failures.append(msg("%(kind)s: the time-stamping authority's certificate is %(why)s",
+                                kind=kind, why=tsa.outcome))
+            entry["valid"] = False
+            continue
+        if kind == "sigTst" and (proven is None or token.gen_time < proven):
+            proven = token.gen_time
+    claimed = env.claimed_signing_time()
+    if proven and claimed and claimed > proven + SIGT_TOLERANCE:
+        failures.append(msg("the claimed signing time %(claimed)s is after the signature"
+                            " timestamp %(proven)s", claimed=when(claimed), proven=when(proven)))
+    details: dict[str, Any] = {"tokens": found}
+    if warnings:
+        details["warnings"] = list(dict.fromkeys(warnings))
+    if failures:
+        details["code"] = next(f["code"] for f in found if not f.get("valid", True)) \
+            if any(not f.get("valid", True) for f in found) else "SIGNING_TIME_MISMATCH"
+        return Step("timestamps", "failed", join("; ", failures), details), None
+    kinds = ", ".join(dict.fromkeys(k for k, _, _ in wanted))
+    if proven is None:
+        return Step("timestamps", "passed", msg("the timestamps (%(kinds)s) cover what they"
+                                                " should; none proves the signing time",
+                                                kinds=kinds), details), None
+    return Step("timestamps", "passed", msg("sealed no later than %(when)s, proven by a"
+                                            " signature timestamp; every timestamp (%(kinds)s)"
+                                            " covers what it should", when=when(_iso(proven)),
+                                            kinds=kinds), details), proven
+
+
+_PATH_WORDS = {
+    "revoked": (N_("the seal's certificate was revoked at the signing time %(when)s"),
+                "CERTIFICATE_REVOKED"),
+    "expired": (N_("the seal's certificate had expired at the signing time %(when)s"),
+                "CERTIFICATE_EXPIRED"),
+    "not-yet-valid": (N_("the seal's certificate was not yet valid at the signing time"
+                         " %(when)s"), "CERTIFICATE_NOT_YET_VALID"),
+    "no-revocation-data": (N_("the seal carries no revocation data for its certificates, so"
+                              " revocation at %(when)s cannot be checked"),
+                           "REVOCATION_UNKNOWN"),
+    "invalid": (N_("the seal's certificate path is not valid at %(when)s"), "CERTIFICATE_INVALID"),
+}
+_SEALING_USAGES = {"digital_signature", "non_repudiation"}
+
+
+def _certificate(env: jades.Envelope, signer: x509.Certificate, carried: _Carried,
+                 roots: tuple[x509.Certificate, ...], proven: datetime | None,
+                 now: datetime) -> tuple[Step, certpath.PathResult | None]:
+    # Without a proven time the certificate must be valid now: sigT alone proves nothing.
+    moment = proven or now
+    usage = signer.key_usage_value
+    if usage is not None and not (set(usage.native) & _SEALING_USAGES):
+        return Step("certificate", "failed", msg("the seal's certificate is not for signing"),
+                    {"code": "CERTIFICATE_INVALID"}), None
+    result = certpath.validate(signer, carried.certificates, carried.crls, carried.ocsps, moment,
+                               roots, set())
+    details: dict[str, Any] = {"path": [qualified.short_name(c) for c in result.path],
+                               "at": _iso(moment), "timeProven": proven is not None}
+    if carried.problems:
+        details["warnings"] = carried.problems
+    if result.outcome in _PATH_WORDS:
+        words, code = _PATH_WORDS[result.outcome]
+        details.update(code=code, reason=result.reason)
+        return Step("certificate", "failed", msg(words, when=when(_iso(moment))), details), result
+    at = msg("at the signing time %(when)s", when=when(_iso(moment))) if proven else \
+        msg("now (%(when)s), as no timestamp proves the signing time", when=when(_iso(moment)))
+    return Step("certificate", "passed", msg("the seal's certificate was valid and not revoked"
+                                             " %(at)s", at=at), details), result
+
+
+def _seal(proof: Step, cert: Step, path: certpath.PathResult | None, sealer: qualified.Sealer,
+          claims: qualified.QcClaims) -> tuple[Step, str]:
+    level = claims.level if proof.status == "passed" and cert.status == "passed" else "unknown"
+    details: dict[str, Any] = {"level": level, "qcStatements": claims.to_json(),
+                               "sealer": sealer.to_json()}
+    said = msg(LEVELS[level])
+    if level == "advanced" and claims.compliance and "eseal" in claims.types:
+        said = msg("an advanced electronic seal with a qualified certificate for seals (the"
+                   " certificate does not claim a qualified seal creation device)")
+    who = f"{sealer.name} ({sealer.identifier})" if sealer.identifier else sealer.name
+    if path is not None and path.outcome == "valid":
+        return Step("seal", "passed", msg("%(level)s of %(sealer)s; its certificate chains to a"
+                                          " trusted root (%(root)s)", level=said, sealer=who,
+                                          root=qualified.short_name(path.path[0])),
+                    details), level
+    why = msg("the path ends at %(top)s, whose issuer %(issuer)s is not a trusted root",
+              top=qualified.short_name(path.top), issuer=qualified.issuer_name(path.top)) \
+        if path is not None and path.outcome == "untrusted" and path.top is not None \
+        else msg("its certificate could not be validated")
+    details["code"] = "UNTRUSTED_ROOT" if path is not None and path.outcome == "untrusted" \
+        else "NOT_VALIDATED"
+    return Step("seal", "failed", msg("%(level)s of %(sealer)s by its certificate's own claims,"
+                                      " not confirmed: %(why)s", level=said, sealer=who, why=why),
+                details), level
+
+
+def certificate_der(value: str) -> bytes:
+    """Used by tests and tools: a base64 x5c value as DER."""
+    return base64.b64decode(value)
