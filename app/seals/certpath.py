@@ -15,8 +15,14 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp, pem, x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
-    ExpiredError, InsufficientRevinfoError, InvalidCertificateError, NotYetValidError,
-    PathBuildingError, PathValidationError, RevokedError, ValidationError,
+    ExpiredError,
+    InsufficientRevinfoError,
+    InvalidCertificateError,
+    NotYetValidError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+    ValidationError,
 )
 
 MAX_ROOT_FILES = 200

@@ -15,7 +15,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp, x509
 from cryptography import x509 as cx509
 
-from app.messages import Message, N_, join, msg, when
+from app.messages import N_, Message, join, msg, when
 from app.seals import certpath, jades, qualified, timestamps
 
 # sigT may precede the signature timestamp by the time a TSA round trip takes, never follow it.
@@ -172,7 +172,7 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
     proves when the seal existed."""
     payload = env.payload_text.encode("utf-8")
     wanted: list[tuple[str, Any, bytes]] = []
-    for position, value in env.unprotected("sigTst"):
+    for _, value in env.unprotected("sigTst"):
         # §5.3.4.1: the imprint covers the base64url JWS Signature Value as it appears
         wanted += [("sigTst", t, env.signature_b64.encode("ascii")) for t in _tokens(value)]
     if "adoTst" in env.protected:
