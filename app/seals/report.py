@@ -208,10 +208,14 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
         if tsa.outcome == "untrusted":
             warnings.append(msg("the time-stamping authority %(tsa)s is not anchored at a"
                                 " trusted root", tsa=entry["authority"]))
+        elif tsa.outcome == "no-revocation-data":
+            warnings.append(msg("the seal carries no revocation data for the time-stamping"
+                                " authority %(tsa)s", tsa=entry["authority"]))
         elif tsa.outcome != "valid":
-            failures.append(msg("%(kind)s: the time-stamping authority's certificate is %(why)s",
-                                kind=kind, why=tsa.outcome))
-            entry["valid"] = False
+            failures.append(msg("%(kind)s: the time-stamping authority's certificate is %(why)s"
+                                " at %(when)s", kind=kind, why=tsa.outcome,
+                                when=when(_iso(token.gen_time))))
+            entry.update(valid=False, code=f"tsa-{tsa.outcome}")
             continue
         if kind == "sigTst" and (proven is None or token.gen_time < proven):
             proven = token.gen_time

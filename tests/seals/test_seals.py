@@ -1,0 +1,323 @@
+"""JAdES seals on Europass (EDC) credentials: the real sample, and seals made with a test PKI
+built here (tests/seals/pki.py) for the qualified, advanced, revoked, expired and tampered
+cases. Each bad input is a named failed check, never an exception."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from asn1crypto import x509 as ax509
+
+from app.seals.report import verify_seal
+from app.verify.pipeline import Report, verify_credential
+from tests import realworld
+from tests.seals import pki as test_pki
+from tests.seals.pki import NOW, b64url, etsi, qc_statements, seal
+
+SAMPLE = "elm/Sample-MC-Annex1-signed-jades.json"
+SIGNED_AT = NOW - timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+def pki() -> test_pki.Pki:
+    return test_pki.Pki.make()
+
+
+@pytest.fixture(scope="module")
+def qualified(pki: test_pki.Pki) -> test_pki.Issued:
+    return pki.issue("Seal of Universiteit Test", org="Universiteit Test",
+                     org_id="VATBE-0123456789", qc=qc_statements(), rsa_key=True)
+
+
+@pytest.fixture(scope="module")
+def credential() -> dict[str, Any]:
+    return realworld.load("elm/Sample-MC-Annex1-unsigned.json")
+
+
+def _verify(doc: Any, pki: test_pki.Pki | None = None) -> Report:
+    ctx = realworld.context()
+    if pki is not None:
+        ctx = replace(ctx, seal_roots=(ax509.Certificate.load(pki.root.der),))
+    return verify_credential(doc, ctx)
+
+
+def _status(report: Report) -> dict[str, str]:
+    return {c.name: c.status for c in report.checks}
+
+
+def _code(report: Report, name: str) -> str | None:
+    check = report.check(name)
+    assert check is not None, f"no {name} check in {_status(report)}"
+    return check.details.get("code")
+
+
+def test_the_europass_sample_is_read_with_its_sealer_named() -> None:
+    report = _verify(realworld.load(SAMPLE))
+    assert _status(report) | {"registry": "-", "completeness": "-", "score": "-"} == {
+        "format": "passed", "reading": "passed", "proof": "passed", "timestamps": "passed",
+        "certificate": "passed", "seal": "failed", "registry": "-", "status": "skipped",
+        "validity": "passed", "completeness": "-", "score": "-"}
+    assert report.verified and report.headline == "untrusted"
+    assert report.profile == "elm"
+    assert report.summary["title"] == "Digital micro-credential creation"
+    sealed = report.summary["seal"]
+    assert sealed["sealer"] == {"organisation": "ORGANIZACION TEST",
+                                "organisationIdentifier": "VATES-A00000000",
+                                "commonName": "TEST SEAL", "country": "ES"}
+    # QcCompliance + QcType eseal, but no QcSSCD: a qualified certificate, an advanced seal
+    assert sealed["qualifiedCertificate"] is True and sealed["level"] == "advanced"
+    assert sealed["signedAt"] == "2023-09-27T11:54:20Z" and sealed["signedAtProven"] is True
+    assert sealed["certificatePath"] == ["ANF AC Qualified Certificates for eSeal", "TEST SEAL"]
+    assert report.check("proof").message.startswith("sealed by ORGANIZACION TEST"
+                                                    " (VATES-A00000000)")
+    tokens = report.check("timestamps").details["tokens"]
+    assert [(t["kind"], t["authority"], t["valid"]) for t in tokens] == [
+        ("sigTst", "good-tsa", True), ("adoTst", "good-tsa", True), ("arcTst", "good-tsa", True)]
+    assert _code(report, "seal") == "UNTRUSTED_ROOT"
+    assert "ANF Global Root CA" in report.check("seal").message
+
+
+def test_a_qualified_seal_by_a_trusted_pki_passes_every_check(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    report = _verify(seal(pki, qualified, credential, SIGNED_AT), pki)
+    status = _status(report)
+    assert {k: status[k] for k in ("format", "proof", "timestamps", "certificate", "seal")} == \
+        dict.fromkeys(("format", "proof", "timestamps", "certificate", "seal"), "passed")
+    assert report.summary["seal"]["level"] == "qualified"
+    assert report.summary["seal"]["trustedRoot"] is True
+    assert report.summary["seal"]["sealer"]["organisationIdentifier"] == "VATBE-0123456789"
+    assert report.summary["seal"]["certificatePath"] == ["mcred Test Root CA",
+                                                         "Seal of Universiteit Test"]
+    assert report.check("seal").message.startswith("a qualified electronic seal of Universiteit"
+                                                   " Test (VATBE-0123456789)")
+
+
+def test_without_the_root_configured_the_same_seal_is_not_anchored(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    report = _verify(seal(pki, qualified, credential, SIGNED_AT))
+    assert report.check("certificate").status == "passed"
+    assert _code(report, "seal") == "UNTRUSTED_ROOT"
+    assert report.summary["seal"]["trustedRoot"] is False
+
+
+def test_a_certificate_without_qc_statements_makes_an_advanced_seal(
+        pki: test_pki.Pki, credential: dict[str, Any]) -> None:
+    plain = pki.issue("Seal of Hogeschool Test", org="Hogeschool Test", org_id="VATBE-0987654321")
+    report = _verify(seal(pki, plain, credential, SIGNED_AT), pki)
+    assert report.check("seal").status == "passed"
+    assert report.summary["seal"]["level"] == "advanced"
+    assert report.summary["seal"]["qualifiedCertificate"] is False
+    assert report.summary["seal"]["algorithm"] == "ES256"
+
+
+def test_qc_compliance_without_a_qscd_claim_is_an_advanced_seal(
+        pki: test_pki.Pki, credential: dict[str, Any]) -> None:
+    cert = pki.issue("Seal QC", org="QC Org", org_id="VATBE-0000000001",
+                     qc=qc_statements(sscd=False))
+    report = _verify(seal(pki, cert, credential, SIGNED_AT), pki)
+    assert report.summary["seal"]["level"] == "advanced"
+    assert report.summary["seal"]["qualifiedCertificate"] is True
+
+
+def test_a_certificate_revoked_before_the_signing_time_fails(
+        credential: dict[str, Any]) -> None:
+    pki = test_pki.Pki.make()
+    cert = pki.issue("Revoked seal", org="Revoked Org", qc=qc_statements())
+    pki.revoked[cert.cert.serial_number] = SIGNED_AT - timedelta(days=1)
+    report = _verify(seal(pki, cert, credential, SIGNED_AT), pki)
+    assert report.check("certificate").status == "failed"
+    assert _code(report, "certificate") == "CERTIFICATE_REVOKED"
+    assert not report.verified and report.summary["seal"]["level"] == "unknown"
+
+
+def test_a_revocation_after_the_signing_time_does_not_void_the_seal(
+        credential: dict[str, Any]) -> None:
+    pki = test_pki.Pki.make()
+    cert = pki.issue("Later revoked seal", org="Later Org", qc=qc_statements())
+    pki.revoked[cert.cert.serial_number] = SIGNED_AT + timedelta(minutes=30)
+    report = _verify(seal(pki, cert, credential, SIGNED_AT), pki)
+    assert report.check("certificate").status == "passed", report.check("certificate")
+    assert report.verified
+
+
+def test_a_certificate_expired_at_the_signing_time_fails(
+        pki: test_pki.Pki, credential: dict[str, Any]) -> None:
+    cert = pki.issue("Expired seal", org="Expired Org", not_before=NOW - timedelta(days=30),
+                     not_after=SIGNED_AT - timedelta(hours=1))
+    report = _verify(seal(pki, cert, credential, SIGNED_AT), pki)
+    assert _code(report, "certificate") == "CERTIFICATE_EXPIRED"
+    assert not report.verified
+
+
+def test_a_seal_made_while_valid_stays_valid_after_its_certificate_expires(
+        pki: test_pki.Pki, credential: dict[str, Any]) -> None:
+    """The timestamp proves when: the path is checked then, not now."""
+    cert = pki.issue("Old seal", org="Old Org", not_before=NOW - timedelta(days=30),
+                     not_after=NOW - timedelta(minutes=10))
+    report = _verify(seal(pki, cert, credential, SIGNED_AT), pki)
+    assert report.check("certificate").status == "passed"
+    # without a timestamp nothing proves the time, so the certificate must be valid now
+    unstamped = _verify(seal(pki, cert, credential, SIGNED_AT, stamp=False), pki)
+    assert unstamped.check("timestamps").status == "skipped"
+    assert _code(unstamped, "certificate") == "CERTIFICATE_EXPIRED"
+
+
+def test_a_changed_payload_breaks_the_seal(pki: test_pki.Pki, qualified: test_pki.Issued,
+                                           credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    doc["payload"] = doc["payload"].replace("Digital micro-credential creation",
+                                            "Digital micro-credential creatioN")
+    report = _verify(doc, pki)
+    assert _code(report, "proof") == "INVALID_SIGNATURE" and not report.verified
+
+
+def test_a_re_encoded_payload_breaks_the_seal(pki: test_pki.Pki, qualified: test_pki.Issued,
+                                              credential: dict[str, Any]) -> None:
+    """The same JSON with other spacing is other bytes: b64:false signs the bytes."""
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    doc["payload"] = json.dumps(json.loads(doc["payload"]), indent=1)
+    report = _verify(doc, pki)
+    assert _code(report, "proof") == "INVALID_SIGNATURE"
+
+
+def test_a_truncated_payload_is_named_not_raised(pki: test_pki.Pki, qualified: test_pki.Issued,
+                                                 credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    doc["payload"] = doc["payload"][:-40]
+    report = _verify(doc, pki)
+    assert _code(report, "format") == "payload-not-json"
+    assert _code(report, "proof") == "INVALID_SIGNATURE"
+    assert not report.verified
+
+
+def test_a_signature_by_another_key_than_x5c_0_fails(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    other = pki.issue("Another seal", org="Another Org", rsa_key=True)
+    report = _verify(seal(pki, qualified, credential, SIGNED_AT, sign_with=other.key), pki)
+    assert _code(report, "proof") == "INVALID_SIGNATURE"
+
+
+def test_a_thumbprint_of_another_certificate_fails(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT,
+               extra_protected={"x5t#S256": b64url(b"\x00" * 32)})
+    assert _code(_verify(doc, pki), "proof") == "CERTIFICATE_MISMATCH"
+
+
+def test_a_timestamp_over_something_else_fails(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT, stamp_over=b"another signature")
+    report = _verify(doc, pki)
+    check = report.check("timestamps")
+    assert check.status == "failed" and check.details["code"] == "imprint-mismatch"
+    assert "does not cover this signature" in check.message
+    assert not report.verified
+
+
+def test_a_timestamp_token_with_an_altered_tstinfo_fails(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    header = doc["signatures"][0]["header"]
+    entry = json.loads(base64.urlsafe_b64decode(header["etsiU"][0] + "=="))
+    token = bytearray(base64.b64decode(entry["sigTst"]["tstTokens"][0]["val"]))
+    at = bytes(token).find(b"Z", 60)  # inside genTime: one digit changes the TSTInfo
+    token[at - 1] = ord("1") if token[at - 1] != ord("1") else ord("2")
+    entry["sigTst"]["tstTokens"][0]["val"] = base64.b64encode(bytes(token)).decode()
+    header["etsiU"][0] = etsi(entry)
+    check = _verify(doc, pki).check("timestamps")
+    assert check.status == "failed" and check.details["code"] == "token-signature-invalid"
+
+
+def test_an_unsupported_critical_header_fails(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT, crit_extra=["sigD"])
+    report = _verify(doc, pki)
+    assert _code(report, "proof") == "UNSUPPORTED_CRITICAL_HEADER"
+    assert "sigD" in report.check("proof").message
+
+
+def test_b64_false_outside_crit_fails(pki: test_pki.Pki, qualified: test_pki.Issued,
+                                      credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT, extra_protected={"crit": ["sigT"]})
+    assert _code(_verify(doc, pki), "proof") == "UNSUPPORTED_CRITICAL_HEADER"
+
+
+@pytest.mark.parametrize("change, code", [
+    (lambda d: d["signatures"][0]["protected"].__class__, None),  # untouched: reads
+    (lambda d: d["signatures"].append(d["signatures"][0]), "several-signatures"),
+    (lambda d: d["signatures"][0].update(protected="!!"), "malformed-envelope"),
+    (lambda d: d["signatures"][0].update(signature=12), "malformed-envelope"),
+    (lambda d: d.update(payload=None), "detached-payload"),
+    (lambda d: d["signatures"][0]["header"].update(etsiU=["x"] * 65), "too-many-entries"),
+    (lambda d: d["signatures"][0]["header"].update(etsiU=["bm90IGpzb24"]), "malformed-envelope"),
+    (lambda d: d["signatures"][0]["header"].update(etsiU="x"), "malformed-envelope"),
+    (lambda d: d.update(signatures=[]), "malformed-envelope"),
+    (lambda d: d.update(signatures=["x"]), "malformed-envelope"),
+])
+def test_malformed_envelopes_are_named(change: Any, code: str | None, pki: test_pki.Pki,
+                                       qualified: test_pki.Issued,
+                                       credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    change(doc)
+    report = _verify(doc, pki)
+    assert _code(report, "format") == code
+
+
+def _with_protected(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    sig = doc["signatures"][0]
+    protected = json.loads(base64.urlsafe_b64decode(sig["protected"] + "=="))
+    protected.update(changes)
+    sig["protected"] = b64url(json.dumps(protected).encode())
+    return doc
+
+
+def test_more_than_ten_certificates_are_refused(pki: test_pki.Pki, qualified: test_pki.Issued,
+                                                credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    x5c = [base64.b64encode(qualified.der).decode()] * 11
+    assert _code(_verify(_with_protected(doc, x5c=x5c), pki), "format") == \
+        "too-many-certificates"
+
+
+@pytest.mark.parametrize("x5c, code", [(None, "no-certificate"), (["***"], "malformed-envelope"),
+                                       (["AAAA"], "bad-certificate")])
+def test_a_missing_or_broken_certificate_is_named(
+        x5c: Any, code: str, pki: test_pki.Pki, qualified: test_pki.Issued,
+        credential: dict[str, Any]) -> None:
+    doc = _with_protected(seal(pki, qualified, credential, SIGNED_AT), x5c=x5c)
+    assert _code(_verify(doc, pki), "format") == code
+
+
+def test_garbage_in_carried_values_is_a_warning_not_a_crash(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    doc["signatures"][0]["header"]["etsiU"] += [
+        etsi({"xVals": [{"x509Cert": {"val": "AAAA"}}]}),
+        etsi({"rVals": {"crlVals": [{"val": "!!"}], "ocspVals": [{"val": "AAAA"}]}}),
+        etsi({"sigTst": {"tstTokens": [{"val": "AAAA"}]}})]
+    report = _verify(doc, pki)
+    assert report.check("proof").status == "passed"
+    assert report.check("timestamps").details["code"] == "malformed-token"
+    assert "an xVals certificate could not be read" in \
+        report.check("certificate").details["warnings"]
+
+
+def test_a_seal_without_revocation_data_cannot_be_checked(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    etsi_u = doc["signatures"][0]["header"]["etsiU"]
+    doc["signatures"][0]["header"]["etsiU"] = [e for e in etsi_u if "rVals" not in
+                                               base64.urlsafe_b64decode(e + "==").decode()]
+    assert _code(_verify(doc, pki), "certificate") == "REVOCATION_UNKNOWN"
+
+
+def test_verify_seal_alone_reads_the_sample() -> None:
+    result = verify_seal(realworld.load(SAMPLE), (), NOW)
+    assert result.failure is None
+    assert [s.name for s in result.steps] == ["proof", "timestamps", "certificate", "seal"]
+    assert result.document["type"] == ["VerifiableCredential", "EuropeanDigitalCredential"]
