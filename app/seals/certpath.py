@@ -36,6 +36,7 @@ class PathResult:
     reason: str = ""
     path: list[x509.Certificate] = field(default_factory=list)
     top: x509.Certificate | None = None  # untrusted: the last carried certificate
+    revocation_checked: bool = True
 
     @property
     def names(self) -> list[str]:
@@ -83,17 +84,22 @@ def validate(end_entity: x509.Certificate, others: Iterable[x509.Certificate],
         return result
     top = _carried_top(end_entity, others)
     if top is end_entity:
-        stand_in = _attempt(end_entity, [], crls, ocsps, moment, [end_entity], key_usage,
-                            extended_key_usage)
-    else:
-        stand_in = _attempt(end_entity, [c for c in others if c is not top], crls, ocsps,
-                            moment, [top], key_usage, extended_key_usage)
+        # Not even the issuer is carried: only the validity period can be checked.
+        validity = end_entity["tbs_certificate"]["validity"]
+        if moment > validity["not_after"].native:
+            return PathResult("expired", "the certificate expired before the signing time")
+        if moment < validity["not_before"].native:
+            return PathResult("not-yet-valid", "the certificate was not yet valid")
+        return PathResult("untrusted", result.reason, [end_entity], top,
+                          revocation_checked=False)
+    stand_in = _attempt(end_entity, [c for c in others if c is not top], crls, ocsps, moment,
+                        [top], key_usage, extended_key_usage)
     if stand_in.outcome == "valid":
         return PathResult("untrusted", f"the path ends at {top.subject.human_friendly}, whose"
                           f" issuer ({top.issuer.human_friendly}) is not a trusted root",
                           stand_in.path, top)
     if stand_in.outcome == "no-path":
-        return PathResult("untrusted", result.reason, [], top)
+        return PathResult("untrusted", result.reason, [], top, revocation_checked=False)
     return stand_in
 
 
@@ -102,8 +108,9 @@ def _carried_top(end_entity: x509.Certificate,
     """Follow issuer names through the carried certificates as far as they go."""
     current, seen = end_entity, {end_entity.sha256}
     while True:
-        parent = next((c for c in others if c.subject == current.issuer and c.sha256 not in seen
-                       and c.subject != c.issuer), None)
+        # a carried self-signed root is the top too: it stands in, untrusted
+        parent = next((c for c in others if c.subject == current.issuer
+                       and c.sha256 not in seen), None)
         if parent is None:
             return current
         seen.add(parent.sha256)

@@ -221,6 +221,7 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
             proven = token.gen_time
     claimed = env.claimed_signing_time()
     if proven and claimed and claimed > proven + SIGT_TOLERANCE:
+        proven = None  # which of the two is wrong cannot be told
         failures.append(msg("the claimed signing time %(claimed)s is after the signature"
                             " timestamp %(proven)s", claimed=when(claimed), proven=when(proven)))
     details: dict[str, Any] = {"tokens": found}
@@ -229,7 +230,8 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
     if failures:
         details["code"] = next(f["code"] for f in found if not f.get("valid", True)) \
             if any(not f.get("valid", True) for f in found) else "SIGNING_TIME_MISMATCH"
-        return Step("timestamps", "failed", join("; ", failures), details), None
+        # a valid signature timestamp still proves the time, whatever else fails
+        return Step("timestamps", "failed", join("; ", failures), details), proven
     kinds = ", ".join(dict.fromkeys(k for k, _, _ in wanted))
     if proven is None:
         return Step("timestamps", "passed", msg("the timestamps (%(kinds)s) cover what they"
@@ -271,6 +273,11 @@ def _certificate(env: jades.Envelope, signer: x509.Certificate, carried: _Carrie
                                "at": _iso(moment), "timeProven": proven is not None}
     if carried.problems:
         details["warnings"] = carried.problems
+    if result.outcome == "untrusted" and not result.revocation_checked:
+        details.update(code="REVOCATION_UNKNOWN", reason=result.reason)
+        return Step("certificate", "failed", msg(
+            "the seal does not carry its certificate's issuer, so revocation at %(when)s"
+            " cannot be checked", when=when(_iso(moment))), details), result
     if result.outcome in _PATH_WORDS:
         words, code = _PATH_WORDS[result.outcome]
         details.update(code=code, reason=result.reason)
@@ -296,10 +303,12 @@ def _seal(proof: Step, cert: Step, path: certpath.PathResult | None, sealer: qua
                                           " trusted root (%(root)s)", level=said, sealer=who,
                                           root=qualified.short_name(path.path[0])),
                     details), level
-    why = msg("the path ends at %(top)s, whose issuer %(issuer)s is not a trusted root",
-              top=qualified.short_name(path.top), issuer=qualified.issuer_name(path.top)) \
-        if path is not None and path.outcome == "untrusted" and path.top is not None \
-        else msg("its certificate could not be validated")
+    top = path.top if path is not None and path.outcome == "untrusted" else None
+    why = msg("its certificate could not be validated") if top is None else \
+        msg("the path ends at %(top)s, a root that is not trusted",
+            top=qualified.short_name(top)) if top.subject == top.issuer else \
+        msg("the path ends at %(top)s, whose issuer %(issuer)s is not a trusted root",
+            top=qualified.short_name(top), issuer=qualified.issuer_name(top))
     details["code"] = "UNTRUSTED_ROOT" if path is not None and path.outcome == "untrusted" \
         else "NOT_VALIDATED"
     return Step("seal", "failed", msg("%(level)s of %(sealer)s by its certificate's own claims,"

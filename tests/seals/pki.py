@@ -188,7 +188,8 @@ def _sign(key: Any, data: bytes) -> tuple[str, bytes]:
 def seal(pki: Pki, signer: Issued, credential: dict[str, Any], signed_at: datetime,
          *, stamp: bool = True, sign_with: Any = None, crit_extra: list[str] | None = None,
          stamp_over: bytes | None = None, carried_crl: bytes | None = None,
-         extra_protected: dict[str, Any] | None = None) -> dict[str, Any]:
+         extra_protected: dict[str, Any] | None = None, carry_root: bool = True
+         ) -> dict[str, Any]:
     """A JAdES B-LT-like seal (b64:false, x5c, sigT, sigTst, xVals, rVals) of ``credential``,
     as EDC issuers make them."""
     payload = json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
@@ -211,7 +212,9 @@ def seal(pki: Pki, signer: Issued, credential: dict[str, Any], signed_at: dateti
         token = pki.timestamp(stamp_over if stamp_over is not None else signature_b64.encode(),
                               signed_at + timedelta(seconds=2))
         etsi_u.append(etsi({"sigTst": {"tstTokens": [{"val": base64.b64encode(token).decode()}]}}))
-    etsi_u.append(etsi({"xVals": [{"x509Cert": {"val": base64.b64encode(pki.root.der).decode()}}]}))
+    if carry_root:
+        etsi_u.append(etsi({"xVals": [{"x509Cert": {
+            "val": base64.b64encode(pki.root.der).decode()}}]}))
     etsi_u.append(etsi({"rVals": {"crlVals": [{"val": base64.b64encode(
         carried_crl if carried_crl is not None else pki.crl()).decode()}]}}))
     return {"payload": payload, "signatures": [{"protected": protected_b64,

@@ -135,6 +135,32 @@ def test_a_certificate_revoked_before_the_signing_time_fails(
     assert not report.verified and report.summary["seal"]["level"] == "unknown"
 
 
+def test_a_revoked_certificate_is_found_without_trust_roots_too(
+        credential: dict[str, Any]) -> None:
+    """The carried root stands in as the anchor: untrusted, but its CRL still counts."""
+    pki = test_pki.Pki.make()
+    cert = pki.issue("Revoked seal", org="Revoked Org")
+    pki.revoked[cert.cert.serial_number] = SIGNED_AT - timedelta(days=1)
+    report = _verify(seal(pki, cert, credential, SIGNED_AT))
+    assert _code(report, "certificate") == "CERTIFICATE_REVOKED"
+
+
+def test_a_seal_without_its_issuer_cannot_be_checked_for_revocation(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    report = _verify(seal(pki, qualified, credential, SIGNED_AT, carry_root=False))
+    assert _code(report, "certificate") == "REVOCATION_UNKNOWN"
+    assert not report.verified
+
+
+def test_a_revoked_time_stamping_authority_fails_the_timestamp(
+        credential: dict[str, Any]) -> None:
+    pki = test_pki.Pki.make()
+    cert = pki.issue("Seal", org="Org")
+    pki.revoked[pki.tsa.cert.serial_number] = SIGNED_AT - timedelta(days=1)
+    check = _verify(seal(pki, cert, credential, SIGNED_AT), pki).check("timestamps")
+    assert check.status == "failed" and check.details["code"] == "tsa-revoked"
+
+
 def test_a_revocation_after_the_signing_time_does_not_void_the_seal(
         credential: dict[str, Any]) -> None:
     pki = test_pki.Pki.make()
