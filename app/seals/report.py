@@ -75,7 +75,55 @@ def verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
         "certificatePath": [qualified.short_name(c) for c in path.path] if path else [],
         "trustedRoot": bool(path and path.outcome == "valid")}}
     document, failure = _payload(env)
+    if document is not None and proof.status == "passed":
+        proof = _issuer_binding(document, sealer, proof)
     return SealResult(document, [proof, stamps, cert_step, seal_step], summary, failure)
+
+
+# ELM v3 Organisation identifiers that name a legal person (the seal's organizationIdentifier
+# is one of them: VATES-…, NTRBE-…, LEIXG-…, EN 319 412-1 §5.1.4).
+_ISSUER_IDENTIFIERS = ("eIDASIdentifier", "legalIdentifier", "vatIdentifier", "taxIdentifier")
+
+
+def _notations(issuer: Any) -> list[str]:
+    found = []
+    for key in _ISSUER_IDENTIFIERS:
+        values = issuer.get(key) if isinstance(issuer, dict) else None
+        for value in values if isinstance(values, list) else [values]:
+            notation = value.get("notation") if isinstance(value, dict) else value
+            if isinstance(notation, str) and notation.strip():
+                found.append(notation.strip())
+    return found
+
+
+def _same_identifier(seal_id: str, notation: str) -> bool:
+    """VATES-A00000000 is the issuer's "VATES-A00000000", or its bare "A00000000" (ELM
+    vatIdentifiers often carry the number alone, the country in `spatial`)."""
+    def clean(text: str) -> str:
+        return "".join(text.split()).upper()
+    seal_id, notation = clean(seal_id), clean(notation)
+    return notation == seal_id or (len(seal_id) > 6 and seal_id[5] == "-"
+                                   and notation == seal_id[6:])
+
+
+def _issuer_binding(document: dict[str, Any], sealer: qualified.Sealer, proof: Step) -> Step:
+    """The sealing organisation must be the issuer: the certificate's organizationIdentifier
+    among the issuer's legal identifiers, as the Europass viewer requires. An issuer naming no
+    such identifier cannot be compared (a warning); one naming others is someone else's."""
+    notations = _notations(document.get("issuer"))
+    details = dict(proof.details)
+    if not notations or not sealer.identifier:
+        details["warnings"] = [msg("the issuer's legal identifier cannot be compared with the"
+                                   " seal's organisation identifier")]
+        return Step(proof.name, proof.status, proof.message, details)
+    if not any(_same_identifier(sealer.identifier, n) for n in notations):
+        return Step("proof", "failed", msg("sealed by %(identifier)s, but the issuer is"
+                                           " %(issuer)s", identifier=sealer.identifier,
+                                           issuer=", ".join(notations)),
+                    {"code": "ISSUER_MISMATCH", "sealer": sealer.to_json()})
+    details["issuerIdentifier"] = sealer.identifier
+    return Step(proof.name, proof.status, msg("%(said)s; the issuer's legal identifier is the"
+                                              " seal's", said=proof.message), details)
 
 
 def _iso(moment: datetime) -> str:

@@ -19,6 +19,7 @@ from tests import realworld
 from tests.conftest import make_settings
 from tests.seals import pki as test_pki
 from tests.seals.pki import NOW, qc_statements, seal
+from tests.seals.test_seals import issued_by
 
 SAMPLE = "elm/Sample-MC-Annex1-signed-jades.json"
 HTML = {"Accept": "text/html"}
@@ -42,9 +43,8 @@ def trusting_client(database_url: str, tmp_path: Path, pki: test_pki.Pki) -> Ite
 
 def _sealed(pki: test_pki.Pki) -> dict[str, Any]:
     cert = pki.issue("Seal of Universiteit Test", org="Universiteit Test",
-                     org_id="VATBE-0123456789", qc=qc_statements())
-    return seal(pki, cert, realworld.load("elm/Sample-MC-Annex1-unsigned.json"),
-                NOW - timedelta(hours=1))
+                     org_id="VATES-A00000000", qc=qc_statements())
+    return seal(pki, cert, issued_by("VATES-A00000000"), NOW - timedelta(hours=1))
 
 
 def test_the_sample_verifies_through_the_api(client: TestClient) -> None:

@@ -31,12 +31,20 @@ def pki() -> test_pki.Pki:
 @pytest.fixture(scope="module")
 def qualified(pki: test_pki.Pki) -> test_pki.Issued:
     return pki.issue("Seal of Universiteit Test", org="Universiteit Test",
-                     org_id="VATBE-0123456789", qc=qc_statements(), rsa_key=True)
+                     org_id="VATES-A00000000", qc=qc_statements(), rsa_key=True)
 
 
 @pytest.fixture(scope="module")
 def credential() -> dict[str, Any]:
-    return realworld.load("elm/Sample-MC-Annex1-unsigned.json")
+    return issued_by("VATES-A00000000")
+
+
+def issued_by(identifier: str) -> dict[str, Any]:
+    """The unsigned EDC sample with the issuer's eIDAS identifier our test seals carry."""
+    doc = realworld.load("elm/Sample-MC-Annex1-unsigned.json")
+    doc["issuer"]["eIDASIdentifier"] = {"id": "urn:epass:legalIdentifier:9",
+                                        "type": "LegalIdentifier", "notation": identifier}
+    return doc
 
 
 def _verify(doc: Any, pki: test_pki.Pki | None = None) -> Report:
@@ -90,11 +98,11 @@ def test_a_qualified_seal_by_a_trusted_pki_passes_every_check(
         dict.fromkeys(("format", "proof", "timestamps", "certificate", "seal"), "passed")
     assert report.summary["seal"]["level"] == "qualified"
     assert report.summary["seal"]["trustedRoot"] is True
-    assert report.summary["seal"]["sealer"]["organisationIdentifier"] == "VATBE-0123456789"
+    assert report.summary["seal"]["sealer"]["organisationIdentifier"] == "VATES-A00000000"
     assert report.summary["seal"]["certificatePath"] == ["mcred Test Root CA",
                                                          "Seal of Universiteit Test"]
     assert report.check("seal").message.startswith("a qualified electronic seal of Universiteit"
-                                                   " Test (VATBE-0123456789)")
+                                                   " Test (VATES-A00000000)")
 
 
 def test_without_the_root_configured_the_same_seal_is_not_anchored(
@@ -107,7 +115,7 @@ def test_without_the_root_configured_the_same_seal_is_not_anchored(
 
 def test_a_certificate_without_qc_statements_makes_an_advanced_seal(
         pki: test_pki.Pki, credential: dict[str, Any]) -> None:
-    plain = pki.issue("Seal of Hogeschool Test", org="Hogeschool Test", org_id="VATBE-0987654321")
+    plain = pki.issue("Seal of Hogeschool Test", org="Hogeschool Test", org_id="VATES-A00000000")
     report = _verify(seal(pki, plain, credential, SIGNED_AT), pki)
     assert report.check("seal").status == "passed"
     assert report.summary["seal"]["level"] == "advanced"
@@ -117,7 +125,7 @@ def test_a_certificate_without_qc_statements_makes_an_advanced_seal(
 
 def test_qc_compliance_without_a_qscd_claim_is_an_advanced_seal(
         pki: test_pki.Pki, credential: dict[str, Any]) -> None:
-    cert = pki.issue("Seal QC", org="QC Org", org_id="VATBE-0000000001",
+    cert = pki.issue("Seal QC", org="QC Org", org_id="VATES-A00000000",
                      qc=qc_statements(sscd=False))
     report = _verify(seal(pki, cert, credential, SIGNED_AT), pki)
     assert report.summary["seal"]["level"] == "advanced"
@@ -251,8 +259,10 @@ def test_a_timestamp_token_with_an_altered_tstinfo_fails(
     header = doc["signatures"][0]["header"]
     entry = json.loads(base64.urlsafe_b64decode(header["etsiU"][0] + "=="))
     token = bytearray(base64.b64decode(entry["sigTst"]["tstTokens"][0]["val"]))
-    at = bytes(token).find(b"Z", 60)  # inside genTime: one digit changes the TSTInfo
-    token[at - 1] = ord("1") if token[at - 1] != ord("1") else ord("2")
+    gen_time = (SIGNED_AT + timedelta(seconds=2)).strftime("%Y%m%d%H%M%SZ").encode()
+    at = bytes(token).index(b"\x18\x0f" + gen_time) + 2  # the TSTInfo's genTime, DER
+    assert bytes(token).count(gen_time) == 1
+    token[at] = ord("1") if token[at] != ord("1") else ord("2")  # another millennium
     entry["sigTst"]["tstTokens"][0]["val"] = base64.b64encode(bytes(token)).decode()
     header["etsiU"][0] = etsi(entry)
     check = _verify(doc, pki).check("timestamps")
@@ -347,3 +357,36 @@ def test_verify_seal_alone_reads_the_sample() -> None:
     assert result.failure is None
     assert [s.name for s in result.steps] == ["proof", "timestamps", "certificate", "seal"]
     assert result.document["type"] == ["VerifiableCredential", "EuropeanDigitalCredential"]
+
+
+def test_a_seal_by_another_organisation_than_the_issuer_fails(
+        pki: test_pki.Pki, credential: dict[str, Any]) -> None:
+    """Anyone may hold a seal certificate; it must be the issuer's (eIDASIdentifier)."""
+    other = pki.issue("Seal of Someone Else", org="Someone Else", org_id="VATBE-0999999999",
+                      qc=qc_statements())
+    report = _verify(seal(pki, other, credential, SIGNED_AT), pki)
+    assert _code(report, "proof") == "ISSUER_MISMATCH"
+    assert report.check("proof").message == ("sealed by VATBE-0999999999, but the issuer is"
+                                             " VATES-A00000000, 654321")
+    assert not report.verified
+
+
+def test_the_sample_issuer_is_the_sealing_organisation() -> None:
+    proof = _verify(realworld.load(SAMPLE)).check("proof")
+    assert proof.details["issuerIdentifier"] == "VATES-A00000000"
+    assert proof.message.endswith("; the issuer's legal identifier is the seal's")
+
+
+def test_a_bare_vat_number_of_the_issuer_matches_the_seal(pki: test_pki.Pki) -> None:
+    doc = realworld.load("elm/Sample-MC-Annex1-unsigned.json")  # vatIdentifier "654321"
+    cert = pki.issue("Seal of Research Alliance", org="Research Alliance",
+                     org_id="VATIE-654321")
+    proof = _verify(seal(pki, cert, doc, SIGNED_AT), pki).check("proof")
+    assert proof.status == "passed" and proof.details["issuerIdentifier"] == "VATIE-654321"
+
+
+def test_a_seal_without_an_organisation_identifier_is_a_warning(
+        pki: test_pki.Pki, credential: dict[str, Any]) -> None:
+    anonymous = pki.issue("Seal without identifier", org="Nameless")
+    proof = _verify(seal(pki, anonymous, credential, SIGNED_AT), pki).check("proof")
+    assert proof.status == "passed" and proof.details["warnings"]
