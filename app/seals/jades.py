@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from app.messages import Message, msg
+
 MAX_X5C = 10
 MAX_ETSIU = 64
 # Header parameters this verifier understands and processes (RFC 7515 §4.1.11: a name in
@@ -33,28 +35,29 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 class SealError(ValueError):
     """The envelope cannot be read or breaks a JWS/JAdES rule; ``code`` is stable."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: Message) -> None:
         super().__init__(message)
         self.code = code
+        self.message = message
 
 
 def b64url_decode(value: Any, what: str) -> bytes:
     if not isinstance(value, str) or "=" in value or "+" in value or "/" in value:
-        raise SealError("malformed-envelope", f"{what} is not base64url")
+        raise SealError("malformed-envelope", msg("%(what)s is not base64url", what=what))
     try:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
-        raise SealError("malformed-envelope", f"{what} is not base64url") from None
+        raise SealError("malformed-envelope", msg("%(what)s is not base64url", what=what)) from None
 
 
 def b64_decode(value: Any, what: str) -> bytes:
     """Standard base64 (x5c, tstTokens' `val`), strictly."""
     if not isinstance(value, str):
-        raise SealError("malformed-envelope", f"{what} is not base64")
+        raise SealError("malformed-envelope", msg("%(what)s is not base64", what=what))
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise SealError("malformed-envelope", f"{what} is not base64") from None
+        raise SealError("malformed-envelope", msg("%(what)s is not base64", what=what)) from None
 
 
 def is_jades(doc: Any) -> bool:
@@ -106,37 +109,37 @@ def parse(doc: dict[str, Any]) -> Envelope:
     if "signatures" in doc:
         signatures = doc["signatures"]
         if not isinstance(signatures, list) or not signatures:
-            raise SealError("malformed-envelope", "signatures must be a non-empty list")
+            raise SealError("malformed-envelope", msg("signatures must be a non-empty list"))
         if len(signatures) != 1:
-            raise SealError("several-signatures", "only a JWS with one signature is supported")
+            raise SealError("several-signatures", msg("only a JWS with one signature is supported"))
         entry = signatures[0]
     else:
         entry = doc
     if not isinstance(entry, dict):
-        raise SealError("malformed-envelope", "a signature must be an object")
+        raise SealError("malformed-envelope", msg("a signature must be an object"))
     protected_b64 = entry.get("protected")
     protected_raw = b64url_decode(protected_b64, "protected")
     try:
         protected = json.loads(protected_raw)
     except (ValueError, UnicodeDecodeError):
-        raise SealError("malformed-envelope", "the protected header is not JSON") from None
+        raise SealError("malformed-envelope", msg("the protected header is not JSON")) from None
     if not isinstance(protected, dict):
-        raise SealError("malformed-envelope", "the protected header is not a JSON object")
+        raise SealError("malformed-envelope", msg("the protected header is not a JSON object"))
     header = entry.get("header", {})
     if not isinstance(header, dict):
-        raise SealError("malformed-envelope", "header must be an object")
+        raise SealError("malformed-envelope", msg("header must be an object"))
     if set(header) & set(protected) - {"etsiU"}:
         # RFC 7515 §7.2.1: the header parameter sets must be disjoint.
-        raise SealError("malformed-envelope", "a header parameter is both protected and not")
+        raise SealError("malformed-envelope", msg("a header parameter is both protected and not"))
     signature_b64 = entry.get("signature")
     signature = b64url_decode(signature_b64, "signature")
     payload_text = doc.get("payload")
     if not isinstance(payload_text, str):
-        raise SealError("detached-payload", "the payload is not in the envelope (detached"
-                        " JAdES signatures are not supported)")
+        raise SealError("detached-payload", msg("the payload is not in the envelope (detached"
+                                                " JAdES signatures are not supported)"))
     b64 = protected.get("b64", True)
     if not isinstance(b64, bool):
-        raise SealError("malformed-envelope", "b64 must be true or false")
+        raise SealError("malformed-envelope", msg("b64 must be true or false"))
     payload = payload_text.encode("utf-8") if b64 is False else \
         b64url_decode(payload_text, "payload")
     return Envelope(protected_b64, protected, header, signature_b64, signature, payload_text,
@@ -146,18 +149,19 @@ def parse(doc: dict[str, Any]) -> Envelope:
 def _x5c(protected: dict[str, Any]) -> list[bytes]:
     chain = protected.get("x5c")
     if not isinstance(chain, list) or not chain:
-        raise SealError("no-certificate", "the protected header carries no x5c certificate")
+        raise SealError("no-certificate", msg("the protected header carries no x5c certificate"))
     if len(chain) > MAX_X5C:
-        raise SealError("too-many-certificates", f"x5c holds more than {MAX_X5C} certificates")
+        raise SealError("too-many-certificates",
+                        msg("x5c holds more than %(n)s certificates", n=MAX_X5C))
     return [b64_decode(c, "x5c") for c in chain]
 
 
 def _etsi_u(header: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     entries = header.get("etsiU", [])
     if not isinstance(entries, list):
-        raise SealError("malformed-envelope", "etsiU must be a list")
+        raise SealError("malformed-envelope", msg("etsiU must be a list"))
     if len(entries) > MAX_ETSIU:
-        raise SealError("too-many-entries", f"etsiU holds more than {MAX_ETSIU} entries")
+        raise SealError("too-many-entries", msg("etsiU holds more than %(n)s entries", n=MAX_ETSIU))
     out = []
     for raw in entries:
         # TS 119 182-1 §5.3.1: each entry is the base64url of a JSON object with one member
@@ -168,44 +172,47 @@ def _etsi_u(header: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             try:
                 value = json.loads(b64url_decode(raw, "an etsiU entry"))
             except (ValueError, UnicodeDecodeError):
-                raise SealError("malformed-envelope", "an etsiU entry is not JSON") from None
+                raise SealError("malformed-envelope", msg("an etsiU entry is not JSON")) from None
             text = raw
         if not isinstance(value, dict) or len(value) != 1:
-            raise SealError("malformed-envelope", "an etsiU entry must hold one property")
+            raise SealError("malformed-envelope", msg("an etsiU entry must hold one property"))
         out.append((text, value))
     return out
 
 
-def check_crit(protected: dict[str, Any]) -> str | None:
+def check_crit(protected: dict[str, Any]) -> Message | None:
     """What is wrong with `crit` (RFC 7515 §4.1.11, RFC 7797 §6), or None."""
     crit = protected.get("crit")
     if crit is None:
-        return "b64 is false but not listed in crit" if protected.get("b64") is False else None
+        return msg("b64 is false but not listed in crit") if protected.get("b64") is False \
+            else None
     if not isinstance(crit, list) or not crit or not all(isinstance(n, str) for n in crit):
-        return "crit must be a non-empty list of names"
+        return msg("crit must be a non-empty list of names")
     registered = sorted(set(crit) & _REGISTERED - {"x5t#S256"})
     if registered:
-        return "crit lists header parameters the JWS specification defines: " + \
-            ", ".join(registered)
+        return msg("crit lists header parameters the JWS specification defines: %(names)s",
+                   names=", ".join(registered))
     missing = [n for n in crit if n not in protected]
     if missing:
-        return "crit lists parameters the header does not carry: " + ", ".join(missing)
+        return msg("crit lists parameters the header does not carry: %(names)s",
+                   names=", ".join(missing))
     unknown = [n for n in crit if n not in UNDERSTOOD_CRIT]
     if unknown:
-        return "crit lists parameters mcred does not support: " + ", ".join(unknown)
+        return msg("crit lists parameters mcred does not support: %(names)s",
+                   names=", ".join(unknown))
     if protected.get("b64") is False and "b64" not in crit:
-        return "b64 is false but not listed in crit"
+        return msg("b64 is false but not listed in crit")
     return None
 
 
-def thumbprint_problem(env: Envelope) -> str | None:
+def thumbprint_problem(env: Envelope) -> Message | None:
     """x5t#S256 must be the SHA-256 of x5c[0] (RFC 7515 §4.1.8), when given."""
     given = env.protected.get("x5t#S256")
     if given is None:
         return None
     expected = base64.urlsafe_b64encode(hashlib.sha256(env.certificates[0]).digest())
     if not isinstance(given, str) or given.encode() != expected.rstrip(b"="):
-        return "x5t#S256 is not the digest of the x5c certificate"
+        return msg("x5t#S256 is not the digest of the x5c certificate")
     return None
 
 

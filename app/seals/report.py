@@ -50,14 +50,15 @@ def verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
         env = jades.parse(doc)
     except jades.SealError as exc:
         return SealResult(None, [], {}, Step("format", "failed", msg(
-            "the JAdES seal cannot be read: %(why)s", why=str(exc)), {"code": exc.code}))
+            "the JAdES seal cannot be read: %(why)s", why=exc.message), {"code": exc.code}))
     try:
         signer = x509.Certificate.load(env.certificates[0], strict=True)
         signer_c = cx509.load_der_x509_certificate(env.certificates[0])
         _ = signer.subject.human_friendly  # parse now, not halfway through the checks
     except (ValueError, TypeError):
         return SealResult(None, [], {}, Step("format", "failed", msg(
-            "the JAdES seal cannot be read: %(why)s", why="x5c[0] is not an X.509 certificate"),
+            "the JAdES seal cannot be read: %(why)s",
+            why=msg("x5c[0] is not an X.509 certificate")),
             {"code": "bad-certificate"}))
     sealer = qualified.sealer(signer)
     claims = qualified.qc_claims(signer)
@@ -205,7 +206,7 @@ def _load(out: _Carried, loader: Any, value: Any, into: list[Any], what: str) ->
         parsed.native  # noqa: B018 — asn1crypto parses lazily; fail here, not in the validator
         into.append(parsed)
     except (jades.SealError, ValueError, TypeError):
-        out.problems.append(f"{what} could not be read")
+        out.problems.append(msg("%(what)s could not be read", what=what))
 
 
 def _tokens(value: Any) -> list[Any]:
@@ -244,7 +245,7 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
             token = timestamps.check_token(jades.b64_decode(value, kind), covered)
         except (jades.SealError, timestamps.TokenError) as exc:
             code = getattr(exc, "code", "malformed-token")
-            failures.append(msg("%(kind)s: %(why)s", kind=kind, why=str(exc)))
+            failures.append(msg("%(kind)s: %(why)s", kind=kind, why=exc.message))
             found.append({"kind": kind, "valid": False, "code": code})
             continue
         tsa = certpath.validate(token.tsa, token.certificates + carried.certificates,

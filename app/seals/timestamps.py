@@ -15,6 +15,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from app.messages import Message, msg
+
 MAX_TOKEN_BYTES = 64 * 1024
 _DIGESTS = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
             "sha224": hashes.SHA224}
@@ -23,9 +25,10 @@ _DIGESTS = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.S
 class TokenError(ValueError):
     """A token that is not a usable RFC 3161 token; ``code`` is stable."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: Message) -> None:
         super().__init__(message)
         self.code = code
+        self.message = message
 
 
 @dataclass
@@ -43,7 +46,8 @@ class Token:
 
 def _digest(name: str, data: bytes) -> bytes:
     if name not in _DIGESTS:
-        raise TokenError("unsupported-algorithm", f"digest {name} is not supported")
+        raise TokenError("unsupported-algorithm",
+                         msg("digest %(name)s is not supported", name=name))
     return hashlib.new(name, data).digest()
 
 
@@ -51,15 +55,15 @@ def check_token(der: bytes, covered: bytes) -> Token:
     """The token's TSTInfo imprint must be the digest of ``covered`` and its SignerInfo a
     valid signature by the certificate it names; TokenError otherwise."""
     if len(der) > MAX_TOKEN_BYTES:
-        raise TokenError("token-too-large", "the time-stamp token is too large")
+        raise TokenError("token-too-large", msg("the time-stamp token is too large"))
     try:
         info_ci = cms.ContentInfo.load(der, strict=True)
         if info_ci["content_type"].native != "signed_data":
-            raise TokenError("malformed-token", "the token is not CMS SignedData")
+            raise TokenError("malformed-token", msg("the token is not CMS SignedData"))
         signed = info_ci["content"]
         encap = signed["encap_content_info"]
         if encap["content_type"].native != "tst_info":
-            raise TokenError("malformed-token", "the token does not hold a TSTInfo")
+            raise TokenError("malformed-token", msg("the token does not hold a TSTInfo"))
         content = encap["content"].contents  # the DER TSTInfo as signed
         info = tsp.TSTInfo.load(content)
         imprint = info["message_imprint"]
@@ -72,11 +76,11 @@ def check_token(der: bytes, covered: bytes) -> Token:
     except TokenError:
         raise
     except (ValueError, TypeError, KeyError):
-        raise TokenError("malformed-token", "the time-stamp token is not valid DER") from None
+        raise TokenError("malformed-token", msg("the time-stamp token is not valid DER")) from None
     if _digest(algorithm, covered) != hashed:
-        raise TokenError("imprint-mismatch", "the time-stamp does not cover this signature")
+        raise TokenError("imprint-mismatch", msg("the time-stamp does not cover this signature"))
     if len(signers) != 1:
-        raise TokenError("malformed-token", "a time-stamp token has exactly one signer")
+        raise TokenError("malformed-token", msg("a time-stamp token has exactly one signer"))
     tsa = _signer_certificate(signers[0], certs)
     _check_signer(signers[0], tsa, content)
     return Token(gen_time, tsa, certs, int(info["serial_number"].native),
@@ -92,20 +96,21 @@ def _signer_certificate(signer: cms.SignerInfo, certs: list[x509.Certificate]) -
                 return cert
         elif cert.key_identifier == sid.chosen.native:
             return cert
-    raise TokenError("tsa-certificate-missing", "the token does not carry the TSA's certificate")
+    raise TokenError("tsa-certificate-missing",
+                     msg("the token does not carry the TSA's certificate"))
 
 
 def _check_signer(signer: cms.SignerInfo, tsa: x509.Certificate, content: bytes) -> None:
     digest_name = signer["digest_algorithm"]["algorithm"].native
     attrs = signer["signed_attrs"]
     if not attrs:  # RFC 3161 §2.4.2 requires signed attributes (ESSCertID among them)
-        raise TokenError("malformed-token", "the token has no signed attributes")
+        raise TokenError("malformed-token", msg("the token has no signed attributes"))
     found = {a["type"].native: a["values"][0] for a in attrs}
     if found.get("content_type") is None or found["content_type"].native != "tst_info":
-        raise TokenError("malformed-token", "the token's content-type attribute is wrong")
+        raise TokenError("malformed-token", msg("the token's content-type attribute is wrong"))
     digest = found.get("message_digest")
     if digest is None or digest.native != _digest(digest_name, content):
-        raise TokenError("token-signature-invalid", "the token's TSTInfo was altered")
+        raise TokenError("token-signature-invalid", msg("the token's TSTInfo was altered"))
     # RFC 5652 §5.4: the signature is over the DER of the attributes as a SET OF (tag 0x31).
     signed_bytes = b"\x31" + attrs.dump()[1:]
     algo = signer["signature_algorithm"]
@@ -113,7 +118,8 @@ def _check_signer(signer: cms.SignerInfo, tsa: x509.Certificate, content: bytes)
     key = cx509.load_der_x509_certificate(tsa.dump()).public_key()
     hash_cls = _DIGESTS.get(digest_name)
     if hash_cls is None:
-        raise TokenError("unsupported-algorithm", f"digest {digest_name} is not supported")
+        raise TokenError("unsupported-algorithm",
+                         msg("digest %(name)s is not supported", name=digest_name))
     try:
         kind = algo.signature_algo
         if kind == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
@@ -128,10 +134,12 @@ def _check_signer(signer: cms.SignerInfo, tsa: x509.Certificate, content: bytes)
         elif kind == "ed25519" and isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(sig, signed_bytes)
         else:
-            raise TokenError("unsupported-algorithm", f"signature {kind} is not supported")
+            raise TokenError("unsupported-algorithm",
+                             msg("signature %(kind)s is not supported", kind=kind))
     except (InvalidSignature, ValueError, KeyError):
         raise TokenError("token-signature-invalid",
-                         "the TSA's signature on the token does not verify") from None
+                         msg("the TSA's signature on the token does not verify")) from None
     usage = tsa.extended_key_usage_value
     if usage is None or "time_stamping" not in usage.native:
-        raise TokenError("tsa-not-timestamping", "the TSA certificate is not for time-stamping")
+        raise TokenError("tsa-not-timestamping",
+                         msg("the TSA certificate is not for time-stamping"))
