@@ -47,6 +47,19 @@ class SealResult:
 def verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
                 now: datetime) -> SealResult:
     try:
+        return _verify_seal(doc, roots, now)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        # asn1crypto parses lazily: a certificate or CRL that is DER on the outside but broken
+        # inside can fail anywhere in the validation; it is bad input, not a server error.
+        return SealResult(None, [], {}, Step("format", "failed", msg(
+            "the JAdES seal cannot be read: %(why)s",
+            why=msg("a certificate or validation value in it is malformed")),
+            {"code": "malformed-envelope"}))
+
+
+def _verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
+                 now: datetime) -> SealResult:
+    try:
         env = jades.parse(doc)
     except jades.SealError as exc:
         return SealResult(None, [], {}, Step("format", "failed", msg(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -390,3 +391,35 @@ def test_a_seal_without_an_organisation_identifier_is_a_warning(
     anonymous = pki.issue("Seal without identifier", org="Nameless")
     proof = _verify(seal(pki, anonymous, credential, SIGNED_AT), pki).check("proof")
     assert proof.status == "passed" and proof.details["warnings"]
+
+
+def _mutations(seed: int, count: int) -> list[tuple[str, int, str]]:
+    rng = random.Random(seed)
+    return [(rng.choice(["protected", "signature", "etsiU", "x5c"]), rng.randrange(10_000),
+             rng.choice("AZaz09-_+/=!")) for _ in range(count)]
+
+
+@pytest.mark.parametrize("where, at, char", _mutations(20, 60))
+def test_a_damaged_sample_is_named_never_raised(where: str, at: int, char: str) -> None:
+    """One character changed anywhere in the envelope's encoded parts: a named failure."""
+    doc = realworld.load(SAMPLE)
+    sig = doc["signatures"][0]
+
+    def damage(text: str) -> str:
+        i = at % len(text)
+        return text[:i] + char + text[i + 1:]
+
+    if where in ("protected", "signature"):
+        sig[where] = damage(sig[where])
+    elif where == "etsiU":
+        entries = sig["header"]["etsiU"]
+        entries[at % len(entries)] = damage(entries[at % len(entries)])
+    else:
+        protected = json.loads(base64.urlsafe_b64decode(sig["protected"] + "=="))
+        protected["x5c"][0] = damage(protected["x5c"][0])
+        sig["protected"] = b64url(json.dumps(protected).encode())
+    report = _verify(doc)
+    changed = json.dumps(doc) != json.dumps(realworld.load(SAMPLE))
+    if changed and where != "etsiU":
+        assert not report.verified, report.to_json()["errors"]
+    assert all(c.status in ("passed", "failed", "warning", "skipped") for c in report.checks)
