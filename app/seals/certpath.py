@@ -144,5 +144,9 @@ def _attempt(end_entity: x509.Certificate, others: list[x509.Certificate],
         return PathResult("no-revocation-data", str(exc))
     except (InvalidCertificateError, PathValidationError, ValidationError) as exc:
         return PathResult("invalid", str(exc))
+    except (LookupError, ValueError, TypeError) as exc:
+        # certvalidator's own surprises on odd input (a CRL issuer it cannot place, a
+        # malformed extension parsed late): the path cannot be validated
+        return PathResult("invalid", str(exc) or type(exc).__name__)
     chain = list(path)
     return PathResult("valid", "", chain)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -219,7 +219,10 @@ def thumbprint_problem(env: Envelope) -> Message | None:
 def verify_signature(env: Envelope, certificate: x509.Certificate) -> bool:
     """The JWS signature over the signing input with ``certificate``'s key (RFC 7518 §3)."""
     alg, data, sig = env.alg, env.signing_input(), env.signature
-    key = certificate.public_key()
+    try:
+        key = certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return False
     try:
         if alg.startswith("RS") and isinstance(key, rsa.RSAPublicKey):
             key.verify(sig, data, padding.PKCS1v15(), _HASHES[alg[2:]]())

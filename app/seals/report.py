@@ -14,6 +14,8 @@ from typing import Any
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp, x509
 from cryptography import x509 as cx509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.x509.base import InvalidVersion
 
 from app.messages import N_, Message, join, msg, when
 from app.seals import certpath, jades, qualified, timestamps
@@ -48,7 +50,8 @@ def verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
                 now: datetime) -> SealResult:
     try:
         return _verify_seal(doc, roots, now)
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, LookupError, AttributeError, InvalidVersion,
+            UnsupportedAlgorithm):
         # asn1crypto parses lazily: a certificate or CRL that is DER on the outside but broken
         # inside can fail anywhere in the validation; it is bad input, not a server error.
         return SealResult(None, [], {}, Step("format", "failed", msg(
@@ -68,7 +71,7 @@ def _verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
         signer = x509.Certificate.load(env.certificates[0], strict=True)
         signer_c = cx509.load_der_x509_certificate(env.certificates[0])
         _ = signer.subject.human_friendly  # parse now, not halfway through the checks
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, InvalidVersion, UnsupportedAlgorithm):
         return SealResult(None, [], {}, Step("format", "failed", msg(
             "the JAdES seal cannot be read: %(why)s",
             why=msg("x5c[0] is not an X.509 certificate")),

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from asn1crypto import cms, tsp, x509
 from cryptography import x509 as cx509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509.base import InvalidVersion
 
 from app.messages import Message, msg
 
@@ -115,7 +116,11 @@ def _check_signer(signer: cms.SignerInfo, tsa: x509.Certificate, content: bytes)
     signed_bytes = b"\x31" + attrs.dump()[1:]
     algo = signer["signature_algorithm"]
     sig = signer["signature"].native
-    key = cx509.load_der_x509_certificate(tsa.dump()).public_key()
+    try:
+        key = cx509.load_der_x509_certificate(tsa.dump()).public_key()
+    except (ValueError, InvalidVersion, UnsupportedAlgorithm):
+        raise TokenError("malformed-token",
+                         msg("the TSA's certificate in the token is malformed")) from None
     hash_cls = _DIGESTS.get(digest_name)
     if hash_cls is None:
         raise TokenError("unsupported-algorithm",

@@ -423,3 +423,46 @@ def test_a_damaged_sample_is_named_never_raised(where: str, at: int, char: str) 
     if changed and where != "etsiU":
         assert not report.verified, report.to_json()["errors"]
     assert all(c.status in ("passed", "failed", "warning", "skipped") for c in report.checks)
+
+
+def _der_damage(seed: int) -> dict[str, Any]:
+    """The sample with 1 to 3 bytes changed inside one DER value: a carried certificate, CRL,
+    OCSP response or timestamp token, or the seal certificate itself."""
+    rng = random.Random(seed)
+    doc = realworld.load(SAMPLE)
+    sig = doc["signatures"][0]
+    entries = sig["header"]["etsiU"]
+    k = rng.randrange(len(entries) + 1)
+    if k == len(entries):  # the seal certificate in the protected header
+        protected = json.loads(base64.urlsafe_b64decode(sig["protected"] + "=="))
+        holder, key = protected["x5c"], 0
+    else:
+        entry = json.loads(base64.urlsafe_b64decode(entries[k] + "=="))
+        found: list[dict[str, Any]] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                found.extend([node] if "val" in node else [])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+        walk(entry)
+        holder, key = rng.choice(found), "val"
+    der = bytearray(base64.b64decode(holder[key]))
+    for _ in range(rng.randint(1, 3)):
+        der[rng.randrange(len(der))] = rng.randrange(256)
+    holder[key] = base64.b64encode(bytes(der)).decode()
+    if k == len(entries):
+        sig["protected"] = b64url(json.dumps(protected).encode())
+    else:
+        entries[k] = etsi(entry)
+    return doc
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_damaged_der_in_the_sample_is_named_never_raised(seed: int) -> None:
+    report = _verify(_der_damage(seed))
+    assert report.checks and all(
+        c.status in ("passed", "failed", "warning", "skipped") for c in report.checks)
