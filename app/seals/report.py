@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,10 +47,18 @@ class SealResult:
         return next((s for s in self.steps if s.name == name), None)
 
 
+# What a trusted-list lookup is given (the seal certificate, then its path's CA certificates,
+# cryptography objects) and the moment; it answers an object with `qualified` (True, False or
+# None: no list knows the CA), `qualifiers` (TS 119 612 names or URIs: QCForESeal,
+# QCWithQSCD, QCNoQSCD, QCQSCDStatusAsInCert, …), `tsp_name` and `to_json()` —
+# app.trustlists.service.trust_for_certificate's TrustAnswer, bound to a session.
+TrustedListLookup = Callable[[list[cx509.Certificate], datetime], Any]
+
+
 def verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
-                now: datetime) -> SealResult:
+                now: datetime, trusted_list: TrustedListLookup | None = None) -> SealResult:
     try:
-        return _verify_seal(doc, roots, now)
+        return _verify_seal(doc, roots, now, trusted_list)
     except (ValueError, TypeError, LookupError, AttributeError, InvalidVersion,
             UnsupportedAlgorithm):
         # asn1crypto parses lazily: a certificate or CRL that is DER on the outside but broken
@@ -61,7 +70,7 @@ def verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
 
 
 def _verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
-                 now: datetime) -> SealResult:
+                 now: datetime, trusted_list: TrustedListLookup | None) -> SealResult:
     try:
         env = jades.parse(doc)
     except jades.SealError as exc:
@@ -82,15 +91,21 @@ def _verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
     carried = _carried(env)
     stamps, proven = _timestamps(env, carried, roots)
     cert_step, path = _certificate(env, signer, carried, roots, proven, now)
-    seal_step, level = _seal(proof, cert_step, path, sealer, claims)
+    answer = None
+    if trusted_list is not None and proof.status == "passed" and cert_step.status == "passed":
+        chain = [signer_c] + [cx509.load_der_x509_certificate(c.dump())
+                              for c in reversed(path.path[:-1])] if path else [signer_c]
+        answer = trusted_list(chain, proven or now)
+    seal_step, level = _seal(proof, cert_step, path, sealer, claims, answer)
     summary = {"seal": {
         "format": "JAdES", "algorithm": env.alg, "sealer": sealer.to_json(),
-        "level": level, "qualifiedCertificate": claims.compliance and "eseal" in claims.types,
+        "level": level, "qualifiedCertificate": _qualified_certificate(claims, answer),
         "qcStatements": claims.to_json(),
         "signedAt": _iso(proven) if proven else env.protected.get("sigT"),
         "signedAtProven": proven is not None,
         "certificatePath": [qualified.short_name(c) for c in path.path] if path else [],
-        "trustedRoot": bool(path and path.outcome == "valid")}}
+        "trustedRoot": bool(path and path.outcome == "valid"),
+        "trustedList": answer.to_json() if answer is not None else None}}
     document, failure = _payload(env)
     if document is not None and proof.status == "passed":
         proof = _issuer_binding(document, sealer, proof)
@@ -353,16 +368,50 @@ def _certificate(env: jades.Envelope, signer: x509.Certificate, carried: _Carrie
                                              " %(at)s", at=at), details), result
 
 
+def _names(qualifiers: Any) -> set[str]:
+    """TS 119 612 qualifiers by their last URI segment (QCWithQSCD, QCForESeal, …)."""
+    return {str(q).rstrip("/").rsplit("/", 1)[-1] for q in qualifiers or ()}
+
+
+def _qualified_certificate(claims: qualified.QcClaims, answer: Any) -> bool:
+    if answer is not None and answer.qualified is not None:
+        return bool(answer.qualified)  # the trusted list overrides the certificate's claim
+    return claims.compliance and "eseal" in claims.types
+
+
+def _level(claims: qualified.QcClaims, answer: Any) -> str:
+    """Qualified: a qualified certificate for seals whose key is in a QSCD. A trusted list
+    that knows the CA decides both (TS 119 615 §4.5: its qualifiers over the certificate's
+    claims); else the certificate's QC statements do."""
+    if answer is None or answer.qualified is None:
+        return claims.level
+    if not answer.qualified:
+        return "advanced"
+    q = _names(answer.qualifiers)
+    for_seal = "QCForESeal" in q or ("QCForESig" not in q and "QCForWSA" not in q
+                                     and "eseal" in claims.types)
+    qscd = bool(q & {"QCWithQSCD", "QCQSCDManagedOnBehalf"}) or (
+        not q & {"QCNoQSCD", "QCWithSSCD", "QCNoSSCD"} and claims.sscd)
+    return "qualified" if for_seal and qscd else "advanced"
+
+
 def _seal(proof: Step, cert: Step, path: certpath.PathResult | None, sealer: qualified.Sealer,
-          claims: qualified.QcClaims) -> tuple[Step, str]:
-    level = claims.level if proof.status == "passed" and cert.status == "passed" else "unknown"
+          claims: qualified.QcClaims, answer: Any = None) -> tuple[Step, str]:
+    decided = proof.status == "passed" and cert.status == "passed"
+    level = _level(claims, answer) if decided else "unknown"
     details: dict[str, Any] = {"level": level, "qcStatements": claims.to_json(),
                                "sealer": sealer.to_json()}
     said = msg(LEVELS[level])
-    if level == "advanced" and claims.compliance and "eseal" in claims.types:
-        said = msg("an advanced electronic seal with a qualified certificate for seals (the"
-                   " certificate does not claim a qualified seal creation device)")
+    if level == "advanced" and _qualified_certificate(claims, answer):
+        said = msg("an advanced electronic seal with a qualified certificate for seals (no"
+                   " qualified seal creation device is claimed for its key)")
     who = f"{sealer.name} ({sealer.identifier})" if sealer.identifier else sealer.name
+    if answer is not None and answer.qualified is not None:
+        details["trustedList"] = answer.to_json()
+        return Step("seal", "passed", msg("%(level)s of %(sealer)s; its certificate's issuer is"
+                                          " on the EU trusted lists (%(tsp)s)", level=said,
+                                          sealer=who, tsp=answer.tsp_name or "?"),
+                    details), level
     if path is not None and path.outcome == "valid":
         return Step("seal", "passed", msg("%(level)s of %(sealer)s; its certificate chains to a"
                                           " trusted root (%(root)s)", level=said, sealer=who,

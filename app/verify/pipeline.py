@@ -24,7 +24,7 @@ from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.proofs.jsonld import shared_parsing
 from app.registry.service import Lookup
 from app.seals.jades import is_jades
-from app.seals.report import SealResult, Step, verify_seal
+from app.seals.report import SealResult, Step, TrustedListLookup, verify_seal
 from app.status.check import ListFetcher, StatusResult, check_status
 from app.vcdm.structure import Problem, structure_problems
 from app.verify.scoring import OUTCOME_WORDS, Rubric, score
@@ -95,6 +95,8 @@ class VerifyContext:
     rubric: Rubric
     # Extra trust roots for JAdES seals (MCRED_SEAL_TRUST_ROOTS), asn1crypto certificates.
     seal_roots: tuple[Any, ...] = ()
+    # What the EU trusted lists say of a seal certificate (app.seals.report.TrustedListLookup)
+    seal_trusted_list: TrustedListLookup | None = None
 
 
 @dataclass
@@ -477,7 +479,7 @@ def _seal(doc: dict[str, Any], ctx: VerifyContext,
           now: datetime) -> tuple[SealResult, Report | None]:
     """The seal's checks, and the whole report when its payload cannot be read as a
     credential (each seal check still reported, so a truncated payload names its failures)."""
-    seal = verify_seal(doc, ctx.seal_roots, now)
+    seal = verify_seal(doc, ctx.seal_roots, now, ctx.seal_trusted_list)
     if seal.failure is not None:
         return seal, Report([_as_check(seal.failure), *map(_as_check, seal.steps)], "unknown",
                             seal.summary)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import random
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -466,3 +466,70 @@ def test_damaged_der_in_the_sample_is_named_never_raised(seed: int) -> None:
     report = _verify(_der_damage(seed))
     assert report.checks and all(
         c.status in ("passed", "failed", "warning", "skipped") for c in report.checks)
+
+
+@dataclass
+class Answer:
+    """A trusted-list answer as app.trustlists' TrustAnswer gives it (its fields, as values)."""
+
+    qualified: bool | None
+    qualifiers: tuple[str, ...] = ()
+    tsp_name: str | None = "mcred Test Trust Services"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"qualified": self.qualified, "qualifiers": list(self.qualifiers),
+                "tspName": self.tsp_name}
+
+
+def _with_list(doc: dict[str, Any], answer: Answer,
+               asked: list[tuple[list[Any], Any]] | None = None) -> Report:
+    def lookup(chain: list[Any], at: Any) -> Answer:
+        if asked is not None:
+            asked.append((chain, at))
+        return answer
+    return verify_credential(doc, replace(realworld.context(), seal_trusted_list=lookup))
+
+
+TL = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/"
+
+
+@pytest.mark.parametrize("claims, answer, level", [
+    # the sample's kind of certificate: QC for seals, no QcSSCD
+    (qc_statements(sscd=False), Answer(True, (f"{TL}QCForESeal", f"{TL}QCWithQSCD")),
+     "qualified"),
+    (qc_statements(sscd=False), Answer(True, ("QCForESeal",)), "advanced"),
+    (qc_statements(), Answer(True, ("QCForESeal", "QCQSCDStatusAsInCert")), "qualified"),
+    (qc_statements(), Answer(True, ("QCForESeal", "QCNoQSCD")), "advanced"),
+    (qc_statements(), Answer(True, ("QCForESig", "QCWithQSCD")), "advanced"),
+    (qc_statements(), Answer(False, ("NotQualified",)), "advanced"),
+    (qc_statements(), Answer(None), "qualified"),  # no list knows the CA: the certificate's
+])
+def test_a_trusted_list_decides_the_level_over_the_certificate(
+        pki: test_pki.Pki, credential: dict[str, Any], claims: bytes, answer: Answer,
+        level: str) -> None:
+    cert = pki.issue("Seal", org="Org", org_id="VATES-A00000000", qc=claims)
+    asked: list[tuple[list[Any], Any]] = []
+    report = _with_list(seal(pki, cert, credential, SIGNED_AT), answer, asked)
+    assert report.summary["seal"]["level"] == level
+    # the seal certificate first, then its CA; at the time the signature timestamp proves
+    chain, at = asked[0]
+    assert [c.subject.rfc4514_string() for c in chain][1:] == [
+        pki.root.cert.subject.rfc4514_string()]
+    assert chain[0] == cert.cert and at == SIGNED_AT + timedelta(seconds=2)
+    seal_check = report.check("seal")
+    if answer.qualified is None:  # not anchored by a list, and no root configured
+        assert seal_check.status == "failed" and report.summary["seal"]["trustedList"] == \
+            answer.to_json()
+    else:
+        assert seal_check.status == "passed"
+        assert "on the EU trusted lists (mcred Test Trust Services)" in seal_check.message
+        assert report.summary["seal"]["qualifiedCertificate"] is answer.qualified
+
+
+def test_the_trusted_list_is_not_asked_about_a_broken_seal(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    doc = seal(pki, qualified, credential, SIGNED_AT)
+    doc["payload"] = doc["payload"].replace("Digital", "Analogue")
+    asked: list[tuple[list[Any], Any]] = []
+    report = _with_list(doc, Answer(True, ("QCForESeal", "QCWithQSCD")), asked)
+    assert asked == [] and report.summary["seal"]["level"] == "unknown"
