@@ -216,6 +216,25 @@ def thumbprint_problem(env: Envelope) -> Message | None:
     return None
 
 
+def kid_problem(env: Envelope, certificate: Any) -> Message | None:
+    """A JAdES `kid` is the base64 DER IssuerSerial of the signing certificate (TS 119 182-1
+    §5.1.4): when it reads as one, it must name x5c[0] (an asn1crypto certificate)."""
+    from asn1crypto import cms
+
+    kid = env.protected.get("kid")
+    if not isinstance(kid, str):
+        return None
+    try:
+        named = cms.IssuerSerial.load(base64.b64decode(kid, validate=True), strict=True)
+        issuers = [n.chosen for n in named["issuer"] if n.name == "directory_name"]
+        serial = named["serial"].native
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        return None  # some other kind of key id: RFC 7515 leaves its form open
+    if serial != certificate.serial_number or certificate.issuer not in issuers:
+        return msg("kid names another certificate (issuer and serial number) than x5c[0]")
+    return None
+
+
 def verify_signature(env: Envelope, certificate: x509.Certificate) -> bool:
     """The JWS signature over the signing input with ``certificate``'s key (RFC 7518 §3)."""
     alg, data, sig = env.alg, env.signing_input(), env.signature

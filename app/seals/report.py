@@ -88,6 +88,11 @@ def _verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
     sealer = qualified.sealer(signer)
     claims = qualified.qc_claims(signer)
     proof = _proof(env, signer_c, sealer)
+    kid = jades.kid_problem(env, signer)
+    if kid is not None and proof.status == "passed":
+        proof = Step("proof", "failed", msg("the seal names another certificate than the one"
+                                            " it carries (%(why)s)", why=kid),
+                     {"code": "CERTIFICATE_MISMATCH"})
     carried = _carried(env)
     stamps, proven = _timestamps(env, carried, roots)
     cert_step, path = _certificate(env, signer, carried, roots, proven, now)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from asn1crypto import cms
 from asn1crypto import x509 as ax509
 
 from app.seals.report import verify_seal
@@ -533,3 +534,26 @@ def test_the_trusted_list_is_not_asked_about_a_broken_seal(
     asked: list[tuple[list[Any], Any]] = []
     report = _with_list(doc, Answer(True, ("QCForESeal", "QCWithQSCD")), asked)
     assert asked == [] and report.summary["seal"]["level"] == "unknown"
+
+
+def test_a_kid_naming_another_certificate_fails(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    other = pki.issue("Another seal", org="Another Org")
+
+    def kid(cert: test_pki.Issued) -> str:
+        parsed = ax509.Certificate.load(cert.der)
+        return base64.b64encode(cms.IssuerSerial({
+            "issuer": [ax509.GeneralName({"directory_name": parsed.issuer})],
+            "serial": parsed.serial_number}).dump()).decode()
+
+    right = _verify(seal(pki, qualified, credential, SIGNED_AT,
+                         extra_protected={"kid": kid(qualified)}), pki)
+    assert right.check("proof").status == "passed"
+    wrong = _verify(seal(pki, qualified, credential, SIGNED_AT,
+                         extra_protected={"kid": kid(other)}), pki)
+    assert _code(wrong, "proof") == "CERTIFICATE_MISMATCH"
+    assert "kid names another certificate" in wrong.check("proof").message
+    # a key id of another form says nothing about x5c[0]
+    free_form = _verify(seal(pki, qualified, credential, SIGNED_AT,
+                             extra_protected={"kid": "seal-key-2026"}), pki)
+    assert free_form.check("proof").status == "passed"
