@@ -164,7 +164,7 @@ def _etsi_u(header: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         raise SealError("too-many-entries", msg("etsiU holds more than %(n)s entries", n=MAX_ETSIU))
     out = []
     for raw in entries:
-        # TS 119 182-1 §5.3.1: each entry is the base64url of a JSON object with one member
+        # TS 119 182-1: each entry is the base64url of a JSON object with one member
         # (the "base64url" form DSS writes); a clear JSON object is read as well.
         if isinstance(raw, dict):
             value, text = raw, json.dumps(raw, separators=(",", ":"))

@@ -214,7 +214,7 @@ class _Carried:
 
 
 def _carried(env: jades.Envelope) -> _Carried:
-    """x5c[1:], xVals and rVals (TS 119 182-1 §5.3.5): what the path is validated with."""
+    """x5c[1:], xVals and rVals (TS 119 182-1): what the path is validated with."""
     out = _Carried([], [], [], [])
     for der in env.certificates[1:]:
         _load(out, x509.Certificate.load, der, out.certificates, "an x5c certificate")
@@ -258,13 +258,15 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
     payload = env.payload_text.encode("utf-8")
     wanted: list[tuple[str, Any, bytes]] = []
     for _, value in env.unprotected("sigTst"):
-        # §5.3.4.1: the imprint covers the base64url JWS Signature Value as it appears
+        # TS 119 182-1: the imprint covers the base64url JWS Signature Value as it appears
+        # (OpenSSL agrees on the Europass sample, tests/seals/test_seal_interop.py)
         wanted += [("sigTst", t, env.signature_b64.encode("ascii")) for t in _tokens(value)]
     if "adoTst" in env.protected:
-        # covers the payload as it appears in the JWS (§5.2.8.3)
+        # the payload as it appears in the JWS: so on the Europass sample (b64:false)
         wanted += [("adoTst", t, payload) for t in _tokens(env.protected["adoTst"])]
     for position, value in env.unprotected("arcTst"):
-        # §5.3.6.2: payload, protected header, signature and the etsiU entries before it
+        # payload, protected header, signature and the etsiU entries before it, each as in
+        # the JWS (so on the Europass sample)
         before = "".join(text for text, _ in env.etsi_u[:position])
         covered = b".".join((payload, env.protected_b64.encode(), env.signature_b64.encode(),
                              before.encode()))
@@ -386,7 +388,7 @@ def _qualified_certificate(claims: qualified.QcClaims, answer: Any) -> bool:
 
 def _level(claims: qualified.QcClaims, answer: Any) -> str:
     """Qualified: a qualified certificate for seals whose key is in a QSCD. A trusted list
-    that knows the CA decides both (TS 119 615 §4.5: its qualifiers over the certificate's
+    that knows the CA decides both (TS 119 615: its qualifiers over the certificate's
     claims); else the certificate's QC statements do."""
     if answer is None or answer.qualified is None:
         return claims.level
