@@ -217,8 +217,9 @@ def thumbprint_problem(env: Envelope) -> Message | None:
 
 
 def kid_problem(env: Envelope, certificate: Any) -> Message | None:
-    """A JAdES `kid` is the base64 DER IssuerSerial of the signing certificate (TS 119 182-1
-    §5.1.4): when it reads as one, it must name x5c[0] (an asn1crypto certificate)."""
+    """A JAdES `kid` is the base64 DER IssuerSerial of the signing certificate (as DSS writes
+    it, and the Europass sample has it): when it reads as one, it must name x5c[0] (an
+    asn1crypto certificate)."""
     from asn1crypto import cms
 
     kid = env.protected.get("kid")
