@@ -557,3 +557,14 @@ def test_a_kid_naming_another_certificate_fails(
     free_form = _verify(seal(pki, qualified, credential, SIGNED_AT,
                              extra_protected={"kid": "seal-key-2026"}), pki)
     assert free_form.check("proof").status == "passed"
+
+
+def test_a_claimed_signing_time_after_the_timestamp_fails(
+        pki: test_pki.Pki, qualified: test_pki.Issued, credential: dict[str, Any]) -> None:
+    later = (SIGNED_AT + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = _verify(seal(pki, qualified, credential, SIGNED_AT,
+                          extra_protected={"sigT": later}), pki)
+    check = report.check("timestamps")
+    assert check.status == "failed" and check.details["code"] == "SIGNING_TIME_MISMATCH"
+    # which of the two is wrong cannot be told: nothing proves the time, checked now
+    assert report.check("certificate").details["timeProven"] is False
