@@ -124,6 +124,12 @@ class Settings(BaseSettings):
         16 * 1_048_576, gt=0, description="Largest trusted list file accepted, in bytes."
     )
 
+    # JAdES seals on Europass / EDC credentials (app/seals, docs/seals.md)
+    seal_trust_roots: Path | None = Field(
+        None, description="PEM file, or folder of PEM/DER files, of extra trust roots for"
+                          " JAdES seals and their timestamps (default: none)."
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
@@ -139,6 +145,20 @@ class Settings(BaseSettings):
         """https, or http on a loopback host (development and tests)."""
         parts = urlsplit(self.public_base_url)
         return parts.scheme == "https" or parts.hostname in ("localhost", "127.0.0.1", "::1")
+
+    @field_validator("seal_trust_roots")
+    @classmethod
+    def _check_seal_roots(cls, value: Path | None) -> Path | None:
+        # Read them once here, so a broken file stops the start, not a verification.
+        if value is not None:
+            from app.seals.certpath import load_roots
+
+            try:
+                if not load_roots(value):
+                    raise ValueError("holds no certificate")
+            except (OSError, ValueError, TypeError) as exc:
+                raise ValueError(f"cannot read trust roots from {value}: {exc}") from None
+        return value
 
     @field_validator("key_secret", "admin_token")
     @classmethod

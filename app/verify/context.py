@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from app.dids.resolver import DidResolver, HostedDocument
 from app.issuers.service import local_did_document
 from app.outbound import OutboundPolicy, outbound_policy
 from app.registry.service import lookup
+from app.seals.certpath import load_roots
 from app.status import service as status_service
 from app.status.check import RemoteLists, StatusCheckError
 from app.verify.caches import keys_fingerprint, list_version
@@ -81,4 +83,11 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
             return lookup(session, did, on)
 
     return VerifyContext(resolver=resolver, fetch_status_list=fetch_list, registry=registry,
-                         rubric=caches.rubric(rubric, svc.settings.rubrics_dir))
+                         rubric=caches.rubric(rubric, svc.settings.rubrics_dir),
+                         seal_roots=_seal_roots(svc.settings.seal_trust_roots))
+
+
+@lru_cache(maxsize=4)
+def _seal_roots(location: Path | None) -> tuple[Any, ...]:
+    # Read once per process (the settings checked them at start).
+    return load_roots(location)

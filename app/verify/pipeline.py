@@ -1,6 +1,8 @@
 """The verification pipeline: format → proof → issuer registry → status → validity dates →
-completeness → score. Each check is reported separately; later checks still run when an
-earlier one fails, wherever they still make sense. Reads any issuer's credential (no import
+completeness → score. A JAdES-sealed credential (Europass / EDC) is unwrapped first: its
+seal's checks (app.seals) take the place of the Data Integrity proof. Each check is
+reported separately; later checks still run when an earlier one fails, wherever they still
+make sense. Reads any issuer's credential (no import
 of app.credentials): the EU elements come from app.elements."""
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from app.messages import N_, Message, When, and_join, coded, join, msg, when
 from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.proofs.jsonld import shared_parsing
 from app.registry.service import Lookup
+from app.seals.jades import is_jades
+from app.seals.report import SealResult, Step, TrustedListLookup, verify_seal
 from app.status.check import ListFetcher, StatusResult, check_status
 from app.vcdm.structure import Problem, structure_problems
 from app.verify.scoring import OUTCOME_WORDS, Rubric, score
@@ -89,6 +93,10 @@ class VerifyContext:
     fetch_status_list: ListFetcher
     registry: RegistryLookup
     rubric: Rubric
+    # Extra trust roots for JAdES seals (MCRED_SEAL_TRUST_ROOTS), asn1crypto certificates.
+    seal_roots: tuple[Any, ...] = ()
+    # What the EU trusted lists say of a seal certificate (app.seals.report.TrustedListLookup)
+    seal_trusted_list: TrustedListLookup | None = None
 
 
 @dataclass
@@ -103,8 +111,9 @@ class Report:
     # The elements as read (for pages, which show them without reading the document again).
     elements: dict[str, Found] | None = None
 
-    # These checks decide `verified`; registry, completeness and score inform recognition.
-    DECIDING = ("format", "proof", "status", "validity")
+    # These checks decide `verified`; registry, completeness and score inform recognition, and
+    # so does `seal` (a seal's trust anchor and level), as the registry does for DI proofs.
+    DECIDING = ("format", "proof", "timestamps", "certificate", "status", "validity")
 
     @property
     def verified(self) -> bool:
@@ -113,9 +122,11 @@ class Report:
 
     @property
     def trusted(self) -> bool:
-        """The issuer passed the registry check (genuine is not the same as trusted)."""
-        registry = self.check("registry")
-        return registry is not None and registry.status == "passed"
+        """The issuer passed the registry check (genuine is not the same as trusted), and a
+        seal's certificate chains to a trusted root."""
+        registry, seal = self.check("registry"), self.check("seal")
+        return registry is not None and registry.status == "passed" and (
+            seal is None or seal.status == "passed")
 
     @property
     def headline(self) -> str:
@@ -460,19 +471,46 @@ def verify_credential(doc: Any, ctx: VerifyContext, now: datetime | None = None,
         return _verify(doc, ctx, now, expect)
 
 
+def _as_check(step: Step) -> Check:
+    return Check(step.name, step.status, step.message, step.details)
+
+
+def _seal(doc: dict[str, Any], ctx: VerifyContext,
+          now: datetime) -> tuple[SealResult, Report | None]:
+    """The seal's checks, and the whole report when its payload cannot be read as a
+    credential (each seal check still reported, so a truncated payload names its failures)."""
+    seal = verify_seal(doc, ctx.seal_roots, now, ctx.seal_trusted_list)
+    if seal.failure is not None:
+        return seal, Report([_as_check(seal.failure), *map(_as_check, seal.steps)], "unknown",
+                            seal.summary)
+    return seal, None
+
+
 def _verify(doc: Any, ctx: VerifyContext, now: datetime | None,
             expect: ProofExpectations | None) -> Report:
     now = now or datetime.now(UTC)
+    seal: SealResult | None = None
+    if is_jades(doc):
+        seal, unreadable = _seal(doc, ctx, now)
+        if unreadable is not None:
+            return unreadable
+        doc = seal.document
     fmt = _format(doc)
     if fmt.status == "failed":
-        return Report([fmt], "unknown", {})
+        return Report([fmt, *(_as_check(s) for s in seal.steps)] if seal else [fmt], "unknown",
+                      seal.summary if seal else {})
     reading = read(doc)
     profile, found = reading.profile, reading.found
     summary = {"id": doc.get("id"), "issuer": _issuer_id(doc),
                "title": found["title"].value if "title" in found else doc.get("name"),
                "types": _list(doc.get("type"))}
-    proof, _ = _proof(doc, ctx, expect or ProofExpectations())
-    proof = _explain_broken_context(proof, reading)
+    seal_checks: list[Check] = []
+    if seal is not None:  # the seal stands in for a Data Integrity proof
+        summary.update(seal.summary)
+        proof, *seal_checks = map(_as_check, seal.steps)
+    else:
+        proof, _ = _proof(doc, ctx, expect or ProofExpectations())
+        proof = _explain_broken_context(proof, reading)
     registry_check, lookup = _registry(doc, ctx)
     status_check, _ = _status(doc, ctx, now)
     validity = _validity(doc, now)
@@ -490,6 +528,7 @@ def _verify(doc: Any, ctx: VerifyContext, now: datetime | None,
                         msg("%(outcome)s: %(because)s",
                             outcome=OUTCOME_WORDS.get(result["outcome"], result["outcome"]),
                             because=result["because"]))
-    return Report([fmt, _reading_check(reading), proof, registry_check, status_check, validity,
-                   completeness, score_check], profile, summary, lookup.to_json(),
-                  [e.to_json() for e in elements], result, reading.encodings, found)
+    return Report([fmt, _reading_check(reading), proof, *seal_checks, registry_check,
+                   status_check, validity, completeness, score_check], profile, summary,
+                  lookup.to_json(), [e.to_json() for e in elements], result,
+                  reading.encodings, found)

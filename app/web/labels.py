@@ -13,7 +13,13 @@ CHECKS = {
     "registry": N_("Trusted issuer registry"), "status": N_("Revocation status"),
     "validity": N_("Validity dates"), "completeness": N_("EU standard elements"),
     "score": N_("Recognition"), "reading": N_("How it was read"),
+    # JAdES seals (app/seals)
+    "timestamps": N_("Timestamps"), "certificate": N_("Seal certificate"),
+    "seal": N_("Electronic seal"),
 }
+SEAL_LEVELS = {"qualified": N_("Qualified electronic seal"),
+               "advanced": N_("Advanced electronic seal"),
+               "unknown": N_("Electronic seal of unknown level")}
 CHECK_STATUS = {"passed": N_("passed"), "failed": N_("failed"), "warning": N_("attention"),
                 "skipped": N_("not applicable")}
 ELEMENT_STATUS = {"present": N_("present"), "missing": N_("missing"),
@@ -54,6 +60,12 @@ VERDICTS = {
     "not-yet-valid": N_("Not yet valid: valid from %(date)s"),
     "bad-dates": N_("Its validity dates are not usable"),
     "failed": N_("Could not be verified"),
+    "seal-revoked": N_("Its seal's certificate was revoked when it was sealed — do not rely"
+                       " on it"),
+    "seal-expired": N_("Its seal's certificate was not valid when it was sealed — do not rely"
+                       " on it"),
+    "seal-certificate": N_("Its seal's certificate could not be validated — do not rely on it"),
+    "bad-timestamp": N_("A timestamp of its seal is not valid — do not rely on it"),
 }
 HOLDER = {
     "match": N_("Matches: the credential was issued to this e-mail address"),

@@ -65,8 +65,9 @@ def moment(value: datetime, locale: str) -> str:
 
 def verdict(report: dict[str, Any], locale: str) -> dict[str, str] | None:
     """Why a credential is not verified, in plain words for the banner — ``reason`` (altered,
-    unverifiable, malformed, open-badges-2, revoked, suspended, status-unknown, expired,
-    not-yet-valid, bad-dates, failed) and ``date`` when there is one; None when every deciding
+    unverifiable, malformed, open-badges-2, seal-revoked, seal-expired, seal-certificate,
+    bad-timestamp, revoked, suspended, status-unknown, expired, not-yet-valid, bad-dates,
+    failed) and ``date`` when there is one; None when every deciding
     check passed."""
     if report.get("verified", False):
         return None
@@ -82,6 +83,14 @@ def verdict(report: dict[str, Any], locale: str) -> dict[str, str] | None:
     if form := failed("format"):
         ob2 = (form.get("details") or {}).get("code") == "open-badges-2"
         return {"reason": "open-badges-2" if ob2 else "malformed"}
+    if certificate := failed("certificate"):  # a JAdES seal's certificate (app.seals)
+        code = (certificate.get("details") or {}).get("code")
+        return {"reason": {"CERTIFICATE_REVOKED": "seal-revoked",
+                           "CERTIFICATE_EXPIRED": "seal-expired",
+                           "CERTIFICATE_NOT_YET_VALID": "seal-expired"}.get(code,
+                                                                            "seal-certificate")}
+    if failed("timestamps"):
+        return {"reason": "bad-timestamp"}
     if status := failed("status"):
         message = str(status.get("message", ""))
         if message.startswith("revoked") or " revoked" in message:
