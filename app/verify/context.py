@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,11 @@ from app.deps import Services
 from app.dids.resolver import DidResolver, HostedDocument
 from app.issuers.service import local_did_document
 from app.outbound import OutboundPolicy, outbound_policy
-from app.registry.service import lookup
+from app.registry.service import lookup, registry_entry_for_seal
 from app.seals.certpath import load_roots
 from app.status import service as status_service
 from app.status.check import RemoteLists, StatusCheckError
+from app.trustlists.service import trust_for_certificate
 from app.verify.caches import keys_fingerprint, list_version
 
 
@@ -82,9 +83,18 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
         with svc.db.session(read_only=True) as session:
             return lookup(session, did, on)
 
+    def by_seal(org_identifier: str, on: date):  # type: ignore[no-untyped-def]
+        with svc.db.session(read_only=True) as session:
+            return registry_entry_for_seal(session, org_identifier, on)
+
+    def trusted_list(chain: list[Any], at: datetime) -> Any:
+        with svc.db.session(read_only=True) as session:
+            return trust_for_certificate(session, chain, at)
+
     return VerifyContext(resolver=resolver, fetch_status_list=fetch_list, registry=registry,
                          rubric=caches.rubric(rubric, svc.settings.rubrics_dir),
-                         seal_roots=_seal_roots(svc.settings.seal_trust_roots))
+                         seal_roots=_seal_roots(svc.settings.seal_trust_roots),
+                         seal_trusted_list=trusted_list, registry_by_seal=by_seal)
 
 
 @lru_cache(maxsize=4)

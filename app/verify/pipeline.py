@@ -97,6 +97,8 @@ class VerifyContext:
     seal_roots: tuple[Any, ...] = ()
     # What the EU trusted lists say of a seal certificate (app.seals.report.TrustedListLookup)
     seal_trusted_list: TrustedListLookup | None = None
+    # The registry entry listed by an e-seal's organisation identifier (VATES-…), on a day
+    registry_by_seal: Callable[[str, date], Lookup] | None = None
 
 
 @dataclass
@@ -302,10 +304,15 @@ def _issued_on(doc: dict[str, Any]) -> date | None:
     return None
 
 
-def _registry(doc: dict[str, Any], ctx: VerifyContext) -> tuple[Check, Lookup]:
+def _registry(doc: dict[str, Any], ctx: VerifyContext,
+              seal_id: str | None = None) -> tuple[Check, Lookup]:
+    """The issuer's registry entry by its DID, else (a sealed credential) by the organisation
+    identifier of the e-seal that proved it."""
     issuer = _issuer_id(doc) or ""
     issued = _issued_on(doc) or datetime.now(UTC).date()
     found = ctx.registry(issuer, issued)
+    if found.entry is None and seal_id and ctx.registry_by_seal is not None:
+        issuer, found = seal_id, ctx.registry_by_seal(seal_id, issued)
     if found.entry is None:
         return Check("registry", "failed", msg("%(issuer)s is not in the trusted issuer registry",
                                                issuer=issuer)), found
@@ -505,13 +512,19 @@ def _verify(doc: Any, ctx: VerifyContext, now: datetime | None,
                "title": found["title"].value if "title" in found else doc.get("name"),
                "types": _list(doc.get("type"))}
     seal_checks: list[Check] = []
+    seal_id = None
     if seal is not None:  # the seal stands in for a Data Integrity proof
         summary.update(seal.summary)
         proof, *seal_checks = map(_as_check, seal.steps)
+        anchored = seal.step("seal")
+        # Only a seal whose certificate chains to a trusted root or list names the issuer:
+        # anyone can make a certificate that claims an organisation identifier.
+        if proof.status == "passed" and anchored is not None and anchored.status == "passed":
+            seal_id = seal.summary["seal"]["sealer"].get("organisationIdentifier")
     else:
         proof, _ = _proof(doc, ctx, expect or ProofExpectations())
         proof = _explain_broken_context(proof, reading)
-    registry_check, lookup = _registry(doc, ctx)
+    registry_check, lookup = _registry(doc, ctx, seal_id)
     status_check, _ = _status(doc, ctx, now)
     validity = _validity(doc, now)
     elements = completeness_check(found, reading.failed)
