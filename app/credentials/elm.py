@@ -256,6 +256,7 @@ def render_elm(content: CredentialContent) -> dict[str, Any]:
     if content.valid_until:
         credential["validUntil"] = timestamp(content.valid_until)
     if content.status:
-        credential["credentialStatus"] = [{"@context": STATUS_CONTEXT, **entry}
-                                          for entry in content.status]
+        entries = [{"@context": STATUS_CONTEXT, **entry} for entry in content.status]
+        # One entry as an object, several as an array, as in the OBv3 rendering.
+        credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     return credential
