@@ -231,7 +231,9 @@ def render_elm(content: CredentialContent) -> dict[str, Any]:
         "specifiedBy": _specification(content),
     }
     if content.composed_of:
-        claim["hasPart"] = list(content.composed_of)
+        # Not elm:hasPart: EDC wants full LearningAchievements there; these are the ids of
+        # the component credentials, as OBv3's mcred:composedOf has them.
+        claim[f"{MCRED}composedOf"] = [{"id": c} for c in content.composed_of]
     subject: dict[str, Any] = {"type": "Person", "fullName": _text(content.learner.name)}
     if content.learner.did:
         subject["id"] = content.learner.did

@@ -84,7 +84,7 @@ def test_accredited_profile_also_needs_an_accreditation_in_the_evidence() -> Non
 
 @pytest.mark.parametrize(("remove", "path", "name"), [
     (("credentialSchema",), f"{CRED}credentialSchema", "credential schema"),
-    (("credentialSubject", "hasClaim", "title"), f"http://purl.org/dc/terms/title", "title"),
+    (("credentialSubject", "hasClaim", "title"), "http://purl.org/dc/terms/title", "title"),
     (("issuer", "location"), f"{ELM}location", "location"),
 ])
 def test_missing_mandatory_property_is_a_named_violation(remove: tuple[str, ...], path: str,
