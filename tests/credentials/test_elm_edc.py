@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -200,3 +201,14 @@ def test_status_check_reads_the_elm_entry(client: TestClient, api_key: dict, adm
     [status] = [c for c in report["report"]["checks"] if c["name"] == "status"]
     assert status["status"] == "failed" and status["message"] == "revoked"
     assert elm["credentialStatus"]["type"] == "BitstringStatusListEntry"
+
+
+def test_share_page_says_the_europass_file_has_no_seal(client: TestClient, api_key: dict,
+                                                       achievement: dict) -> None:
+    issued = issue(client, api_key, award_body(achievement["id"])).json()
+    page = client.get(urlsplit(issued["shareLink"]["url"]).path, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    note = page.text.split('data-testid="elm-proof">', 1)[1].split("</p>", 1)[0]
+    assert "Data Integrity proof (eddsa-rdfc-2022), not with an electronic seal" in note
+    elm = client.get(urlsplit(issued["shareLink"]["url"]).path + "/elm.json").json()
+    assert "proof" in elm and elm["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
