@@ -56,7 +56,9 @@ def display_png(content: CredentialContent) -> bytes:
         shown, font = _fit(draw, text, size, bold)
         draw.text((WIDTH / 2, y), shown, fill=0, font=font, anchor="mm")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # zlib's default level: ~4 ms and ~10 kB a page; optimize=True saves 10 % for 5x the time,
+    # which bulk issuing would pay on every row.
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
