@@ -172,13 +172,13 @@ def _assessment(content: CredentialContent, awarding: dict[str, Any]) -> dict[st
     if spec.grade_scale:
         specification["gradingScheme"] = {"type": "GradingScheme",
                                           "title": _text(", ".join(spec.grade_scale))}
-    # EDC's LearningAssessment must carry a grade: an award without one was passed.
-    grade = content.grade if content.grade is not None else "Passed"
+    # EDC's LearningAssessment must carry a grade: an award without one was passed, and the
+    # note says it is no grade (readers skip it: elements/encodings/elm.json).
+    grade = _note(content.grade) if content.grade is not None else \
+        {**_note("Passed"), f"{MCRED}ungraded": True}
     assessment: dict[str, Any] = {"type": "LearningAssessment", "title": _text(spec.title),
-                                  "awardedBy": awarding, "grade": _note(grade),
+                                  "awardedBy": awarding, "grade": grade,
                                   "specifiedBy": specification}
-    if content.grade is None:
-        assessment[f"{MCRED}ungraded"] = True
     if spec.supervision:
         assessment["idVerification"] = concept(vocab.SUPERVISION[spec.supervision])
     return assessment

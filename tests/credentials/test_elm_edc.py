@@ -38,7 +38,7 @@ def settings(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) 
 
 def elm_of(client: TestClient, api_key: dict, body: dict[str, Any]) -> dict[str, Any]:
     response = issue(client, api_key, body)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 201, response.text[:2000]
     return response.json()["credentials"]["elm"]
 
 
@@ -140,7 +140,7 @@ def test_stacked_award_s_elm_conforms(client: TestClient, api_key: dict,
     assert part["id"].startswith("urn:uuid:")
 
 
-def test_an_ungraded_award_was_passed(client: TestClient, api_key: dict,
+def test_an_ungraded_award_was_passed_without_a_grade(client: TestClient, api_key: dict,
                                       achievement: dict) -> None:
     # EDC's LearningAssessment must have a grade; the award says the assessment was passed.
     body = award_body(achievement["id"])
@@ -148,7 +148,11 @@ def test_an_ungraded_award_was_passed(client: TestClient, api_key: dict,
     elm = elm_of(client, api_key, body)
     [assessment] = elm["credentialSubject"]["hasClaim"][0]["provenBy"]
     assert assessment["grade"]["noteLiteral"] == {"en": "Passed"}
-    assert assessment["https://w3id.org/mcred/vocab#ungraded"] is True
+    assert assessment["grade"]["https://w3id.org/mcred/vocab#ungraded"] is True
+    # ... which is no grade: read back, the award has none, as its OBv3 credential says.
+    assert "grade" not in read(elm).found
+    graded = elm_of(client, api_key, award_body(achievement["id"], awardedOn="2026-07-01"))
+    assert read(graded).found["grade"].value == "B"
 
 
 def test_elements_read_back_from_the_edc_rendering(elm: dict) -> None:
