@@ -6,13 +6,16 @@ Integrity proof verifies here and in Digital Bazaar's implementation."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from app.config import Settings
 from app.deps import Services
@@ -216,3 +219,18 @@ def test_share_page_says_the_europass_file_has_no_seal(client: TestClient, api_k
     assert "Data Integrity proof (eddsa-rdfc-2022), not with an electronic seal" in note
     elm = client.get(urlsplit(issued["shareLink"]["url"]).path + "/elm.json").json()
     assert "proof" in elm and elm["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+
+
+def test_display_page_is_a_png_of_the_credential(client: TestClient, api_key: dict,
+                                                 achievement: dict, elm: dict) -> None:
+    [display] = elm["displayParameter"]["individualDisplay"]
+    [detail] = display["displayDetail"]
+    image = detail["image"]
+    assert image["contentType"]["id"] == \
+        "http://publications.europa.eu/resource/authority/file-type/PNG"
+    page = Image.open(io.BytesIO(base64.b64decode(image["content"])))
+    assert (page.format, page.size, page.mode) == ("PNG", (842, 595), "1")
+    assert len(image["content"]) < 8000  # stored with every award
+    other = elm_of(client, api_key, award_body(achievement["id"], learner={"name": "Jaan Tamm"}))
+    [other_display] = other["displayParameter"]["individualDisplay"]
+    assert other_display["displayDetail"][0]["image"]["content"] != image["content"]
