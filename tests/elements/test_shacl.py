@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.elements.extract import read
 from app.elements.shacl import PROFILES, SHAPES_DIR, shacl_check, shacl_report
 from app.proofs.jsonld import canonize, canonize_reference
 from tests.conformance.test_vendored_files import REPOSITORY_KEYS, SHA256
@@ -143,3 +144,13 @@ def test_edc_context_canonicalises_alike_on_both_paths(sample: Any) -> None:
     # The project's rule for every context: pyoxigraph's fast path and pyld agree.
     document = sample()
     assert canonize(copy.deepcopy(document)) == canonize_reference(copy.deepcopy(document))
+
+
+def test_sealed_edc_credential_reads_complete_and_validates() -> None:
+    # The completeness inputs for a sealed ELM credential: its elements and its SHACL result.
+    payload = sealed_sample()
+    reading = read(payload)
+    assert reading.profile == "elm" and reading.notes == []
+    assert {"title", "learner", "awardingBody", "workload", "level"} <= set(reading.found)
+    assert reading.found["fieldOfStudy"].value == "http://data.europa.eu/snb/isced-f/003"
+    assert shacl_check(payload)["status"] == "passed"
