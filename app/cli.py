@@ -402,7 +402,7 @@ def cmd_issue(args: argparse.Namespace) -> None:
     if args.no_wait:
         print(job_id)
         return
-    issuing = Issuing(svc.keystore, settings.public_base_url)
+    issuing = Issuing(svc.keystore, settings.public_base_url, settings.elm_credential_status)
     processed = 0
     step = max(1, total // 20)
 
@@ -433,7 +433,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
     settings = _load_settings()
     svc = _services(settings)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    done = batch.run_worker(svc.db, Issuing(svc.keystore, settings.public_base_url),
+    issuing = Issuing(svc.keystore, settings.public_base_url, settings.elm_credential_status)
+    done = batch.run_worker(svc.db, issuing,
                             exit_when_idle=args.exit_when_idle)
     print(f"worker processed {done} rows", file=sys.stderr)
 

@@ -80,6 +80,14 @@ class Settings(BaseSettings):
         12, ge=1, le=168, description="How long a learner stays signed in at most (idle:"
                                      " one hour)."
     )
+    # EDC-conformant ELM (app/credentials/elm.py, docs/edc-elm.md).
+    elm_credential_status: bool = Field(
+        True, description="Put the status list entries (revocation, suspension) in the ELM"
+                          " rendering too. EDC's SHACL shapes accept no status entry there"
+                          " (cred:credentialStatus must be an xsd:anyURI literal): false gives"
+                          " ELM credentials that pass EDC-generic-full, whose revocation a"
+                          " verifier then cannot see in the ELM document itself."
+    )
 
     # VC-API exchanges delivering awards into wallets (app/wallets/exchanges.py)
     exchange_ttl_seconds: int = Field(

@@ -71,7 +71,8 @@ def start_background(svc: Services) -> Callable[[], None]:
 
     stoppers: list[Callable[[], None]] = []
     if svc.settings.inprocess_worker:
-        worker = BackgroundWorker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url))
+        worker = BackgroundWorker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url,
+                                                  svc.settings.elm_credential_status))
         worker.start()
         stoppers.append(worker.stop)
     if svc.settings.smtp_host and svc.settings.mail_send_seconds:

@@ -47,7 +47,8 @@ def _form_field(field: str) -> str:
 
 
 def _issuing(svc: Services) -> service.Issuing:
-    return service.Issuing(keystore=svc.keystore, base_url=svc.settings.public_base_url)
+    return service.Issuing(keystore=svc.keystore, base_url=svc.settings.public_base_url,
+                           elm_status=svc.settings.elm_credential_status)
 
 
 def _secret(svc: Services) -> str:

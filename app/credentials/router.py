@@ -32,7 +32,8 @@ VC_MEDIA_TYPE = "application/vc"
 
 
 def issuing(svc: Services) -> service.Issuing:
-    return service.Issuing(keystore=svc.keystore, base_url=svc.settings.public_base_url)
+    return service.Issuing(keystore=svc.keystore, base_url=svc.settings.public_base_url,
+                           elm_status=svc.settings.elm_credential_status)
 
 
 @router.post("/achievements", status_code=201, summary="Define a micro-credential (EU elements)")

@@ -45,10 +45,12 @@ from app.status.service import credential_status
 
 @dataclass(frozen=True)
 class Issuing:
-    """What signing needs: the key store and the public base URL."""
+    """What signing needs: the key store and the public base URL; whether the ELM rendering
+    carries the status entries (settings.elm_credential_status)."""
 
     keystore: KeyStore
     base_url: str
+    elm_status: bool = True
 
 
 def credential_bytes(document: dict[str, Any]) -> bytes:
@@ -354,7 +356,8 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             achievement_id=achievement_url(issuing.base_url, achievement.id), spec=spec,
             learner=request.learner, awarded_on=request.awarded_on, issued_at=issued_at,
             salt=salt, grade=request.grade, evidence=request.evidence,
-            valid_until=request.valid_until, composed_of=composed, status=status,
+            valid_until=request.valid_until, composed_of=composed,
+            status=status if profile == "ob3" or issuing.elm_status else [],
             achievement_image=images.image_url(issuing.base_url, badge) if badge else None)
         job = SignJob(render(content), key_record.key_file, vm, proof_array=profile == "ob3")
         credential = CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,

@@ -32,6 +32,7 @@ REQUIRED_URLS = (
     "https://w3id.org/security/multikey/v1",
     "https://www.w3.org/ns/did/v1",
     "https://w3id.org/security/suites/ed25519-2020/v1",
+    "http://data.europa.eu/snb/model/context/edc-ap",  # the ELM rendering (docs/edc-elm.md)
     *OB_URLS,
 )
 

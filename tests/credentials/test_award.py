@@ -230,7 +230,7 @@ def test_stacked_credential_records_its_components(client: TestClient, api_key: 
     component_id = component["credentials"]["ob3"]["id"]
     assert response.json()["credentials"]["ob3"]["composedOf"] == [component_id]
     claim = response.json()["credentials"]["elm"]["credentialSubject"]["hasClaim"][0]
-    assert claim["hasPart"] == [component_id]
+    assert claim["https://w3id.org/mcred/vocab#composedOf"] == [{"id": component_id}]
 
 
 @pytest.mark.parametrize("change", [{"title": "Data\x07Literacy"},
