@@ -193,3 +193,13 @@ def test_an_ob3_page_has_no_conformance_section(client: TestClient,
     page = client.post("/verify", data={"credential": json.dumps(credentials["ob3"])},
                        headers=HTML).text
     assert 'data-testid="verification"' in page and 'id="edc-h"' not in page
+
+
+def test_the_page_says_when_the_shapes_could_not_be_checked(client: TestClient) -> None:
+    doc = json.loads(realworld.load(SAMPLE)["payload"])
+    doc["@context"] = [*doc["@context"], {"broken": {"@id": 5}}]
+    response = client.post("/verify", data={"credential": json.dumps(doc)}, headers=HTML)
+    assert response.status_code in (200, 422)
+    assert 'data-testid="edc-shacl" data-status="error"' in response.text
+    assert "The Europass shapes could not be checked: its JSON-LD could not be read." in \
+        response.text
