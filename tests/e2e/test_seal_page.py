@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
@@ -24,9 +25,13 @@ def _page_html(client: TestClient) -> str:
     return response.text.replace("</head>", f"<style>{css}</style></head>", 1)
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
 def test_the_sealed_credential_page_fits_a_phone_and_passes_axe(
-        browser: Browser, client: TestClient, tmp_path: Path) -> None:  # noqa: F811
-    context = browser.new_context(viewport={"width": 390, "height": 900}, locale="en-GB",
+        browser: Browser, client: TestClient, width: int) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB",
                                   bypass_csp=True)
     page = context.new_page()
     page.set_content(_page_html(client))
@@ -34,7 +39,9 @@ def test_the_sealed_credential_page_fits_a_phone_and_passes_axe(
     assert page.get_by_test_id("sealer").inner_text() == "ORGANIZACION TEST (VATES-A00000000)\n" \
         "Advanced electronic seal, 27 September 2023"
     assert page.get_by_test_id("seal").is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"verify-sealed-{width}.png"), full_page=True)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
                            TAGS)
