@@ -10,6 +10,9 @@ validated, so an embedded Data Integrity proof (a named graph) plays no part.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +23,8 @@ from typing import Any
 import pyoxigraph
 import pyshacl
 import rdflib
+from cachetools import LRUCache
+from pyshacl import errors as shacl_errors
 from rdflib.namespace import RDF, SH
 
 from app.proofs.errors import ProofError
@@ -95,6 +100,10 @@ def _results(report: rdflib.Graph, parents: list[Any], shapes: rdflib.Graph) -> 
         }
         if name is not None:
             entry["name"] = str(name)
+        component = report.value(node, SH.sourceConstraintComponent)
+        if component is not None:  # e.g. "MinCount": what kind of rule, for plain words
+            entry["constraint"] = str(component).removeprefix(str(SH)).removesuffix(
+                "ConstraintComponent")
         value = report.value(node, SH.value)
         if value is not None:
             entry["value"] = str(value)
@@ -136,13 +145,20 @@ def profile_of(document: dict[str, Any]) -> str:
     return "EDC-generic-full"
 
 
+# What pyshacl (or rdflib reading the data graph) raises on a graph it cannot work with.
+_ENGINE_ERRORS = (shacl_errors.ReportableRuntimeError, shacl_errors.ValidationFailure,
+                  shacl_errors.ShapeLoadError, shacl_errors.ConstraintLoadError,
+                  shacl_errors.RuleLoadError, RecursionError)
+
+
 def shacl_check(document: dict[str, Any]) -> dict[str, Any]:
     """The EDC SHACL validation as a plain check for a verification report.
 
     ``status`` is ``passed`` or ``failed`` for a European Digital Credential (validated
     against the profile its ``credentialSchema`` names, EDC-generic-full when none),
-    ``not-applicable`` for any other credential and ``error`` when its JSON-LD cannot be
-    read. A completeness input, never a deciding check: EDC's shapes ask for more than a
+    ``not-applicable`` for any other credential and ``error`` (with a ``reason``:
+    ``unreadable-jsonld``, ``unreadable-rdf`` or ``shacl-engine``) when it cannot be
+    validated. A completeness input, never a deciding check: EDC's shapes ask for more than a
     valid credential needs (e.g. an eIDAS identifier of the issuer).
     """
     base: dict[str, Any] = {"check": "edc-shacl"}
@@ -150,10 +166,45 @@ def shacl_check(document: dict[str, Any]) -> dict[str, Any]:
     try:
         graph = data_graph(document)
     except ProofError as exc:
-        return {**base, "status": "error", "message": str(exc)}
+        return {**base, "status": "error", "reason": "unreadable-jsonld", "message": str(exc)}
+    except Exception as exc:  # rdflib's parser has no common error class
+        return {**base, "status": "error", "reason": "unreadable-rdf",
+                "message": f"{type(exc).__name__}: {exc}"[:500]}
     if (None, RDF.type, rdflib.URIRef(EDC_TYPE)) not in graph:
         return {**base, "status": "not-applicable"}
     profile = profile_of(document)
-    result = _validate(graph, profile, start)
+    try:
+        result = _validate(graph, profile, start)
+    except _ENGINE_ERRORS as exc:
+        return {**base, "status": "error", "reason": "shacl-engine", "profile": profile,
+                "message": f"{type(exc).__name__}: {exc}"[:500]}
     return {**base, "status": "passed" if result.conforms else "failed", "profile": profile,
             "violations": result.violations, "seconds": result.seconds}
+
+
+# Verifying the same credential again (a page reload, a verifier polling) need not validate
+# it again: results are kept by the document's digest, a few hundred at most (~1-20 kB each).
+_CACHE: LRUCache[str, dict[str, Any]] = LRUCache(maxsize=256)
+_CACHE_LOCK = threading.Lock()
+
+
+def document_digest(document: Any) -> str:
+    """sha256 of the document's canonical JSON (sorted keys): equal documents, equal digest."""
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cached_shacl_check(document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``shacl_check`` remembered by document digest: (a copy of the check, whether cached).
+
+    The shapes are fixed per process, so a digest names its result for the process's life.
+    """
+    key = document_digest(document)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return copy.deepcopy(hit), True
+    check = shacl_check(document)
+    with _CACHE_LOCK:
+        _CACHE[key] = check
+    return copy.deepcopy(check), False

@@ -19,6 +19,7 @@ from app.elements.completeness import ElementCheck
 from app.elements.completeness import check as completeness_check
 from app.elements.extract import Found, Reading, encoding_label, read
 from app.elements.model import ELEMENT_LABELS
+from app.elements.shacl import cached_shacl_check
 from app.messages import N_, Message, When, and_join, coded, join, msg, when
 from app.proofs.dataintegrity import VerificationResult, verify_document
 from app.proofs.jsonld import shared_parsing
@@ -458,6 +459,46 @@ def _reading_check(reading: Reading) -> Check:
     return Check("reading", "passed", msg("read as %(encodings)s", encodings=read_as), details)
 
 
+# A report lists this many SHACL results at most (a broken document can break hundreds of rules).
+SHACL_LISTED = 50
+
+
+def _shacl_result(result: dict[str, Any]) -> dict[str, Any]:
+    """One SHACL result for the report; a nested shape's own results (why a node did not
+    conform, e.g. the issuer's missing eIDAS identifier) as its ``details``."""
+    out = {k: result[k] for k in ("focus", "path", "message", "severity", "name", "constraint",
+                                  "value") if k in result}
+    if result.get("details"):
+        out["details"] = [_shacl_result(d) for d in result["details"][:SHACL_LISTED]]
+    return out
+
+
+def _edc_conformance(doc: dict[str, Any]) -> tuple[dict[str, Any], Message | None]:
+    """The EDC SHACL validation (app.elements.shacl) as completeness details, and the warning
+    it gives when the credential does not conform or cannot be validated. Informs, never
+    decides: the EU elements decide completeness, and EDC's shapes ask for things a sound
+    credential may lack (a literal credentialStatus, an eIDAS identifier of the issuer)."""
+    check, cached = cached_shacl_check(doc)
+    status = check["status"]
+    block: dict[str, Any] = {"status": status, "conforms": {"passed": True, "failed": False}
+                             .get(status), "shapes": check.get("profile")}
+    if status in ("passed", "failed"):
+        violations = check["violations"]
+        block.update(count=len(violations),
+                     violations=[_shacl_result(v) for v in violations[:SHACL_LISTED]],
+                     ms=round(check["seconds"] * 1000, 1), cached=cached)
+    if status == "error":
+        block.update(reason=check["reason"], message=check["message"])
+        return block, msg("the Europass EDC shapes could not be checked (%(reason)s)",
+                          reason=check["reason"])
+    if status == "failed":
+        first = violations[0]
+        return block, msg("not conformant with the Europass EDC shapes %(shapes)s: %(count)s"
+                          " SHACL results, the first at %(path)s", shapes=check["profile"],
+                          count=len(violations), path=first["path"] or first["focus"] or "")
+    return block, None
+
+
 def _explain_broken_context(proof: Check, reading: Reading) -> Check:
     """Say what a broken issuer context means for the signature, in place of 'not offline'."""
     broken = [n for n in reading.notes if "could not be used as published" in n]
@@ -534,6 +575,10 @@ def _verify(doc: Any, ctx: VerifyContext, now: datetime | None,
                              elements=join(", ", (ELEMENT_NAMES.get(e, e) for e in failures)))
                          if failures else
                          msg("all 11 mandatory EU elements present and well formed"))
+    if profile == "elm" or seal is not None:  # EDC's shapes: only for what claims to be ELM
+        completeness.details["shacl"], warning = _edc_conformance(doc)
+        if warning is not None:
+            completeness.details["warnings"] = [warning]
     onsite_only = "participationForm" in found and found["participationForm"].value == [ONSITE]
     facts = _facts(_usable(found, elements), proof, lookup, status_check)
     result = score(facts, ctx.rubric, onsite_only)

@@ -124,3 +124,25 @@ AUDIT_ACTIONS = {
     "issuer.mail-texts": N_("E-mail texts changed"),
     "issuer.sso-settings": N_("Single sign-on settings changed"),
 }
+# Europass EDC conformance (SHACL, app.elements.shacl): what kind of rule a result broke, by
+# the SHACL constraint component, in plain words; pyshacl's own (English) message follows it.
+SHACL_RULES = {
+    "MinCount": N_("%(property)s is missing"),
+    "MaxCount": N_("%(property)s is given more often than allowed"),
+    "Datatype": N_("%(property)s has a value of the wrong kind"),
+    "NodeKind": N_("%(property)s has a value of the wrong kind"),
+    "Class": N_("%(property)s is not of the type the profile requires"),
+    "In": N_("%(property)s is not one of the allowed values"),
+    "HasValue": N_("%(property)s does not have the required value"),
+    "Node": N_("%(property)s is incomplete or not as the profile describes it"),
+    "QualifiedValueShape": N_("%(property)s is incomplete or not as the profile describes it"),
+    "Pattern": N_("%(property)s is not written as the profile requires"),
+    "MinLength": N_("%(property)s is not written as the profile requires"),
+    "MaxLength": N_("%(property)s is not written as the profile requires"),
+}
+SHACL_RULE_OTHER = N_("%(property)s breaks a rule of the profile")
+SHACL_ERRORS = {
+    "unreadable-jsonld": N_("its JSON-LD could not be read"),
+    "unreadable-rdf": N_("its data could not be read as RDF"),
+    "shacl-engine": N_("the SHACL validator could not process it"),
+}
