@@ -11,10 +11,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from app.seals import jades, qualified
 
 # As in EDC's sealed sample (Sample-MC-Annex1-signed-jades.json).
 TYP, CTY = "jose+json", "octet-stream"
@@ -49,3 +52,12 @@ def seal(payload: bytes, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
     signature = _signature(key, protected_b64.encode("ascii") + b"." + payload)
     return {"payload": payload.decode("utf-8"),
             "signatures": [{"protected": protected_b64, "signature": _b64url(signature)}]}
+
+
+def sealer_of(document: bytes) -> str | None:
+    """The organisation whose certificate (x5c[0]) sealed a stored sealed rendering."""
+    try:
+        envelope = jades.parse(json.loads(document))
+        return qualified.sealer(asn1_x509.Certificate.load(envelope.certificates[0])).name
+    except (ValueError, TypeError, IndexError, jades.SealError):
+        return None

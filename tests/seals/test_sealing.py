@@ -221,3 +221,125 @@ def test_the_key_is_stored_only_encrypted_and_the_password_nowhere(
         for value in row:
             raw = value if isinstance(value, bytes) else str(value).encode()
             assert der not in raw and scalar not in raw
+
+
+def verify(client: TestClient, document: dict[str, Any]) -> dict[str, Any]:
+    """The verification answer, with the report's checks by name under ``checks``."""
+    response = client.post("/credentials/verify", json={"verifiableCredential": document})
+    assert response.status_code in (200, 422), response.text
+    body = response.json()
+    return {**body, "checks": {c["name"]: c for c in body["report"]["checks"]}}
+
+
+@pytest.mark.parametrize("rsa_key", [False, True])
+def test_an_award_is_also_sealed_and_verifies(app_client: TestClient, pki: test_pki.Pki,
+                                              node: str, rsa_key: bool) -> None:  # noqa: F811
+    # No CRL pointer: a B-B seal carries no revocation data (docs/eseal-issuing.md)
+    cert = eseal_cert(pki, rsa_key=rsa_key, crl_pointer=False)
+    assert upload(app_client, p12(cert)).status_code == 201
+    issued = award(app_client, api_key(app_client))
+    assert set(issued["credentials"]) == {"ob3", "elm", "elm-sealed"}
+    sealed = issued["credentials"]["elm-sealed"]
+    header = json.loads(base64.urlsafe_b64decode(sealed["signatures"][0]["protected"] + "=="))
+    assert header["alg"] == ("RS256" if rsa_key else "ES256") and header["b64"] is False
+    assert header["typ"] == "jose+json" and header["cty"] == "octet-stream"
+    assert set(header["crit"]) == {"b64", "sigT"} and "sigTst" not in json.dumps(sealed)
+    # the sealed payload: the unsigned EDC credential, naming the seal's organisation
+    payload = json.loads(sealed["payload"])
+    assert "proof" not in payload and payload["type"] == ["VerifiableCredential",
+                                                          "EuropeanDigitalCredential"]
+    assert payload["issuer"]["eIDASIdentifier"]["notation"] == ORG_ID
+    # the Data Integrity one is kept, with the same legal identifier
+    assert issued["credentials"]["elm"]["issuer"]["eIDASIdentifier"]["notation"] == ORG_ID
+    assert "proof" in issued["credentials"]["elm"]
+
+    body = verify(app_client, sealed)
+    assert body["checks"]["proof"]["status"] == "passed", body
+    seal_info = body["report"]["credential"]["seal"]
+    assert seal_info["sealer"]["organisationIdentifier"] == ORG_ID
+    assert seal_info["sealer"]["organisation"] == "University of Tartu"
+    assert seal_info["trustedRoot"] is True, body["checks"]
+    assert body["checks"]["certificate"]["status"] == "passed"
+    assert seal_info["level"] == "qualified"
+    assert jose_verify(node, sealed)["verified"] is True
+
+    tampered = dict(sealed, payload=sealed["payload"].replace("University of Tartu",
+                                                              "University of Fraud"))
+    assert verify(app_client, tampered)["checks"]["proof"]["status"] == "failed"
+    assert jose_verify(node, tampered)["verified"] is False
+
+
+def test_a_certificate_naming_a_crl_is_not_anchored_without_revocation_data(
+        app_client: TestClient, pki: test_pki.Pki) -> None:
+    """B-B: no revocation values are carried, so a certificate whose CRL the seal would have
+    to carry is not anchored, however trusted its root (the proof still passes)."""
+    assert upload(app_client, p12(eseal_cert(pki))).status_code == 201
+    sealed = award(app_client, api_key(app_client))["credentials"]["elm-sealed"]
+    body = verify(app_client, sealed)
+    assert body["checks"]["proof"]["status"] == "passed"
+    assert body["report"]["credential"]["seal"]["trustedRoot"] is False
+    assert body["checks"]["certificate"]["status"] != "passed"
+
+
+def _share_page(client: TestClient, issued: dict[str, Any]) -> Any:
+    path = urlsplit(issued["shareLink"]["url"]).path
+    return path, client.get(path, headers={"Accept": "text/html"})
+
+
+def test_without_an_eseal_nothing_is_sealed_and_the_page_says_so(app_client: TestClient
+                                                                 ) -> None:
+    issued = award(app_client, api_key(app_client))
+    assert set(issued["credentials"]) == {"ob3", "elm"}
+    assert issued["credentials"]["elm"]["issuer"]["eIDASIdentifier"]["schemeName"] == "did"
+    path, page = _share_page(app_client, issued)
+    assert page.status_code == 200
+    assert "not with an electronic seal" in page.text and "sealed (JSON)" not in page.text
+    assert app_client.get(f"{path}/elm-sealed.json").status_code == 404
+
+
+def test_the_share_page_names_the_sealer_and_serves_the_sealed_file(
+        app_client: TestClient, pki: test_pki.Pki) -> None:
+    assert upload(app_client, p12(eseal_cert(pki))).status_code == 201
+    issued = award(app_client, api_key(app_client))
+    path, page = _share_page(app_client, issued)
+    assert page.status_code == 200
+    assert "sealed with the e-seal of University of Tartu" in page.text
+    assert "not with an electronic seal" not in page.text
+    assert f'href="{issued["shareLink"]["url"]}/elm-sealed.json"' in page.text
+    download = app_client.get(f"{path}/elm-sealed.json")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("application/jose+json")
+    assert download.json() == issued["credentials"]["elm-sealed"]
+
+
+def test_removing_the_eseal_stops_new_sealed_renderings(app_client: TestClient,
+                                                        pki: test_pki.Pki) -> None:
+    assert upload(app_client, p12(eseal_cert(pki))).status_code == 201
+    key = api_key(app_client)
+    before = award(app_client, key, "first@example.org")
+    assert "elm-sealed" in before["credentials"]
+    assert app_client.delete("/admin/issuers/uni-tartu/eseal", headers=ADMIN).status_code == 204
+    assert app_client.get("/admin/issuers/uni-tartu/eseal", headers=ADMIN).json()["type"] == \
+        "urn:mcred:problem:eseal-none"
+    assert app_client.delete("/admin/issuers/uni-tartu/eseal", headers=ADMIN).status_code == 404
+    after = award(app_client, key, "second@example.org")
+    assert set(after["credentials"]) == {"ob3", "elm"}
+    # the one sealed before stays as it was
+    path, _ = _share_page(app_client, before)
+    assert app_client.get(f"{path}/elm-sealed.json").json() == before["credentials"]["elm-sealed"]
+    with app_client.svc.db.session() as session:  # type: ignore[attr-defined]
+        actions = [a for (a,) in session.execute(text(
+            "SELECT action FROM audit_events WHERE action LIKE 'issuer.eseal%' ORDER BY id"))]
+        assert session.execute(text("SELECT count(*) FROM issuer_eseals")).scalar() == 0
+    assert actions == ["issuer.eseal-upload", "issuer.eseal-remove"]
+
+
+def test_a_new_upload_replaces_the_old_eseal(app_client: TestClient, pki: test_pki.Pki) -> None:
+    assert upload(app_client, p12(eseal_cert(pki))).status_code == 201
+    second = eseal_cert(pki, rsa_key=True)
+    assert upload(app_client, p12(second)).status_code == 201
+    assert app_client.get("/admin/issuers/uni-tartu/eseal", headers=ADMIN).json()[
+        "algorithm"] == "RS256"
+    sealed = award(app_client, api_key(app_client))["credentials"]["elm-sealed"]
+    header = json.loads(base64.urlsafe_b64decode(sealed["signatures"][0]["protected"] + "=="))
+    assert header["x5c"][0] == base64.b64encode(second.der).decode()
