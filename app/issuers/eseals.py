@@ -14,6 +14,7 @@ from typing import Any
 from asn1crypto import pkcs12 as apkcs12
 from asn1crypto import x509 as ax509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -55,7 +56,8 @@ def _load(data: bytes, password: str) -> tuple[Any, x509.Certificate | None, lis
         raise _problem(422, "bad-password-field", "Password too long",
                        f"the password is at most {MAX_PASSWORD} characters")
     try:  # its outer structure first: a wrong password is then told from a wrong file
-        apkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native
+        if apkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native != "data":
+            raise ValueError("not password-integrity PKCS#12")
     except (ValueError, TypeError, KeyError):
         raise _problem(422, "not-pkcs12", "Not a PKCS#12 file",
                        "the file is not a PKCS#12 (.p12/.pfx) archive") from None
@@ -64,7 +66,7 @@ def _load(data: bytes, password: str) -> tuple[Any, x509.Certificate | None, lis
     except (ValueError, TypeError):
         raise _problem(422, "wrong-password", "Wrong password",
                        "the password does not open this PKCS#12 file") from None
-    except Exception:  # noqa: BLE001 — an unsupported cipher inside is bad input, not a 500
+    except UnsupportedAlgorithm:  # a cipher inside mcred's OpenSSL lacks: bad input, no 500
         raise _problem(422, "not-pkcs12", "Unreadable PKCS#12 file",
                        "the PKCS#12 file uses an encryption or format mcred cannot read"
                        ) from None
