@@ -55,10 +55,10 @@ def cards(session: Session, email_sha256: str) -> list[Card]:
         .order_by(AwardRecord.awarded_on.desc(), AwardRecord.created_at.desc())).all()
     ids = [award.id for award, *_ in rows]
     states = states_of(session, ids)
-    renderings = set(session.execute(select(CredentialRecord.award_id, CredentialRecord.profile)
-                                     .where(CredentialRecord.award_id.in_(ids),
-                                            CredentialRecord.profile.in_(("elm", "elm-sealed"))))
-                     .tuples()) if ids else set()
+    renderings = {(award_id, profile) for award_id, profile in session.execute(
+        select(CredentialRecord.award_id, CredentialRecord.profile).where(
+            CredentialRecord.award_id.in_(ids),
+            CredentialRecord.profile.in_(("elm", "elm-sealed"))))} if ids else set()
     return [Card(award.id, title, issuer, award.awarded_on, states[award.id],
                  link.token if link else None, bool(link and link.enabled),
                  (award.id, "elm") in renderings, (award.id, "elm-sealed") in renderings)

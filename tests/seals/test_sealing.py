@@ -343,3 +343,28 @@ def test_a_new_upload_replaces_the_old_eseal(app_client: TestClient, pki: test_p
     sealed = award(app_client, api_key(app_client))["credentials"]["elm-sealed"]
     header = json.loads(base64.urlsafe_b64decode(sealed["signatures"][0]["protected"] + "=="))
     assert header["x5c"][0] == base64.b64encode(second.der).decode()
+
+
+def test_bulk_awards_are_sealed_too(app_client: TestClient, pki: test_pki.Pki) -> None:
+    from app.credentials import batch
+    from app.credentials.models import CredentialRecord
+    from app.credentials.service import Issuing
+    from tests.credentials.test_bulk import cohort_csv
+    from tests.credentials.test_bulk import upload as bulk_upload
+
+    assert upload(app_client, p12(eseal_cert(pki, crl_pointer=False))).status_code == 201
+    key = api_key(app_client)
+    achievement = app_client.post("/achievements", json=samples.FULL_SPEC, headers=key).json()
+    job = bulk_upload(app_client, key, achievement["id"], cohort_csv(2))
+    svc = app_client.svc  # type: ignore[attr-defined]
+    assert batch.run_worker(svc.db, Issuing(svc.keystore, svc.settings.public_base_url),
+                            exit_when_idle=True) == 2
+    report = app_client.get(f"/credentials/bulk/{job['jobId']}/report", headers=key).json()
+    assert [set(r["credentialIds"]) for r in report["rows"]] == [{"ob3", "elm", "elm-sealed"}] * 2
+    with svc.db.session() as session:
+        stored = session.get(CredentialRecord, report["rows"][0]["credentialIds"]["elm-sealed"])
+        assert stored is not None
+        sealed = json.loads(stored.document)
+    body = verify(app_client, sealed)
+    assert body["checks"]["proof"]["status"] == "passed"
+    assert body["report"]["credential"]["seal"]["trustedRoot"] is True
