@@ -368,3 +368,19 @@ def test_bulk_awards_are_sealed_too(app_client: TestClient, pki: test_pki.Pki) -
     body = verify(app_client, sealed)
     assert body["checks"]["proof"]["status"] == "passed"
     assert body["report"]["credential"]["seal"]["trustedRoot"] is True
+
+
+def test_the_sealed_payload_conforms_to_edc_generic_full(app_client: TestClient,
+                                                         pki: test_pki.Pki) -> None:
+    """As EDC's own sealed credentials do, but for the status entry (docs/edc-elm.md: no VC
+    status entry can be the xsd:anyURI literal EDC's shapes want)."""
+    from app.elements.shacl import shacl_report
+
+    assert upload(app_client, p12(eseal_cert(pki))).status_code == 201
+    sealed = award(app_client, api_key(app_client))["credentials"]["elm-sealed"]
+    payload = json.loads(sealed["payload"])
+    result = shacl_report(payload, "EDC-generic-full")
+    assert [v["path"] for v in result.violations] == [
+        "https://www.w3.org/2018/credentials#credentialStatus"]
+    without_status = {k: v for k, v in payload.items() if k != "credentialStatus"}
+    assert shacl_report(without_status).violations == []
