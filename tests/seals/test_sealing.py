@@ -299,7 +299,7 @@ def test_without_an_eseal_nothing_is_sealed_and_the_page_says_so(app_client: Tes
 
 def test_the_share_page_names_the_sealer_and_serves_the_sealed_file(
         app_client: TestClient, pki: test_pki.Pki) -> None:
-    assert upload(app_client, p12(eseal_cert(pki))).status_code == 201
+    assert upload(app_client, p12(eseal_cert(pki, crl_pointer=False))).status_code == 201
     issued = award(app_client, api_key(app_client))
     path, page = _share_page(app_client, issued)
     assert page.status_code == 200
@@ -310,6 +310,14 @@ def test_the_share_page_names_the_sealer_and_serves_the_sealed_file(
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("application/jose+json")
     assert download.json() == issued["credentials"]["elm-sealed"]
+    # /verify?url= of that download reads it locally, as the other downloads
+    checked = app_client.get("/verify", params={"url": issued["shareLink"]["url"]
+                                                + "/elm-sealed.json"})
+    assert checked.status_code == 200, checked.text
+    assert {c["name"]: c["status"] for c in checked.json()["report"]["checks"]}[
+        "proof"] == "passed"
+    assert checked.json()["report"]["credential"]["seal"]["sealer"][
+        "organisationIdentifier"] == ORG_ID
 
 
 def test_removing_the_eseal_stops_new_sealed_renderings(app_client: TestClient,
