@@ -118,6 +118,8 @@ ESEAL_PROBLEMS: dict[str, Message] = {
     "eseal-too-large": msg("The file is too large for a PKCS#12 e-seal (at most %(kb)s kB).",
                            kb=eseals.MAX_UPLOAD // 1024),
     "eseal-bad-password-field": msg("The password is too long."),
+    "eseal-too-costly": msg("The file asks for an unusually costly key derivation: export it"
+                            " again with the usual settings."),
     "eseal-not-pkcs12": msg("This is not a PKCS#12 file (.p12 or .pfx) that mcred can read."),
     "eseal-wrong-password": msg("The password does not open this file."),
     "eseal-no-key": msg("The file holds no private key: export the e-seal with its key."),

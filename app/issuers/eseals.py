@@ -28,6 +28,8 @@ from app.seals import qualified, sealing
 
 MAX_UPLOAD = 64 * 1024  # a PKCS#12 of a key and a few certificates is a few KiB
 MAX_PASSWORD = 1024
+# OpenSSL writes 2048 iterations, cryptography 20000, other tools up to a few 100 000.
+MAX_ITERATIONS = 1_000_000
 MIN_RSA_BITS = 2048
 # EN 319 412-1 §5.1.4: a legal person's semantics identifier is 3 letters (VAT, NTR, PSD,
 # LEI) or 2 letters and ":" (a national scheme), the country (2 letters), "-", the number.
@@ -56,11 +58,17 @@ def _load(data: bytes, password: str) -> tuple[Any, x509.Certificate | None, lis
         raise _problem(422, "bad-password-field", "Password too long",
                        f"the password is at most {MAX_PASSWORD} characters")
     try:  # its outer structure first: a wrong password is then told from a wrong file
-        if apkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native != "data":
+        pfx = apkcs12.Pfx.load(data, strict=True)
+        if pfx["auth_safe"]["content_type"].native != "data":
             raise ValueError("not password-integrity PKCS#12")
+        iterations = _iteration_counts(pfx)
     except (ValueError, TypeError, KeyError):
         raise _problem(422, "not-pkcs12", "Not a PKCS#12 file",
                        "the file is not a PKCS#12 (.p12/.pfx) archive") from None
+    if max(iterations, default=0) > MAX_ITERATIONS:
+        raise _problem(422, "too-costly", "Key derivation too costly",
+                       f"the file asks for more than {MAX_ITERATIONS} key-derivation"
+                       " iterations; export it with the usual settings")
     try:
         return pkcs12.load_key_and_certificates(data, password.encode("utf-8") or None)
     except (ValueError, TypeError):
@@ -70,6 +78,32 @@ def _load(data: bytes, password: str) -> tuple[Any, x509.Certificate | None, lis
         raise _problem(422, "not-pkcs12", "Unreadable PKCS#12 file",
                        "the PKCS#12 file uses an encryption or format mcred cannot read"
                        ) from None
+
+
+def _iteration_counts(pfx: apkcs12.Pfx) -> list[int]:
+    """The key-derivation iteration counts the file asks for (its MAC, its encrypted parts and
+    the key bags that are not inside one): each is work done before the password is known to
+    be wrong, so a file asking for billions would hold a worker for hours."""
+    found: list[int] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                if name in ("iterations", "iteration_count") and isinstance(inner, int):
+                    found.append(inner)
+                walk(inner)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner)
+
+    mac = pfx["mac_data"]
+    if mac.native is not None:
+        found.append(int(mac["iterations"].native))
+    for info in pfx.authenticated_safe:
+        walk(info.native)
+        if info["content_type"].native == "data":
+            walk(apkcs12.SafeContents.load(info["content"].native).native)
+    return found
 
 
 def _algorithm(key: Any) -> str:

@@ -145,8 +145,18 @@ def _refusals(pki: test_pki.Pki) -> list[tuple[str, Any, int, str]]:
         ("P-384", (_p12_of(p384, p384_cert), PASSWORD), 422, "eseal-unsupported-key"),
         ("no key", (cert_only, PASSWORD), 422, "eseal-no-key"),
         ("too big", (b"\x30" * (64 * 1024 + 1), PASSWORD), 413, "eseal-too-large"),
+        ("2 million KDF rounds", (_costly(good), PASSWORD), 422, "eseal-too-costly"),
         ("password too long", (p12(good), "x" * 1025), 422, "eseal-bad-password-field"),
     ]
+
+
+def _costly(cert: test_pki.Issued) -> bytes:
+    """A PKCS#12 whose key derivation asks for 2 million rounds (any password costs that)."""
+    encryption = (serialization.PrivateFormat.PKCS12.encryption_builder()
+                  .kdf_rounds(2_000_000)
+                  .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+                  .build(PASSWORD.encode()))
+    return pkcs12.serialize_key_and_certificates(b"x", cert.key, cert.cert, None, encryption)
 
 
 def _self_cert(key: Any) -> Any:
