@@ -187,6 +187,14 @@ def test_each_bad_upload_is_refused_by_name(app_client: TestClient, pki: test_pk
         assert response.status_code == status, (label, response.text)
         assert response.headers["content-type"].startswith("application/problem+json"), label
         assert response.json()["type"] == f"urn:mcred:problem:{slug}", (label, response.text)
+    # no file at all, or no form at all: refused, never a 5xx
+    no_file = app_client.post("/admin/issuers/uni-tartu/eseal", headers=ADMIN,
+                              data={"password": PASSWORD})
+    assert no_file.status_code in (400, 422) and no_file.json()["type"].startswith(
+        "urn:mcred:problem:")
+    not_a_form = app_client.post("/admin/issuers/uni-tartu/eseal", headers=ADMIN,
+                                 json={"file": "x"})
+    assert not_a_form.status_code in (400, 415, 422), not_a_form.text
     # nothing was stored by any of them
     assert app_client.get("/admin/issuers/uni-tartu/eseal", headers=ADMIN).status_code == 404
 
@@ -402,3 +410,16 @@ def test_the_sealed_payload_conforms_to_edc_generic_full(app_client: TestClient,
         "https://www.w3.org/2018/credentials#credentialStatus"]
     without_status = {k: v for k, v in payload.items() if k != "credentialStatus"}
     assert shacl_report(without_status).violations == []
+
+
+def test_an_eseal_whose_certificate_expired_since_the_upload_seals_nothing(
+        app_client: TestClient, pki: test_pki.Pki) -> None:
+    from app.issuers import eseals
+    from app.issuers.service import get_issuer
+
+    cert = eseal_cert(pki, not_after=NOW + timedelta(days=3))
+    assert upload(app_client, p12(cert)).status_code == 201
+    with app_client.svc.db.session() as session:  # type: ignore[attr-defined]
+        issuer = get_issuer(session, "uni-tartu")
+        assert eseals.usable(session, issuer) is not None
+        assert eseals.usable(session, issuer, NOW + timedelta(days=4)) is None
