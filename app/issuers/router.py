@@ -152,8 +152,8 @@ def read_upload(file: UploadFile) -> bytes:
 @admin.post("/issuers/{slug}/eseal", status_code=201,
             summary="Upload the issuer's e-seal (PKCS#12 file + password); replaces an earlier one")
 def upload_eseal(slug: str, file: UploadFile = File(...), password: str = Form(""),
-                       actor: str = Depends(require_admin), session: Session = DB_SESSION,
-                       svc: Services = Depends(services)) -> dict[str, Any]:
+                 actor: str = Depends(require_admin), session: Session = DB_SESSION,
+                 svc: Services = Depends(services)) -> dict[str, Any]:
     data = read_upload(file)
     issuer = service.get_issuer(session, slug)
     checked = eseals.check(data, password, issuer)
