@@ -18,6 +18,9 @@ class IssuerInfo:
     url: str
     email: str
     image: str | None = None  # URL of the issuer's logo (app/images)
+    # The organizationIdentifier of the issuer's e-seal (app/issuers/eseals.py), its eIDAS
+    # legal identifier in the ELM rendering; None without an e-seal (the DID stands in).
+    legal_identifier: str | None = None
 
 
 @dataclass(frozen=True)

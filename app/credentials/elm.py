@@ -188,11 +188,16 @@ def _issuer(content: CredentialContent) -> dict[str, Any]:
     info = content.issuer
     issuer: dict[str, Any] = {
         "id": info.did, "type": "Organisation", "legalName": _text(info.name),
-        # EDC asks for one eIDAS legal identifier; unsealed, the identifier the proof is bound
-        # to is the issuer's DID (a seal's certificate gives its organizationIdentifier).
+        # EDC asks for one eIDAS legal identifier: the organizationIdentifier of the issuer's
+        # e-seal certificate, which a seal is checked against; without an e-seal, the
+        # identifier the proof is bound to, the issuer's DID.
         "eIDASIdentifier": {"id": f"{info.did}#legal-identifier", "type": "LegalIdentifier",
-                            "notation": info.did, "schemeName": "did",
-                            "spatial": _country(info.country)},
+                            "notation": info.legal_identifier,
+                            "schemeName": "organizationIdentifier",
+                            "spatial": _country(info.country)}
+        if info.legal_identifier else
+        {"id": f"{info.did}#legal-identifier", "type": "LegalIdentifier",
+         "notation": info.did, "schemeName": "did", "spatial": _country(info.country)},
         "location": {"type": "Location", "address": {"type": "Address",
                                                      "countryCode": _country(info.country)}},
         "homepage": [{"type": "WebResource", "contentURL": info.url}],
@@ -217,8 +222,9 @@ def _display(content: CredentialContent) -> dict[str, Any]:
     }
 
 
-def render_elm(content: CredentialContent) -> dict[str, Any]:
-    """The unsigned European Digital Credential for ``content``."""
+def render_elm(content: CredentialContent, sealed: bool = False) -> dict[str, Any]:
+    """The unsigned European Digital Credential for ``content``; ``sealed``: to be sealed
+    with JAdES (no Data Integrity context, as in EDC's unsigned sample)."""
     awarding = {"id": f"{content.id}#awarding", "type": "AwardingProcess",
                 "awardingBody": [content.issuer.did],
                 "awardingDate": timestamp(content.awarded_on)}
@@ -243,7 +249,7 @@ def render_elm(content: CredentialContent) -> dict[str, Any]:
     subject["hasClaim"] = [claim]
     issued = timestamp(content.issued_at)
     credential: dict[str, Any] = {
-        "@context": [VC_V1, EDC_CONTEXT, DATA_INTEGRITY_V2],
+        "@context": [VC_V1, EDC_CONTEXT] if sealed else [VC_V1, EDC_CONTEXT, DATA_INTEGRITY_V2],
         "id": content.id,
         "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
         "credentialSchema": [{"id": EDC_SCHEMA, "type": "ShaclValidator2017"}],

@@ -34,6 +34,7 @@ from app.elements.model import (
 from app.errors import ProblemError, not_found
 from app.images import service as images
 from app.images.checks import CheckedImage
+from app.issuers import eseals
 from app.issuers import service as issuers
 from app.issuers.keys import KeyStore
 from app.issuers.models import Issuer
@@ -336,10 +337,12 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     key_record, vm = issuers.signing_method(session, issuing.base_url, issuer)
     logo, badge = (images.current(session, issuer.id, achievement_id)
                    for achievement_id in (None, achievement.id))
+    eseal = eseals.usable(session, issuer)
     info = IssuerInfo(did=issuers.issuer_did(issuing.base_url, issuer.slug),
                       name=issuer.legal_name, country=issuer.country, url=issuer.url,
                       email=issuer.email,
-                      image=images.image_url(issuing.base_url, logo) if logo else None)
+                      image=images.image_url(issuing.base_url, logo) if logo else None,
+                      legal_identifier=eseal.org_identifier if eseal else None)
     record = AwardRecord(id=uuid.uuid4().hex, issuer_id=issuer.id,
                          achievement_id=achievement.id, learner_key=key,
                          idempotency_key=request.idempotency_key,
@@ -350,7 +353,8 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     status = credential_status(session, issuing.base_url, issuer, record.id)
     issued_at = utcnow()
     salt = secrets.token_hex(8)
-    for profile, render in (("ob3", render_ob3), ("elm", render_elm)):
+    profiles = ["ob3", "elm", *(["elm-sealed"] if eseal else [])]
+    for profile in profiles:
         content = CredentialContent(
             id=f"urn:uuid:{uuid.uuid4()}", issuer=info,
             achievement_id=achievement_url(issuing.base_url, achievement.id), spec=spec,
@@ -359,9 +363,17 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             valid_until=request.valid_until, composed_of=composed,
             status=status if profile == "ob3" or issuing.elm_status else [],
             achievement_image=images.image_url(issuing.base_url, badge) if badge else None)
-        job = SignJob(render(content), key_record.key_file, vm, proof_array=profile == "ob3")
         credential = CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,
                                       profile=profile, document=b"")
+        if profile == "elm-sealed" and eseal is not None:
+            # Sealed here, in bulk jobs too: one RSA or ECDSA signature, no DI to compute.
+            credential.document = credential_bytes(eseals.seal_credential(
+                issuing.keystore, eseal, credential_bytes(render_elm(content, sealed=True)),
+                issued_at))
+            session.add(credential)
+            continue
+        render = render_ob3 if profile == "ob3" else render_elm
+        job = SignJob(render(content), key_record.key_file, vm, proof_array=profile == "ob3")
         if unsigned is not None:
             unsigned.append(Unsigned(credential, job))
         else:
@@ -370,7 +382,7 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
                 raise ProofError(signed.code, signed.message)
             credential.document = credential_bytes(signed)
         session.add(credential)
-    link = sharing.create(session, award_id=record.id)  # one link: both renderings
+    link = sharing.create(session, award_id=record.id)  # one link: every rendering
     audit.record(session, actor, "credential.issue", record.id, achievement=achievement.id,
                  issuer_id=issuer.id)
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -77,3 +77,24 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     issuer: Mapped[Issuer] = relationship()
+
+
+class IssuerESeal(Base):
+    """An issuer's uploaded e-seal (PKCS#12): its certificate chain in PEM, and its private
+    key (PKCS#8 DER) sealed by the KeyStore (``KeyStore.seal`` under ``key_context``), so a
+    database copy without MCRED_KEY_SECRET holds no key. One per issuer; the password of the
+    upload is never stored."""
+
+    __tablename__ = "issuer_eseals"
+
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    sealed_key: Mapped[str] = mapped_column(Text)
+    key_context: Mapped[str] = mapped_column(String(100))
+    chain_pem: Mapped[str] = mapped_column(Text)  # signer first, then the rest of the chain
+    org_identifier: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(300))
+    algorithm: Mapped[str] = mapped_column(String(10))  # RS256 | ES256
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(320))

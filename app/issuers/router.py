@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, require_admin, services
-from app.issuers import compromise, service
+from app.issuers import compromise, eseals, service
 from app.issuers.schemas import (
     ApiKeyCreate,
     ApiKeyInfo,
@@ -142,3 +142,33 @@ def reissue(slug: str, key_id: str, limit: int = Query(500, ge=1, le=5000),
     key = service.get_key(session, base, issuer, key_id)
     return compromise.reissue(session, svc.keystore, base, issuer, key, actor,
                               limit=limit).to_json()
+
+
+def read_upload(file: UploadFile) -> bytes:
+    """The upload's bytes, read no further than one byte past the limit (then refused)."""
+    return file.file.read(eseals.MAX_UPLOAD + 1)
+
+
+@admin.post("/issuers/{slug}/eseal", status_code=201,
+            summary="Upload the issuer's e-seal (PKCS#12 file + password); replaces an earlier one")
+def upload_eseal(slug: str, file: UploadFile = File(...), password: str = Form(""),
+                 actor: str = Depends(require_admin), session: Session = DB_SESSION,
+                 svc: Services = Depends(services)) -> dict[str, Any]:
+    data = read_upload(file)
+    issuer = service.get_issuer(session, slug)
+    checked = eseals.check(data, password, issuer)
+    return eseals.describe(eseals.store(session, svc.keystore, issuer, checked, actor))
+
+
+@admin.get("/issuers/{slug}/eseal", summary="The issuer's e-seal certificate (never its key)")
+def get_eseal(slug: str, actor: str = Depends(require_admin),
+              session: Session = DB_SESSION) -> dict[str, Any]:
+    return eseals.describe(eseals.get(session, service.get_issuer(session, slug)))
+
+
+@admin.delete("/issuers/{slug}/eseal", status_code=204,
+              summary="Remove the issuer's e-seal: awards from now on are not sealed")
+def delete_eseal(slug: str, actor: str = Depends(require_admin),
+                 session: Session = DB_SESSION) -> Response:
+    eseals.remove(session, service.get_issuer(session, slug), actor)
+    return Response(status_code=204)

@@ -213,11 +213,15 @@ def sharing_switch(award_id: str = Path(max_length=64),
 
 
 _DOWNLOADS = {"credential.json": ("ob3", "application/vc+ld+json", "credential.json"),
-              "elm.json": ("elm", "application/ld+json", "credential-elm.json")}
+              "elm.json": ("elm", "application/ld+json", "credential-elm.json"),
+              "elm-sealed.json": ("elm-sealed", "application/jose+json",
+                                  "credential-elm-sealed.json")}
 
 
 @router.get("/me/awards/{award_id}/credential.json", summary="Download the OBv3 credential")
 @router.get("/me/awards/{award_id}/elm.json", summary="Download the ELM credential")
+@router.get("/me/awards/{award_id}/elm-sealed.json",
+            summary="Download the ELM credential sealed with the issuer's e-seal (JAdES)")
 def download(request: Request, award_id: str = Path(max_length=64),
              who: Learner = Depends(learner_read), session: Session = DB_READ_SESSION) -> Response:
     profile, media_type, filename = _DOWNLOADS[request.url.path.rsplit("/", 1)[-1]]

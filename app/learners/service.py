@@ -40,6 +40,7 @@ class Card:
     token: str | None  # the share link's token
     shared: bool
     elm: bool  # whether an ELM rendering exists (VC-API-only awards have none)
+    elm_sealed: bool = False  # whether a sealed one exists (the issuer had an e-seal)
 
 
 def cards(session: Session, email_sha256: str) -> list[Card]:
@@ -54,10 +55,13 @@ def cards(session: Session, email_sha256: str) -> list[Card]:
         .order_by(AwardRecord.awarded_on.desc(), AwardRecord.created_at.desc())).all()
     ids = [award.id for award, *_ in rows]
     states = states_of(session, ids)
-    with_elm = set(session.scalars(select(CredentialRecord.award_id).where(
-        CredentialRecord.award_id.in_(ids), CredentialRecord.profile == "elm"))) if ids else set()
+    renderings = {(award_id, profile) for award_id, profile in session.execute(
+        select(CredentialRecord.award_id, CredentialRecord.profile).where(
+            CredentialRecord.award_id.in_(ids),
+            CredentialRecord.profile.in_(("elm", "elm-sealed"))))} if ids else set()
     return [Card(award.id, title, issuer, award.awarded_on, states[award.id],
-                 link.token if link else None, bool(link and link.enabled), award.id in with_elm)
+                 link.token if link else None, bool(link and link.enabled),
+                 (award.id, "elm") in renderings, (award.id, "elm-sealed") in renderings)
             for award, title, issuer, link in rows]
 
 

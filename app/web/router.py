@@ -27,6 +27,7 @@ from app.images.models import ImageRecord
 from app.limits import loads_json
 from app.messages import N_, Message, msg
 from app.outbound import OutboundError, fetch, outbound_policy
+from app.seals import sealing
 from app.status import service as status_service
 from app.verify.context import build_context
 from app.verify.holder import email_match
@@ -143,7 +144,9 @@ def _share_page(request: Request, svc: Services, found: sharing.Shared,
                 checked=moment(datetime.now(UTC), locale), holder=_holder(document, email),
                 status_changed={"action": changed[0], "date": day(changed[1], locale),
                                 "reason": changed[2]}
-                if changed else None, elm="elm" in found.credentials, indexable=indexable,
+                if changed else None, elm="elm" in found.credentials,
+                sealed_by=sealing.sealer_of(found.credentials["elm-sealed"].document)
+                if "elm-sealed" in found.credentials else None, indexable=indexable,
                 search_engines=found.link.search_engines,
                 # the learner's own wallet copy, behind their e-mail sign-in (app/learners)
                 wallet_path=f"/me/awards/{found.link.award_id}/wallet"
@@ -211,6 +214,13 @@ def shared_json(token: str, session: Session = DB_READ_SESSION) -> Response:
 def shared_elm(token: str, session: Session = DB_READ_SESSION) -> Response:
     record = _shared(session, token).rendering("elm")
     return download(record.document, "application/ld+json", "credential-elm.json")
+
+
+@router.get("/c/{token}/elm-sealed.json",
+            summary="The award's Europass rendering sealed with the issuer's e-seal (JAdES)")
+def shared_elm_sealed(token: str, session: Session = DB_READ_SESSION) -> Response:
+    record = _shared(session, token).rendering("elm-sealed")
+    return download(record.document, "application/jose+json", "credential-elm-sealed.json")
 
 
 def _badge_source(session: Session, token: str) -> tuple[CredentialRecord, dict[str, Any]]:
@@ -399,7 +409,8 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
             with svc.db.session(read_only=True) as session:
                 found = sharing.find(session, token)
                 # What a client fetching the address would get (an old ELM link: ELM).
-                profile = "elm" if download == "elm.json" else found.via
+                profile = {"elm.json": "elm", "elm-sealed.json": "elm-sealed"}.get(
+                    download, found.via)
                 body = (found.rendering(profile) if profile else found.primary).document
         else:
             body, _ = fetch(url, outbound_policy(svc.settings),
@@ -435,7 +446,7 @@ def _own_share_link(base_url: str, url: str) -> tuple[str, str] | None:
         return None
     token, _, download = url[len(prefix):].split("?", 1)[0].split("#", 1)[0].partition("/")
     download = download.rstrip("/")
-    if not token or download not in ("", "credential.json", "elm.json"):
+    if not token or download not in ("", "credential.json", "elm.json", "elm-sealed.json"):
         return None
     return token, download
 

@@ -103,7 +103,8 @@ class Pki:
 
     def issue(self, cn: str, org: str | None = None, org_id: str | None = None,
               qc: bytes | None = None, tsa: bool = False, rsa_key: bool = False,
-              not_before: datetime | None = None, not_after: datetime | None = None) -> Issued:
+              not_before: datetime | None = None, not_after: datetime | None = None,
+              crl_pointer: bool = True) -> Issued:
         key = rsa.generate_private_key(65537, 2048) if rsa_key else \
             ec.generate_private_key(ec.SECP256R1())
         builder = (x509.CertificateBuilder().subject_name(_name(cn, org, org_id))
@@ -113,10 +114,10 @@ class Pki:
                    .not_valid_after(not_after or NOW + timedelta(days=365))
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                       self.root.key.public_key()), critical=False)
-                   .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                       [x509.UniformResourceIdentifier(CRL_URL)], None, None, None)]),
-                       critical=False))
+                       self.root.key.public_key()), critical=False))
+        if crl_pointer:  # without one, no revocation data is needed to anchor the certificate
+            builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                [x509.UniformResourceIdentifier(CRL_URL)], None, None, None)]), critical=False)
         if tsa:
             builder = builder.add_extension(x509.KeyUsage(True, False, False, False, False, False,
                                                           False, False, False), critical=True) \
