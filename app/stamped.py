@@ -34,6 +34,10 @@ def expiry(secret: str, purpose: bytes, token: str) -> datetime | None:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
         return None
+    # base64url can spell the same bytes in several ways (unused low bits of the last
+    # character); only the canonical spelling counts, so a used token stays used.
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != token.rstrip("="):
+        return None
     body, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
     if len(body) < 8 or not hmac.compare_digest(tag, _tag(secret, purpose, body)):
         return None

@@ -94,13 +94,19 @@ def _verify_seal(doc: dict[str, Any], roots: tuple[x509.Certificate, ...],
                                             " it carries (%(why)s)", why=kid),
                      {"code": "CERTIFICATE_MISMATCH"})
     carried = _carried(env)
-    stamps, proven = _timestamps(env, carried, roots)
+    stamps, proven, trusted_time = _timestamps(env, carried, roots)
     cert_step, path = _certificate(env, signer, carried, roots, proven, now)
     answer = None
     if trusted_list is not None and proof.status == "passed" and cert_step.status == "passed":
         chain = [signer_c] + [cx509.load_der_x509_certificate(c.dump())
                               for c in reversed(path.path[:-1])] if path else [signer_c]
-        answer = trusted_list(chain, proven or now)
+        answer = trusted_list(chain, trusted_time or now)
+    anchored = (path is not None and path.outcome == "valid") or \
+        (answer is not None and answer.qualified is not None)
+    if anchored and proven is not None and trusted_time != proven:
+        # Only a trusted TSA proves a past signing time: an anchored seal whose time comes
+        # from an untrusted one is judged at the time a trusted one proves, or now.
+        cert_step, path = _certificate(env, signer, carried, roots, trusted_time, now)
     seal_step, level = _seal(proof, cert_step, path, sealer, claims, answer)
     summary = {"seal": {
         "format": "JAdES", "algorithm": env.alg, "sealer": sealer.to_json(),
@@ -252,9 +258,10 @@ def _tokens(value: Any) -> list[Any]:
 
 
 def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certificate, ...]
-                ) -> tuple[Step, datetime | None]:
+                ) -> tuple[Step, datetime | None, datetime | None]:
     """Each token's imprint, CMS signature and TSA; the earliest valid signature timestamp
-    proves when the seal existed."""
+    says when the seal existed, and the earliest one by a TSA anchored at a trusted root
+    proves it (a self-made TSA could backdate a seal)."""
     payload = env.payload_text.encode("utf-8")
     wanted: list[tuple[str, Any, bytes]] = []
     for _, value in env.unprotected("sigTst"):
@@ -273,11 +280,12 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
         wanted += [("arcTst", t, covered) for t in _tokens(value)]
     if not wanted:
         return Step("timestamps", "skipped", msg("the seal has no timestamp: its signing time"
-                                                 " is the sealer's own claim")), None
+                                                 " is the sealer's own claim")), None, None
     found: list[dict[str, Any]] = []
     failures: list[Message] = []
     warnings: list[Message] = []
     proven: datetime | None = None
+    trusted: datetime | None = None
     for kind, value, covered in wanted:
         try:
             token = timestamps.check_token(jades.b64_decode(value, kind), covered)
@@ -306,9 +314,12 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
             continue
         if kind == "sigTst" and (proven is None or token.gen_time < proven):
             proven = token.gen_time
+        if kind == "sigTst" and tsa.outcome == "valid" and (trusted is None
+                                                            or token.gen_time < trusted):
+            trusted = token.gen_time
     claimed = env.claimed_signing_time()
     if proven and claimed and claimed > proven + SIGT_TOLERANCE:
-        proven = None  # which of the two is wrong cannot be told
+        proven = trusted = None  # which of the two is wrong cannot be told
         failures.append(msg("the claimed signing time %(claimed)s is after the signature"
                             " timestamp %(proven)s", claimed=when(claimed), proven=when(proven)))
     details: dict[str, Any] = {"tokens": found}
@@ -318,16 +329,16 @@ def _timestamps(env: jades.Envelope, carried: _Carried, roots: tuple[x509.Certif
         details["code"] = next(f["code"] for f in found if not f.get("valid", True)) \
             if any(not f.get("valid", True) for f in found) else "SIGNING_TIME_MISMATCH"
         # a valid signature timestamp still proves the time, whatever else fails
-        return Step("timestamps", "failed", join("; ", failures), details), proven
+        return Step("timestamps", "failed", join("; ", failures), details), proven, trusted
     kinds = ", ".join(dict.fromkeys(k for k, _, _ in wanted))
     if proven is None:
         return Step("timestamps", "passed", msg("the timestamps (%(kinds)s) cover what they"
                                                 " should; none proves the signing time",
-                                                kinds=kinds), details), None
+                                                kinds=kinds), details), None, None
     return Step("timestamps", "passed", msg("sealed no later than %(when)s, proven by a"
                                             " signature timestamp; every timestamp (%(kinds)s)"
                                             " covers what it should", when=when(_iso(proven)),
-                                            kinds=kinds), details), proven
+                                            kinds=kinds), details), proven, trusted
 
 
 _PATH_WORDS = {

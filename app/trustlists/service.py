@@ -319,9 +319,13 @@ def trust_for_certificate(session: Session, chain: list[x509.Certificate],
             continue
         answers = []
         for key in session.scalars(select(TrustServiceKey).where(or_(*wanted))):
-            ca = x509.load_der_x509_certificate(key.certificate) if key.certificate else issuer
-            if ca is None or not _issued_by(cert, ca):
-                continue  # a key identifier alone proves nothing: the signature must check
+            if key.certificate is None:
+                # An X509SKI alone: anyone can mint a CA certificate with that identifier,
+                # so a CA certificate the seal brings proves nothing against it.
+                continue
+            ca = x509.load_der_x509_certificate(key.certificate)
+            if not _issued_by(cert, ca):
+                continue  # the signature must check against the listed key
             service = session.get(TrustService, key.service_id)
             if service is not None and _vouched(session, service.trusted_list):
                 answers.append(_judge(service, chain[0], at))

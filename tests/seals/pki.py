@@ -83,9 +83,9 @@ class Pki:
     revoked: dict[int, datetime] = field(default_factory=dict)
 
     @classmethod
-    def make(cls) -> Pki:
+    def make(cls, root_cn: str = "mcred Test Root CA") -> Pki:
         key = ec.generate_private_key(ec.SECP256R1())
-        name = _name("mcred Test Root CA", "mcred Test Trust Services", "NTRBE-0000000097")
+        name = _name(root_cn, "mcred Test Trust Services", "NTRBE-0000000097")
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(NOW - timedelta(days=365))

@@ -512,11 +512,12 @@ def test_a_trusted_list_decides_the_level_over_the_certificate(
     asked: list[tuple[list[Any], Any]] = []
     report = _with_list(seal(pki, cert, credential, SIGNED_AT), answer, asked)
     assert report.summary["seal"]["level"] == level
-    # the seal certificate first, then its CA; at the time the signature timestamp proves
+    # the seal certificate first, then its CA; asked about now: the signature timestamp's
+    # TSA is anchored at no trusted root here, so it proves no past signing time
     chain, at = asked[0]
     assert [c.subject.rfc4514_string() for c in chain][1:] == [
         pki.root.cert.subject.rfc4514_string()]
-    assert chain[0] == cert.cert and at == SIGNED_AT + timedelta(seconds=2)
+    assert chain[0] == cert.cert and at > SIGNED_AT + timedelta(minutes=30)
     seal_check = report.check("seal")
     if answer.qualified is None:  # not anchored by a list, and no root configured
         assert seal_check.status == "failed" and report.summary["seal"]["trustedList"] == \
@@ -568,3 +569,24 @@ def test_a_claimed_signing_time_after_the_timestamp_fails(
     assert check.status == "failed" and check.details["code"] == "SIGNING_TIME_MISMATCH"
     # which of the two is wrong cannot be told: nothing proves the time, checked now
     assert report.check("certificate").details["timeProven"] is False
+
+
+def test_an_untrusted_tsa_cannot_backdate_an_anchored_seal(pki: test_pki.Pki,
+                                                           credential: dict[str, Any]) -> None:
+    """A stolen key of a trusted, now expired certificate, and a self-made TSA claiming a time
+    when it was valid: the seal is judged now, and fails as expired."""
+    rogue = test_pki.Pki.make("Self-made Root")  # its TSA is anchored at no trusted root
+    expired = pki.issue("Seal", org="Org", org_id="VATES-A00000000", qc=qc_statements(),
+                        not_before=NOW - timedelta(days=60), not_after=NOW - timedelta(days=1),
+                        crl_pointer=False)
+    doc = seal(rogue, expired, credential, NOW - timedelta(days=10))
+    report = _verify(doc, pki)  # the real PKI's root is trusted
+    [stamp] = report.check("timestamps").details["tokens"]
+    assert stamp["valid"] and stamp["authorityPath"] == "untrusted"  # a sound token, no anchor
+    assert _status(report)["certificate"] == "failed"
+    assert _code(report, "certificate") == "CERTIFICATE_EXPIRED"
+    assert report.check("certificate").details["timeProven"] is False
+    assert not report.verified
+    # the same seal stamped by the trusted PKI's own TSA was made while valid: it stands
+    honest = _verify(seal(pki, expired, credential, NOW - timedelta(days=10)), pki)
+    assert _status(honest)["certificate"] == "passed" and honest.verified

@@ -4,6 +4,7 @@ certificate's CA at a signing time."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -376,3 +379,34 @@ def test_a_national_list_whose_signer_the_new_lotl_drops_no_longer_answers(
     assert answer(svc, [pki.seal().cert], NOW).qualified is None
     upload(client, admin, sign(national_xml(pki, GRANTED_FROM, sequence=2), successor))
     assert answer(svc, [pki.seal().cert], NOW).qualified is True
+
+
+def test_a_service_named_only_by_its_key_identifier_vouches_for_no_self_made_ca(
+        client: TestClient, admin: dict, svc: Services, pki: Pki, lotl: bytes) -> None:
+    """A list may name a service by X509SKI alone. Anyone can mint a CA certificate carrying
+    that identifier and seal under it: without the listed certificate nothing proves the key."""
+    ski = pki.ca.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    xml = national_xml(pki, GRANTED_FROM).replace(
+        f"<tsl:X509Certificate>{pki.ca.b64}</tsl:X509Certificate>",
+        f"<tsl:X509SKI>{base64.b64encode(ski).decode()}</tsl:X509SKI>")
+    assert "X509SKI" in xml
+    upload(client, admin, lotl, sign(xml, pki.national_operator))
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Self-made CA")])
+    rogue_ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(NOW - dt.timedelta(days=1))
+                .not_valid_after(NOW + dt.timedelta(days=1))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.SubjectKeyIdentifier(ski), critical=False)
+                .sign(key, hashes.SHA256()))
+    seal_key = ec.generate_private_key(ec.SECP256R1())
+    forged = (x509.CertificateBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Forged seal")]))
+              .issuer_name(name).public_key(seal_key.public_key())
+              .serial_number(x509.random_serial_number())
+              .not_valid_before(NOW - dt.timedelta(days=1))
+              .not_valid_after(NOW + dt.timedelta(days=1))
+              .add_extension(x509.AuthorityKeyIdentifier(ski, None, None), critical=False)
+              .sign(key, hashes.SHA256()))
+    assert answer(svc, [forged, rogue_ca], NOW).qualified is None
