@@ -33,6 +33,7 @@ from app.issuers.keys import KeyStore
 from app.learners import router as learners_router
 from app.learners import wallet_pages as learner_wallet_pages
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
+from app.recognition import router as recognition_router
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.trustlists import router as trustlists_router
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(status_router.admin)
     app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)
+    app.include_router(recognition_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
     app.include_router(exchange_router.router)
