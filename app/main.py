@@ -22,6 +22,7 @@ from app.console import registry_admin as console_registry
 from app.console import router as console_router
 from app.console import settings as console_settings
 from app.console import sso as sso_router
+from app.console import targets as console_targets
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
 from app.db import Database
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(console_registry.router)
     app.include_router(sso_router.router)
     app.include_router(console_achievements.router)
+    app.include_router(console_targets.router)
     app.include_router(console_issuing.router)
     app.include_router(console_credentials.router)
     app.include_router(console_keys.router)
