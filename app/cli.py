@@ -410,6 +410,8 @@ def cmd_targets_import(args: argparse.Namespace) -> None:
                                              kind, "cli")
             out = [{"id": t.id, "code": t.code} for t in created]
     except ProblemError as exc:
+        if not exc.extra.get("errors"):
+            raise  # e.g. an unknown issuer: main() reports it, as for every command
         raise CliError(_problem_line(exc)) from None
     print(json.dumps({"imported": len(out), "targets": out}, indent=2))
 

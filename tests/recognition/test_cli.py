@@ -53,6 +53,7 @@ def test_missing_file_and_unknown_issuer(settings: Settings, issuer: dict[str, A
                     "--issuer", "uni-tartu")
     assert missing.returncode == 2 and "cannot read" in missing.stderr
     assert missing.stderr.count("\n") == 1
-    unknown = mcred(settings, "targets", "list", "--issuer", "nobody")
-    assert unknown.returncode == 1
-    assert unknown.stderr == "mcred: error: issuer 'nobody' does not exist\n"
+    for command in (("list",), ("import", str(DATA / "hank_nutrition_and_health.json"))):
+        unknown = mcred(settings, "targets", *command, "--issuer", "nobody")
+        assert unknown.returncode == 1
+        assert unknown.stderr == "mcred: error: issuer 'nobody' does not exist\n"
