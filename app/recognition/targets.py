@@ -77,7 +77,9 @@ def create_target(session: Session, issuer: Issuer, spec: TargetSpec, actor: str
 
 def get_target(session: Session, issuer: Issuer, target_id: str) -> RecognitionTarget:
     """The issuer's target; another issuer's is 'not found' (its existence is not told)."""
-    target = session.get(RecognitionTarget, target_id) if len(target_id) <= 32 else None
+    # An id is 32 hex digits; PostgreSQL refuses a NUL in a query parameter.
+    usable = len(target_id) <= 32 and "\x00" not in target_id
+    target = session.get(RecognitionTarget, target_id) if usable else None
     if target is None or target.issuer_id != issuer.id:
         raise not_found(f"target '{target_id}'")
     return target

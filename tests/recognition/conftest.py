@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+# the console's fixtures (a signed-in browser, staff accounts), for the page tests
+from tests.console.conftest import browser, make_staff, registrar  # noqa: F401
+
 DATA = Path(__file__).parent / "data"
 
 

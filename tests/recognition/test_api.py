@@ -151,3 +151,4 @@ def test_unknown_and_oversized_ids_are_404(client: TestClient, api_key: dict[str
     assert client.get("/recognition/targets/" + "a" * 32, headers=api_key).status_code == 404
     assert client.get("/recognition/targets/" + "a" * 500, headers=api_key).status_code == 404
     assert client.put("/recognition/targets/nope", json=hank, headers=api_key).status_code == 404
+    assert client.get("/recognition/targets/a%00b", headers=api_key).status_code == 404

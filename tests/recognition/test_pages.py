@@ -13,8 +13,6 @@ from fastapi.testclient import TestClient
 from app.console.target_form import typed_from_target
 from tests.console.conftest import post_form, sign_in
 
-pytest_plugins = ["tests.console.conftest"]
-
 BASE = "/console/uni-tartu/targets"
 
 
