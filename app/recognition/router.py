@@ -14,8 +14,6 @@ from app.recognition.schemas import validate_target
 
 router = APIRouter(prefix="/recognition/targets", tags=["recognition"])
 
-_ID = {"max_length": 32, "description": "the target's id"}
-
 
 @router.post("", status_code=201, summary="Define a course or programme to recognise against")
 def create(body: dict[str, Any] = Body(...), issuer: Issuer = Depends(require_issuer_key),
