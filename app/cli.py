@@ -381,6 +381,52 @@ def cmd_achievement_create(args: argparse.Namespace) -> None:
             settings.public_base_url, record.id)}, indent=2))
 
 
+def _problem_line(exc: Any) -> str:
+    """A 422's per-field errors on one line (``line 3 ects: …``)."""
+    errors = exc.extra.get("errors") or []
+    if not errors:
+        return exc.detail or exc.title
+    def where(e: dict[str, Any]) -> str:
+        return " ".join(f"{k} {e[k]}" for k in ("line", "item") if k in e)
+    return f"{exc.detail}: " + "; ".join(
+        f"{where(e) + ' ' if where(e) else ''}{e['field']}: {e['message']}" for e in errors)
+
+
+def cmd_targets_import(args: argparse.Namespace) -> None:
+    from app.errors import ProblemError
+    from app.issuers.service import get_issuer
+    from app.recognition import targets
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    kind = "csv" if path.suffix.lower() == ".csv" else "json"
+    svc = _services(_load_settings())
+    try:
+        with svc.db.session() as session:
+            created = targets.import_targets(session, get_issuer(session, args.issuer), data,
+                                             kind, "cli")
+            out = [{"id": t.id, "code": t.code} for t in created]
+    except ProblemError as exc:
+        if not exc.extra.get("errors"):
+            raise  # e.g. an unknown issuer: main() reports it, as for every command
+        raise CliError(_problem_line(exc)) from None
+    print(json.dumps({"imported": len(out), "targets": out}, indent=2))
+
+
+def cmd_targets_list(args: argparse.Namespace) -> None:
+    from app.issuers.service import get_issuer
+    from app.recognition import targets
+
+    svc = _services(_load_settings())
+    with svc.db.session(read_only=True) as session:
+        found = targets.list_targets(session, get_issuer(session, args.issuer),
+                                     status=args.status)
+        print(json.dumps([targets.to_json(t) for t in found], indent=2, ensure_ascii=False))
+
+
 def cmd_issue(args: argparse.Namespace) -> None:
     from app.credentials import batch
     from app.credentials.service import Issuing
@@ -677,6 +723,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--issuer", required=True, help="issuer slug")
     p.add_argument("--file", required=True, help="JSON with the EU elements (see docs/)")
     p.set_defaults(func=cmd_achievement_create)
+
+    targets = sub.add_parser("targets", help="recognition targets (courses, programmes)") \
+        .add_subparsers(dest="action", required=True)
+    p = targets.add_parser("import", help="import targets from a JSON list or a .csv file"
+                           " (all or nothing)")
+    p.add_argument("file")
+    p.add_argument("--issuer", required=True, help="issuer slug")
+    p.set_defaults(func=cmd_targets_import)
+    p = targets.add_parser("list", help="print an issuer's targets as JSON")
+    p.add_argument("--issuer", required=True, help="issuer slug")
+    p.add_argument("--status", choices=("active", "retired"))
+    p.set_defaults(func=cmd_targets_list)
 
     p = sub.add_parser("issue", help="bulk-issue awards from a CSV or JSON Lines file")
     p.add_argument("--issuer", required=True, help="issuer slug")

@@ -22,6 +22,7 @@ from app.console import registry_admin as console_registry
 from app.console import router as console_router
 from app.console import settings as console_settings
 from app.console import sso as sso_router
+from app.console import targets as console_targets
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
 from app.db import Database
@@ -33,6 +34,7 @@ from app.issuers.keys import KeyStore
 from app.learners import router as learners_router
 from app.learners import wallet_pages as learner_wallet_pages
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
+from app.recognition import router as recognition_router
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.trustlists import router as trustlists_router
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(status_router.admin)
     app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)
+    app.include_router(recognition_router.router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
     app.include_router(exchange_router.router)
@@ -154,6 +157,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(console_registry.router)
     app.include_router(sso_router.router)
     app.include_router(console_achievements.router)
+    app.include_router(console_targets.router)
     app.include_router(console_issuing.router)
     app.include_router(console_credentials.router)
     app.include_router(console_keys.router)

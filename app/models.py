@@ -10,6 +10,7 @@ def load_all() -> None:
     from app.issuers import models as issuer_models  # noqa: F401
     from app.learners import models as learner_models  # noqa: F401
     from app.mail import models as mail_models  # noqa: F401
+    from app.recognition import models as recognition_models  # noqa: F401
     from app.registry import models as registry_models  # noqa: F401
     from app.status import models as status_models  # noqa: F401
     from app.trustlists import models as trustlist_models  # noqa: F401

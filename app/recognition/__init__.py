@@ -1,0 +1,1 @@
+"""Recognition: what an admissions or exam office recognises credentials against (targets)."""
