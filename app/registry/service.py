@@ -50,8 +50,12 @@ def _claimed(session: Session, data: RegistryEntryIn, entry_id: int | None) -> N
 
 def _apply(entry: RegistryEntry, data: RegistryEntryIn) -> None:
     entry.legal_name, entry.country, entry.org_type = data.legal_name, data.country, data.org_type
-    entry.quality_assurance = [q.model_dump(mode="json", by_alias=True)
-                               for q in data.quality_assurance]
+    given = [q.model_dump(mode="json", by_alias=True) for q in data.quality_assurance]
+    if not any(q.get("source") == "deqar" for q in given):
+        # DEQAR-sourced records belong to the DEQAR sync/import: an update that carries none
+        # (the console's form, which edits manual records only) keeps them as they are
+        given += [q for q in entry.quality_assurance or [] if q.get("source") == "deqar"]
+    entry.quality_assurance = given
     entry.status = data.status
     if "deqar_id" in data.model_fields_set:  # forms that do not know the link keep it
         entry.deqar_id = data.deqar_id

@@ -393,3 +393,23 @@ def test_verify_pipeline_registry_check_uses_deqar_reports(
         assert outcome(body) == only_failing("registry")
         assert "no quality assurance valid on the issuance date 2026-06-30" in next(
             c["message"] for c in body["report"]["checks"] if c["name"] == "registry")
+
+
+def test_updates_without_deqar_records_keep_them(client: TestClient, admin: dict,
+                                                 svc: Services) -> None:
+    entry_id = linked_entry(client, admin)
+    with svc.db.session() as session:
+        service.replace_deqar_records(session, fx.DEQAR_ID, records(
+            fx.report(1, decision="negative")), "test", "test")
+    # a PUT with only manual QA (what the console's form sends) keeps the DEQAR record and
+    # the link; a negative report does not turn into a manual, decision-less one
+    answer = client.put(f"/admin/registry/{entry_id}", headers=admin, json={
+        "dids": [UT], "legalName": "Tartu Ülikool", "country": "EE",
+        "qualityAssurance": [MANUAL_QA]})
+    assert answer.status_code == 200, answer.text
+    after = entry(client, admin, entry_id)
+    assert after["deqarId"] == fx.DEQAR_ID
+    assert [(q.get("source"), q.get("decision")) for q in after["qualityAssurance"]] == [
+        (None, None), ("deqar", "negative")]
+    with svc.db.session() as session:
+        assert service.lookup(session, UT, date(2024, 1, 1)).qa_valid is False
