@@ -517,11 +517,20 @@ def _read(path: str) -> bytes:
 def cmd_registry(args: argparse.Namespace) -> None:
     from app.errors import ProblemError
     from app.outbound import outbound_policy
-    from app.registry import importers, publish, service
+    from app.registry import deqar, importers, publish, service
     from app.registry.schemas import RegistryEntryIn
 
     settings = _load_settings()
     svc = _services(settings)
+    if args.action == "deqar-sync":  # network fetches outside the transactions
+        from app.registry.router import deqar_client
+
+        results = deqar.sync(svc.db, deqar_client(settings), args.deqar_ids, "cli")
+        print(json.dumps(results, indent=2))
+        if any("error" in r for r in results):
+            raise CliError("; ".join(f"{r['deqarId']}: {r['error']}" for r in results
+                                     if "error" in r))
+        return
     if args.action == "refresh":  # its own short transactions, network fetches outside them
         results = publish.refresh_followed(svc.db, settings.public_base_url,
                                            outbound_policy(settings), "cli")
@@ -549,6 +558,15 @@ def cmd_registry(args: argparse.Namespace) -> None:
                 raise CliError(f"{exc.detail or exc.title}{where}") from None
             print(json.dumps(service.upsert_many(session, entries, "cli",
                                                  f"import:{Path(args.file).name}")))
+        elif args.action == "deqar-import":
+            kind = "csv" if args.file.lower().endswith(".csv") else "json"
+            try:
+                parsed = deqar.parse(_read(args.file), kind)
+            except deqar.DeqarError as exc:
+                raise CliError(f"{args.file}: {exc}") from None
+            result = deqar.import_file(session, parsed, "cli",
+                                       f"deqar:{Path(args.file).name}")
+            print(json.dumps(result, indent=2))
         elif args.action == "export":
             print(json.dumps(publish.signed_export(session, svc.keystore,
                                                    settings.public_base_url), indent=2))
@@ -778,6 +796,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     p.add_argument("--signer", required=True, help="DID expected to sign the list")
     registry.add_parser("refresh", help="fetch, verify and import followed registries")
+    p = registry.add_parser("deqar-import", help="import DEQAR report data (JSON or CSV)")
+    p.add_argument("file")
+    p = registry.add_parser("deqar-sync", help="fetch institutions' reports from DEQAR")
+    p.add_argument("deqar_ids", nargs="+", metavar="ID", help="e.g. DEQARINST0382")
     for action_parser in registry.choices.values():
         action_parser.set_defaults(func=cmd_registry)
 

@@ -138,6 +138,15 @@ class Settings(BaseSettings):
                           " JAdES seals and their timestamps (default: none)."
     )
 
+    # DEQAR quality assurance reports for the registry (app/registry/deqar.py, docs/deqar.md)
+    deqar_api_url: str = Field(
+        "https://backend.deqar.eu/webapi/v2",
+        description="Base URL of the DEQAR Web API (v2) the registry's QA records are synced from."
+    )
+    deqar_token: SecretStr | None = Field(
+        None, description="DEQAR Web API token (sent as Bearer); none: unauthenticated requests."
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:

@@ -28,7 +28,12 @@ from app.errors import ProblemError
 
 
 class OutboundError(Exception):
-    """A URL that may not be fetched, or a fetch that failed; the message says which."""
+    """A URL that may not be fetched, or a fetch that failed; the message says which.
+    ``status`` is the HTTP status when the server answered with one other than 200."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class OutboundBusy(ProblemError):
@@ -195,20 +200,28 @@ def check_url(url: str, policy: OutboundPolicy) -> None:
         raise OutboundError(f"{parts.hostname} is a non-public address; refusing to connect")
 
 
-def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json") -> tuple[bytes, str]:
+def fetch(url: str, policy: OutboundPolicy, accept: str = "application/json",
+          headers: dict[str, str] | None = None) -> tuple[bytes, str]:
     """GET ``url`` under ``policy``; returns (body, content type). Raises OutboundError.
 
     ``policy.timeout`` bounds the whole fetch (redirects and a slow drip of bytes included),
     not only each read; bodies are asked for uncompressed so the size cap counts what the
-    server sends, not what a small gzip bomb would inflate to."""
+    server sends, not what a small gzip bomb would inflate to. Extra ``headers`` (an
+    Authorization) go only to the first URL's origin, never to a redirect elsewhere."""
     check_url(url, policy)
     with _slot(urlsplit(url).hostname or ""):
-        return _fetch(url, policy, accept)
+        return _fetch(url, policy, accept, headers or {})
 
 
-def _fetch(url: str, policy: OutboundPolicy, accept: str) -> tuple[bytes, str]:
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port
+
+
+def _fetch(url: str, policy: OutboundPolicy, accept: str,
+           extra: dict[str, str]) -> tuple[bytes, str]:
     deadline = time.monotonic() + policy.timeout
-    headers = {"Accept": accept, "Accept-Encoding": "identity"}
+    origin = _origin(url)
     with _client(policy) as client:
         for _ in range(policy.max_redirects + 1):
             check_url(url, policy)
@@ -219,13 +232,16 @@ def _fetch(url: str, policy: OutboundPolicy, accept: str) -> tuple[bytes, str]:
                 # A connect or read waits at most what was left when this hop began, and the
                 # deadline is checked after every chunk: a fetch ends within 2x the timeout
                 # even against a server that drips bytes and then stalls.
+                headers = {"Accept": accept, "Accept-Encoding": "identity",
+                           **(extra if _origin(url) == origin else {})}
                 with client.stream("GET", url, headers=headers,
                                    timeout=remaining) as response:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
                     if response.status_code != 200:
-                        raise OutboundError(f"{url} answered HTTP {response.status_code}")
+                        raise OutboundError(f"{url} answered HTTP {response.status_code}",
+                                            status=response.status_code)
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                         raise OutboundError(f"{url} is larger than {policy.max_bytes} bytes")

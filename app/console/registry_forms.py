@@ -52,7 +52,9 @@ def typed_from_entry(entry: RegistryEntryOut) -> dict[str, str]:
     typed = {"dids": "\n".join(entry.dids), "seal_ids": "\n".join(entry.seal_ids),
              "legal_name": entry.legal_name,
              "country": entry.country, "org_type": entry.org_type, "status": entry.status}
-    for n, qa in enumerate(entry.quality_assurance):
+    # DEQAR-sourced records are not edited here (the registry keeps them on save)
+    manual = [qa for qa in entry.quality_assurance if qa.source != "deqar"]
+    for n, qa in enumerate(manual):
         values = qa.model_dump(mode="json")
         for name in QA_FIELDS:
             typed[f"qa-{n}-{name}"] = str(values.get(name) or "")

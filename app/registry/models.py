@@ -21,6 +21,8 @@ class RegistryEntry(Base):
     # [{agency, agencyId, deqarId, esgAligned, validFrom, validUntil, reportUrl}]
     quality_assurance: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | suspended
+    # DEQARINST…: the DEQAR institution whose reports feed quality_assurance (app/registry/deqar.py)
+    deqar_id: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     source: Mapped[str] = mapped_column(String(500), default="manual")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from app.deps import DB_SESSION, Services, require_admin, services
+from app.errors import ProblemError
 from app.issuers.schemas import refuse_hidden_characters
 from app.outbound import outbound_policy
-from app.registry import importers, publish, service
+from app.registry import deqar, importers, publish, service
 from app.registry.publish import signed_export
 from app.registry.schemas import RegistryEntryIn
 
@@ -91,6 +92,42 @@ def refresh(actor: str = Depends(require_admin),
             svc: Services = Depends(services)) -> list[dict[str, Any]]:
     return publish.refresh_followed(svc.db, svc.settings.public_base_url,
                                     outbound_policy(svc.settings), actor)
+
+
+class DeqarSyncBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    deqar_ids: list[str] = Field(..., alias="deqarIds", min_length=1, max_length=50)
+
+    _plain = field_validator("*", mode="before")(refuse_hidden_characters)
+
+
+def deqar_client(settings: Any) -> deqar.DeqarClient:
+    token = settings.deqar_token.get_secret_value() if settings.deqar_token else None
+    return deqar.DeqarClient(settings.deqar_api_url, token, outbound_policy(settings))
+
+
+@admin.post("/deqar/sync", summary="Fetch institutions' reports from the DEQAR Web API")
+def deqar_sync(body: DeqarSyncBody, actor: str = Depends(require_admin),
+               svc: Services = Depends(services)) -> list[dict[str, Any]]:
+    """One result per id: the entry updated, or the error (DEQAR down, token refused,
+    no registry entry with that deqarId) in words; never a 5xx."""
+    return deqar.sync(svc.db, deqar_client(svc.settings), body.deqar_ids, actor)
+
+
+@admin.post("/deqar/import", summary="Import DEQAR report data (application/json or text/csv)")
+async def deqar_import(request: Request, actor: str = Depends(require_admin),
+                       session: Session = DB_SESSION) -> dict[str, Any]:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = {"application/json": "json", "text/csv": "csv"}.get(media_type, "")
+    if not kind:
+        raise ProblemError(415, "unsupported-media-type", "Unsupported file type",
+                           "upload application/json or text/csv")
+    try:
+        parsed = deqar.parse(await request.body(), kind)
+    except deqar.DeqarError as exc:
+        raise ProblemError(400, "bad-deqar-file", "Bad DEQAR report data", str(exc)) from None
+    name = (request.headers.get("x-filename") or f"upload.{kind}")[:200]
+    return deqar.import_file(session, parsed, actor, f"deqar:{name}")
 
 
 @public.get("/registry.json", summary="The registry as a list signed by this service's DID")

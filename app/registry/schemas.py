@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from app.issuers.schemas import refuse_hidden_characters
@@ -22,8 +31,21 @@ class _Model(BaseModel):
     _plain = field_validator("*", mode="before")(refuse_hidden_characters)
 
 
+# DEQAR's decision and status names (deqar-docs report_data.md, "Details").
+DEQAR_DECISIONS = ("positive", "positive with conditions or restrictions", "negative",
+                   "not applicable")
+DEQAR_STATUSES = ("part of obligatory EQA system", "voluntary")
+# Decisions under which a report counts as QA valid (docs/deqar.md): both statuses count.
+COUNTING_DECISIONS = frozenset(DEQAR_DECISIONS[:2])
+DEQAR_INSTITUTION = re.compile(r"DEQARINST[0-9]{4,8}")
+_DEQAR_ONLY = ("source", "report_id", "reportId", "activity_type", "activityType", "decision",
+               "status", "programmes")
+
+
 class QualityAssuranceEntry(_Model):
-    """One QA result (DEQAR-style): who assured the issuer, and for when."""
+    """One QA result (DEQAR-style): who assured the issuer, and for when. Entered by hand
+    (``source`` absent or "manual") or brought from DEQAR (``source`` "deqar", with the
+    report's id, activity type, decision and status)."""
 
     agency: str = Field(..., min_length=1, max_length=300)
     agency_id: str | None = Field(None, max_length=100, description="EQAR agency id")
@@ -32,6 +54,21 @@ class QualityAssuranceEntry(_Model):
     valid_from: date
     valid_until: date | None = None
     report_url: HttpUrl | None = None
+    source: Literal["manual", "deqar"] | None = None
+    report_id: str | None = Field(None, max_length=20, description="DEQAR report id")
+    activity_type: Literal["institutional", "institutional/programme", "programme",
+                           "joint programme"] | None = None
+    decision: Literal[DEQAR_DECISIONS] | None = None  # type: ignore[valid-type]
+    status: Literal[DEQAR_STATUSES] | None = None  # type: ignore[valid-type]
+    programmes: list[str] = Field(default_factory=list, max_length=50,
+                                  description="Programmes a programme-level report covers")
+
+    @field_validator("programmes")
+    @classmethod
+    def _programme_names(cls, values: list[str]) -> list[str]:
+        if any(len(v) > 300 for v in values):
+            raise ValueError("a programme name is longer than 300 characters")
+        return values
 
     @model_validator(mode="after")
     def _dates(self) -> QualityAssuranceEntry:
@@ -39,7 +76,20 @@ class QualityAssuranceEntry(_Model):
             raise ValueError("validUntil is before validFrom")
         return self
 
+    @model_serializer(mode="wrap")
+    def _without_empty_deqar_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # manually entered records read exactly as before the DEQAR fields existed
+        data = handler(self)
+        for key in _DEQAR_ONLY:
+            if key in data and data[key] in (None, []):
+                del data[key]
+        return data
+
     def covers(self, day: date) -> bool:
+        """QA valid on ``day``: inside the validity, and (when a decision is recorded, as
+        DEQAR reports have) a positive decision, with or without conditions."""
+        if self.decision is not None and self.decision not in COUNTING_DECISIONS:
+            return False
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
@@ -57,8 +107,18 @@ class RegistryEntryIn(_Model):
     legal_name: str = Field(..., min_length=2, max_length=300)
     country: str
     org_type: Literal["hei", "other"] = "hei"
-    quality_assurance: list[QualityAssuranceEntry] = Field(default_factory=list)
+    quality_assurance: list[QualityAssuranceEntry] = Field(default_factory=list, max_length=500)
     status: Literal["active", "suspended"] = "active"
+    deqar_id: str | None = Field(None, description="DEQAR institution id, e.g. DEQARINST0382;"
+                                                   " links the entry to its DEQAR reports")
+
+    @field_validator("deqar_id")
+    @classmethod
+    def _deqar_id(cls, value: str | None) -> str | None:
+        if value is not None and not DEQAR_INSTITUTION.fullmatch(value):
+            raise ValueError(f"{value[:40]!r} is not a DEQAR institution id such as"
+                             " DEQARINST0382")
+        return value
 
     @field_validator("dids")
     @classmethod

@@ -23,7 +23,8 @@ def to_out(entry: RegistryEntry) -> RegistryEntryOut:
         {"id": entry.id, "source": entry.source, "dids": [d.did for d in entry.dids],
          "seal_ids": [s.org_identifier for s in entry.seal_ids],
          "legal_name": entry.legal_name, "country": entry.country, "org_type": entry.org_type,
-         "quality_assurance": entry.quality_assurance, "status": entry.status},
+         "quality_assurance": entry.quality_assurance, "status": entry.status,
+         "deqar_id": entry.deqar_id},
         context=STORED)  # rows stored before the character rules are still read
 
 
@@ -39,13 +40,25 @@ def _claimed(session: Session, data: RegistryEntryIn, entry_id: int | None) -> N
     if clash:
         raise ProblemError(409, "seal-id-registered", "Seal identifier already registered",
                            f"{', '.join(clash)} belongs to another registry entry")
+    if data.deqar_id is not None:
+        owner = session.scalar(select(RegistryEntry.id).where(
+            RegistryEntry.deqar_id == data.deqar_id))
+        if owner is not None and owner != entry_id:
+            raise ProblemError(409, "deqar-id-registered", "DEQAR id already registered",
+                               f"{data.deqar_id} belongs to another registry entry")
 
 
 def _apply(entry: RegistryEntry, data: RegistryEntryIn) -> None:
     entry.legal_name, entry.country, entry.org_type = data.legal_name, data.country, data.org_type
-    entry.quality_assurance = [q.model_dump(mode="json", by_alias=True)
-                               for q in data.quality_assurance]
+    given = [q.model_dump(mode="json", by_alias=True) for q in data.quality_assurance]
+    if not any(q.get("source") == "deqar" for q in given):
+        # DEQAR-sourced records belong to the DEQAR sync/import: an update that carries none
+        # (the console's form, which edits manual records only) keeps them as they are
+        given += [q for q in entry.quality_assurance or [] if q.get("source") == "deqar"]
+    entry.quality_assurance = given
     entry.status = data.status
+    if "deqar_id" in data.model_fields_set:  # forms that do not know the link keep it
+        entry.deqar_id = data.deqar_id
     entry.updated_at = utcnow()
     current = {d.did: d for d in entry.dids}
     entry.dids = [current.get(did) or RegistryDid(did=did) for did in data.dids]
@@ -154,6 +167,33 @@ def upsert_many(session: Session, entries: list[RegistryEntryIn], actor: str,
             entry.source = source
             counts["updated"] += 1
     return counts
+
+
+def by_deqar_id(session: Session, deqar_id: str) -> RegistryEntry | None:
+    return session.scalar(select(RegistryEntry).where(RegistryEntry.deqar_id == deqar_id))
+
+
+def replace_deqar_records(session: Session, deqar_id: str,
+                          records: list[QualityAssuranceEntry], actor: str,
+                          source: str) -> dict[str, Any]:
+    """Replace the DEQAR-sourced QA records of the entry linked to ``deqar_id`` with
+    ``records``; manually entered ones stay. Idempotent: the same reports change nothing."""
+    entry = by_deqar_id(session, deqar_id)
+    if entry is None:
+        raise ProblemError(404, "deqar-institution-unknown", "No registry entry for this"
+                           " DEQAR institution", f"no registry entry has deqarId {deqar_id}")
+    kept = [q for q in entry.quality_assurance if q.get("source") != "deqar"]
+    fresh = [q.model_dump(mode="json", by_alias=True, exclude_none=True)
+             for q in sorted(records, key=lambda r: (r.valid_from, r.report_id or ""))]
+    before = [q for q in entry.quality_assurance if q.get("source") == "deqar"]
+    changed = before != fresh
+    if changed:
+        entry.quality_assurance = kept + fresh  # a new list: the JSON column sees the change
+        entry.updated_at = utcnow()
+        audit.record(session, actor, "registry.deqar", str(entry.id), deqarId=deqar_id,
+                     reports=len(fresh), source=source)
+    return {"entry": entry.id, "deqarId": deqar_id, "reports": len(fresh),
+            "changed": changed}
 
 
 @dataclass(frozen=True)
