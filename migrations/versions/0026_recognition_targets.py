@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0026_recognition_targets'
-down_revision = "0024_eseals"
+down_revision = "0025_deqar"
 branch_labels = None
 depends_on = None
 
