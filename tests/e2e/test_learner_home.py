@@ -123,6 +123,10 @@ def test_the_learner_walk(browser: Browser, learner_server: dict[str, Any],  # n
     page.get_by_test_id("make-offer").click()
     expect(page.get_by_test_id("tx-code")).to_have_text(re.compile(r"^\d{6}$"))
     expect(page.get_by_test_id("offer-qr")).to_be_visible()
+    # The QR code is its own request (an SVG): wait for it to load, then check it drew something.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-testid=\"offer-qr\"]');"
+        " return img.complete && img.naturalWidth > 0; }")
     assert page.eval_on_selector('[data-testid="offer-qr"]', "img => img.naturalWidth") > 0
     _check(page, "wallet-offer", width)
     context.close()
