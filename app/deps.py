@@ -94,6 +94,17 @@ def require_issuer_key_read(credentials: HTTPAuthorizationCredentials | None = D
     return _issuer_for_key(credentials, session)
 
 
+def require_issuer_key_brief(
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+        svc: Services = Depends(services)) -> Issuer:
+    """``require_issuer_key`` for handlers that must hold no connection while they work
+    (they fetch or verify): the key is checked in a short session, the issuer detached."""
+    with svc.db.session(read_only=True) as session:
+        issuer = _issuer_for_key(credentials, session)
+        session.expunge(issuer)
+    return issuer
+
+
 def optional_issuer_key_read(
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
         session: Session = DB_READ_SESSION) -> Issuer | None:

@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(bulk_router.router)
     app.include_router(credentials_router.router)
     app.include_router(recognition_router.router)
+    app.include_router(recognition_router.cases_router)
     app.include_router(images_router.router)
     app.include_router(images_router.admin)
     app.include_router(exchange_router.router)

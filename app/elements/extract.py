@@ -40,7 +40,7 @@ ANNEX_ELEMENTS = (
 # What else a reading reports, for pages and scoring (not Annex I elements themselves).
 EXTRA_ELEMENTS = ("description", "criteria", "language", "identityChecked", "components",
                   "associations", "assessmentDescription", "learningOutcomeAlignments",
-                  "fieldOfStudy")
+                  "learningOutcomeLinks", "fieldOfStudy")
 _EQF_IRI = re.compile(r"^https?://data\.europa\.eu/snb/eqf/([1-8])$")
 _DURATION = re.compile(r"^PT(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -516,6 +516,7 @@ def _finish(found: dict[str, Found]) -> dict[str, Found]:
     if outcomes and outcomes.value is not None:
         statements: list[str] = []
         frameworks: list[str] = []
+        links: list[dict[str, Any]] = []  # each statement with its own framework URIs
         for item in outcomes.value:
             statement, linked = item.get("statement"), item.get("framework") or []
             # An alignment repeating a skill an outcome statement already names is the same
@@ -526,9 +527,12 @@ def _finish(found: dict[str, Found]) -> dict[str, Found]:
                     (linked and set(linked) <= set(frameworks) and statements):
                 continue
             statements.append(statement)
+            links.append({"statement": statement, "frameworks": list(dict.fromkeys(linked))})
             frameworks.extend(f for f in linked if f not in frameworks)
         if statements:
             put("learningOutcomes", statements)
+            # Recognition matches outcome by outcome, so it needs which URI names which one.
+            out["learningOutcomeLinks"] = Found(links, outcomes.path, None, outcomes.encoding)
             if frameworks:
                 out["learningOutcomeAlignments"] = Found(frameworks, outcomes.path, None,
                                                          outcomes.encoding)

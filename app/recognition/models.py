@@ -35,7 +35,35 @@ class RecognitionTarget(Base):
     assessment: Mapped[list[str]] = mapped_column(JSON, default=list)
     identification: Mapped[str | None] = mapped_column(String(40))
     entry_requirements: Mapped[str | None] = mapped_column(Text)
+    # What admission asks of an applicant's prior learning: {learningOutcomes, eqfLevel, ects}
+    entry: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="active")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecognitionCase(Base):
+    """One applicant's credentials weighed against one target, for one purpose. The presented
+    documents are kept as submitted, with the answer computed from them (``assessment``) and
+    the officer's recorded decision, so the file shows what was decided on what evidence."""
+
+    __tablename__ = "recognition_cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(Integer, ForeignKey("issuers.id", ondelete="CASCADE"),
+                                           index=True)
+    target_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("recognition_targets.id", ondelete="CASCADE"), index=True)
+    target_version: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(20))
+    applicant: Mapped[str | None] = mapped_column(String(200))
+    credentials: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recommendation: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

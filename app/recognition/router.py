@@ -7,9 +7,17 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from app.deps import DB_READ_SESSION, DB_SESSION, require_issuer_key, require_issuer_key_read
+from app.deps import (
+    DB_READ_SESSION,
+    DB_SESSION,
+    Services,
+    require_issuer_key,
+    require_issuer_key_brief,
+    require_issuer_key_read,
+    services,
+)
 from app.issuers.models import Issuer
-from app.recognition import targets
+from app.recognition import cases, targets
 from app.recognition.schemas import validate_target
 
 router = APIRouter(prefix="/recognition/targets", tags=["recognition"])
@@ -62,3 +70,40 @@ def retire(target_id: str, issuer: Issuer = Depends(require_issuer_key),
            session: Session = DB_SESSION) -> dict[str, Any]:
     return targets.to_json(targets.retire_target(session, issuer, target_id,
                                                  f"issuer:{issuer.slug}"))
+
+
+cases_router = APIRouter(prefix="/recognition/cases", tags=["recognition"])
+
+
+@cases_router.post("", status_code=201,
+                   summary="Weigh credentials (documents or links) against a target")
+def open_case(body: dict[str, Any] = Body(...),
+              issuer: Issuer = Depends(require_issuer_key_brief),
+              svc: Services = Depends(services)) -> dict[str, Any]:
+    # No request-long session: the credentials are fetched and verified first.
+    spec = cases.validate_case(body)
+    return cases.to_json(cases.open_case(svc, issuer.id, spec, f"issuer:{issuer.slug}"))
+
+
+@cases_router.get("", summary="The institution's cases, newest first")
+def list_cases(target: str | None = Query(None, max_length=32),
+               undecided: bool = Query(False),
+               issuer: Issuer = Depends(require_issuer_key_read),
+               session: Session = DB_READ_SESSION) -> dict[str, Any]:
+    found = cases.list_cases(session, issuer, target_id=target, undecided=undecided)
+    return {"cases": [cases.to_json(c) for c in found], "total": len(found)}
+
+
+@cases_router.get("/{case_id}", summary="One case: criteria, coverage, recommendation, decision")
+def get_case(case_id: str, issuer: Issuer = Depends(require_issuer_key_read),
+             session: Session = DB_READ_SESSION) -> dict[str, Any]:
+    return cases.to_json(cases.get_case(session, issuer, case_id))
+
+
+@cases_router.post("/{case_id}/decision", summary="Record the officer's decision")
+def decide(case_id: str, body: dict[str, Any] = Body(...),
+           issuer: Issuer = Depends(require_issuer_key),
+           session: Session = DB_SESSION) -> dict[str, Any]:
+    spec = cases.validate_decision(body)
+    return cases.to_json(cases.record_decision(session, issuer, case_id, spec,
+                                               f"issuer:{issuer.slug}"))

@@ -7,7 +7,7 @@ compares like with like."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import pycountry
 from pydantic import Field, HttpUrl, ValidationError, field_validator, model_validator
@@ -48,6 +48,15 @@ class Outcome(_Model):
     _lang = field_validator("language")(lambda v: v if v is None else _language_tag(v))
 
 
+class Entry(_Model):
+    """What admission to a programme asks of an applicant's prior learning (the gap a
+    micro-credential may fill): the outcomes, at which level, with how many ECTS."""
+
+    learning_outcomes: list[Outcome] = Field(..., min_length=1, max_length=50)
+    eqf_level: int | None = Field(None, ge=1, le=8)
+    ects: Decimal | None = Field(None, gt=0, le=Decimal("999.99"), decimal_places=2)
+
+
 class TargetSpec(_Model):
     """A course or programme an admissions or exam office recognises credentials against."""
 
@@ -64,6 +73,8 @@ class TargetSpec(_Model):
     required_assessment: list[AssessmentKey] = Field(default_factory=list, max_length=6)
     required_identification: SupervisionKey | None = None
     entry_requirements: str | None = Field(None, max_length=5000)
+    entry: Entry | None = Field(None, description="admission: the prior learning a programme"
+                                " asks for, which recognition for admission weighs against")
 
     _lang = field_validator("language")(_language_tag)
 
@@ -103,3 +114,34 @@ def validate_target(data: object) -> TargetSpec:
         return TargetSpec.model_validate(data)
     except ValidationError as exc:
         raise invalid(field_errors(exc)) from None
+
+
+Purpose = Literal["exemption", "credit", "admission"]
+Decision = Literal["recognise", "partial", "not-recognise"]
+MAX_CASE_CREDENTIALS = 10
+
+
+class CaseSpec(_Model):
+    """A recognition case: credentials (JSON documents or links to them) against a target."""
+
+    target_id: str | None = Field(None, pattern=r"^[0-9a-f]{32}$")
+    target_code: str | None = Field(None, min_length=1, max_length=64)
+    purpose: Purpose
+    applicant: str | None = Field(None, min_length=1, max_length=200,
+                                  description="the applicant's name or file reference")
+    credentials: list[dict[str, Any] | HttpUrl] = Field(..., min_length=1,
+                                                        max_length=MAX_CASE_CREDENTIALS)
+
+    @model_validator(mode="after")
+    def _target_named(self) -> CaseSpec:
+        if (self.target_id is None) == (self.target_code is None):
+            raise ValueError("target: give targetId or targetCode")
+        return self
+
+
+class DecisionSpec(_Model):
+    """The officer's decision; departing from the recommendation needs a reason."""
+
+    decision: Decision
+    note: str | None = Field(None, max_length=5000)
+    officer: str | None = Field(None, min_length=1, max_length=200)

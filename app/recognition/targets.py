@@ -49,6 +49,11 @@ def _apply(target: RecognitionTarget, spec: TargetSpec) -> None:
     target.assessment = list(spec.required_assessment)
     target.identification = spec.required_identification
     target.entry_requirements = spec.entry_requirements
+    entry = data.get("entry")
+    if entry is not None:
+        entry = {**entry, "learningOutcomes": [{**o, "language": o["language"] or spec.language}
+                                               for o in entry["learningOutcomes"]]}
+    target.entry = entry
 
 
 def _code_taken(session: Session, issuer: Issuer, code: str, but: str | None = None) -> bool:
@@ -135,10 +140,18 @@ def to_json(target: RecognitionTarget) -> dict[str, Any]:
         "ects": _number(target.ects),
         "requiredAssessment": target.assessment,
         "requiredIdentification": target.identification,
-        "entryRequirements": target.entry_requirements, "status": target.status,
+        "entryRequirements": target.entry_requirements,
+        "entry": _entry_json(target.entry), "status": target.status,
         "version": target.version, "created": target.created_at.isoformat(),
         "updated": target.updated_at.isoformat(),
     }
+
+
+def _entry_json(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    ects = entry.get("ects")
+    return {**entry, "ects": _number(Decimal(str(ects))) if ects is not None else None}
 
 
 def _number(value: Decimal | None) -> int | float | None:

@@ -26,13 +26,14 @@ from app.images import service as images
 from app.images.models import ImageRecord
 from app.limits import loads_json
 from app.messages import N_, Message, msg
-from app.outbound import OutboundError, fetch, outbound_policy
+from app.outbound import OutboundError
 from app.seals import sealing
 from app.status import service as status_service
 from app.verify.context import build_context
 from app.verify.holder import email_match
 from app.verify.pipeline import Report, verify_credential
 from app.verify.scoring import RubricError
+from app.verify.sources import credential_at
 from app.web import baking
 from app.web.i18n import Reader, reader
 from app.web.present import day, linkedin_url, moment, rows, summary
@@ -402,20 +403,8 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
         if wants_html(request):
             return page(request, "verify.html")
         raise ProblemError(400, "bad-request", "Bad request", "give ?url= of a credential")
-    own = _own_share_link(svc.settings.public_base_url, url)
     try:
-        if own is not None:  # our own share link: read it here, no request to ourselves
-            token, download = own
-            with svc.db.session(read_only=True) as session:
-                found = sharing.find(session, token)
-                # What a client fetching the address would get (an old ELM link: ELM).
-                profile = {"elm.json": "elm", "elm-sealed.json": "elm-sealed"}.get(
-                    download, found.via)
-                body = (found.rendering(profile) if profile else found.primary).document
-        else:
-            body, _ = fetch(url, outbound_policy(svc.settings),
-                            accept="application/vc, application/ld+json, application/json")
-        document = loads_json(body)
+        document = credential_at(svc, url)
     except (OutboundError, ValueError) as exc:
         slug = "fetch-refused" if isinstance(exc, OutboundError) else "not-json"
         message = _reason(exc) if isinstance(exc, OutboundError) else \
@@ -435,20 +424,6 @@ def verify_url(request: Request, url: str | None = Query(None, max_length=2048),
 def _reason(exc: Exception) -> str:
     """An exception's message as raised: a Message stays one, so the page can translate it."""
     return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-
-
-def _own_share_link(base_url: str, url: str) -> tuple[str, str] | None:
-    """(token, download) of one of this service's share links: the page ("") or one of its
-    JSON downloads, so that verifying it needs no outbound fetch; None for any other
-    address."""
-    prefix = f"{base_url.rstrip('/')}/c/"
-    if not url.startswith(prefix):
-        return None
-    token, _, download = url[len(prefix):].split("?", 1)[0].split("#", 1)[0].partition("/")
-    download = download.rstrip("/")
-    if not token or download not in ("", "credential.json", "elm.json", "elm-sealed.json"):
-        return None
-    return token, download
 
 
 @router.post("/verify", summary="Verification page form: pasted JSON or an uploaded badge")
