@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/mcred.db"
@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     )
     rubrics_dir: Path | None = Field(
         None, description="Folder of extra scoring rubrics (<name>.json), see docs/."
+    )
+    recognition_purposes: Path | None = Field(
+        None, description="JSON file replacing app/recognition/purposes.json: what each purpose"
+        " of recognition (exemption, credit, admission) asks; see docs/recognition.md."
     )
     log_level: str = Field("INFO", description="Python logging level.")
     smtp_host: str | None = Field(
@@ -175,6 +179,18 @@ class Settings(BaseSettings):
                     raise ValueError("holds no certificate")
             except (OSError, ValueError, TypeError) as exc:
                 raise ValueError(f"cannot read trust roots from {value}: {exc}") from None
+        return value
+
+    @field_validator("recognition_purposes")
+    @classmethod
+    def _check_purposes(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None:
+            from app.recognition.assess import PurposesError, policies
+
+            try:
+                policies(value, info.data.get("rubrics_dir"))
+            except PurposesError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("key_secret", "admin_token")

@@ -41,11 +41,41 @@ class Policy:
     rubric: str
 
 
+class PurposesError(ValueError):
+    """A purposes file that cannot be used."""
+
+
+POLICY_NAMES = (*PURPOSES, "admission-programme")
+
+
+def _share(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise PurposesError(f"{name} must be a number from 0 to 1")
+    return float(value)
+
+
 @lru_cache(maxsize=4)
-def policies(path: Path = PURPOSES_FILE) -> dict[str, Policy]:
-    data = json.loads(path.read_text("utf-8"))["purposes"]
-    return {name: Policy(p["coverage"], p["partialCoverage"], p["workloadShare"],
-                         p["levelTolerance"], p["rubric"]) for name, p in data.items()}
+def policies(path: Path | None = None, rubrics_dir: Path | None = None) -> dict[str, Policy]:
+    """Each purpose's policy, from ``path`` (MCRED_RECOGNITION_PURPOSES) or the built-in file;
+    each names a rubric, built in or in ``rubrics_dir`` (MCRED_RUBRICS_DIR)."""
+    from app.verify.scoring import RubricError, load_rubric
+
+    path = path or PURPOSES_FILE
+    try:
+        data = json.loads(path.read_text("utf-8"))["purposes"]
+        out: dict[str, Policy] = {}
+        for name in POLICY_NAMES:
+            p = data[name]
+            share = p["workloadShare"]
+            out[name] = Policy(_share(p["coverage"], f"{name}.coverage"),
+                               _share(p["partialCoverage"], f"{name}.partialCoverage"),
+                               None if share is None else _share(share, f"{name}.workloadShare"),
+                               int(p["levelTolerance"]), str(p["rubric"]))
+            load_rubric(out[name].rubric, rubrics_dir)
+    except (OSError, ValueError, KeyError, TypeError, RubricError) as exc:
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise PurposesError(f"recognition purposes file {path}: {what}") from None
+    return out
 
 
 @dataclass

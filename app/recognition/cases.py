@@ -122,7 +122,8 @@ def open_case(svc: Services, issuer_id: int, spec: CaseSpec, actor: str) -> Reco
                     "requiredAssessment": view.assessment,
                     "requiredIdentification": view.identification,
                     "learningOutcomes": [s.text for s in view.outcomes]}
-    policy = policies()[policy_name]
+    policy = policies(svc.settings.recognition_purposes,
+                      svc.settings.rubrics_dir)[policy_name]
     documents = _documents(svc, spec)
     context = build_context(svc, policy.rubric)
     reports = [verify_credential(doc, context) for doc in documents]

@@ -201,3 +201,30 @@ def test_a_document_that_is_no_credential_is_weighed_as_unverifiable(
 def test_cases_need_an_issuer_key(client: TestClient) -> None:
     assert client.post("/recognition/cases", json={}).status_code == 401
     assert client.get("/recognition/cases").status_code == 401
+
+
+def test_an_office_sets_its_own_purposes_and_a_broken_file_stops_the_start(
+        tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from app.recognition.assess import PURPOSES_FILE
+    from tests.conftest import make_settings
+
+    data = json.loads(PURPOSES_FILE.read_text("utf-8"))
+    data["purposes"]["exemption"]["workloadShare"] = 1.0
+    mine = tmp_path / "purposes.json"
+    mine.write_text(json.dumps(data), "utf-8")
+    settings = make_settings(database_url, tmp_path / "keys", recognition_purposes=mine)
+    from app.recognition.assess import policies
+    assert policies(settings.recognition_purposes)["exemption"].workload_share == 1.0
+    data["purposes"]["credit"]["coverage"] = 1.5
+    wrong = tmp_path / "wrong.json"  # (a file is read once per process: another name)
+    wrong.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ValueError, match=r"credit.coverage must be a number from 0 to 1"):
+        make_settings(database_url, tmp_path / "keys", recognition_purposes=wrong)
+    data["purposes"]["credit"]["coverage"] = 1.0
+    del data["purposes"]["admission"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ValueError, match=r"missing 'admission'"):
+        make_settings(database_url, tmp_path / "keys", recognition_purposes=broken)
