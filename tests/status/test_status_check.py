@@ -125,7 +125,8 @@ def test_the_1edtech_endorsement_revocation_list_could_not_be_checked() -> None:
 
 @pytest.mark.parametrize(("status", "message"), [
     ({"statusPurpose": "revocation"}, "status method None is not supported"),
-    ("https://status.example/lists/1#8", "a status entry must be a JSON object"),
+    # (an http(s) URL is a status resource: tests/status/test_status_resource.py)
+    ("urn:example:status:8", "a status entry must be a JSON object"),
     ([entry("BitstringStatusListEntry", statusSize=2)], "statusSize 2 is not supported"),
     ([entry("BitstringStatusListEntry", statusListIndex=8)], "malformed status entry"),
 ])
