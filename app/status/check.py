@@ -6,7 +6,11 @@ a warning: its bits are as authoritative as a long list's. So is a list issued b
 DID than the credential, or whose ``id`` is not the URL it was fetched from: Bitstring Status
 List v1.0 allows both (§2.2: the issuers "MAY be different"; the list "MAY express an id" that
 matches the entry's URL) and leaves trusting the list's issuer to the verifier (§3.2, "Issuer
-validation is use case dependent"), so the warning says whom the answer comes from."""
+validation is use case dependent"), so the warning says whom the answer comes from.
+
+A ``credentialStatus`` that is a URI (EDC's shapes want one xsd:anyURI there) names a status
+resource: its JSON answer says active, suspended or revoked, and lists the Bitstring entries
+behind it, which are then read as above (``check_status_resource``)."""
 
 from __future__ import annotations
 
