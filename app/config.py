@@ -86,11 +86,12 @@ class Settings(BaseSettings):
     )
     # EDC-conformant ELM (app/credentials/elm.py, docs/edc-elm.md).
     elm_credential_status: bool = Field(
-        True, description="Put the status list entries (revocation, suspension) in the ELM"
-                          " rendering too. EDC's SHACL shapes accept no status entry there"
-                          " (cred:credentialStatus must be an xsd:anyURI literal): false gives"
-                          " ELM credentials that pass EDC-generic-full, whose revocation a"
-                          " verifier then cannot see in the ELM document itself."
+        True, description="Give the ELM rendering a status: its credentialStatus is the"
+                          " xsd:anyURI of the credential's status resource"
+                          " (GET /credentials/{id}/status), as EDC's SHACL shapes want, which"
+                          " answers with the standing and the status list entries behind it."
+                          " false leaves the status out of the ELM document (the OBv3"
+                          " credential still carries it)."
     )
 
     # VC-API exchanges delivering awards into wallets (app/wallets/exchanges.py)

@@ -42,11 +42,18 @@ def fetch_status_list(url: str) -> dict[str, Any]:
     return load(file)
 
 
+def fetch_status_resource(url: str) -> dict[str, Any]:
+    """The corpus has no status resources (URI credentialStatus): none is fetched."""
+    raise StatusCheckError(f"status resource {url} is not in the local corpus")
+
+
 def context() -> VerifyContext:
-    """A verification context over the local corpus: no registry entries, default rubric."""
+    """A verification context over the local corpus: no registry entries, default rubric,
+    nothing fetched from the network."""
     return VerifyContext(resolver=resolver(), fetch_status_list=fetch_status_list,
                          registry=lambda did, on: Lookup(None, False, []),
-                         rubric=load_rubric("default"))
+                         rubric=load_rubric("default"),
+                         fetch_status_resource=fetch_status_resource)
 
 
 def signed_files() -> list[str]:

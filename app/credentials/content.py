@@ -40,6 +40,8 @@ class CredentialContent:
     valid_until: date | None = None
     composed_of: list[str] = field(default_factory=list)  # credential ids it stacks from
     status: list[dict[str, Any]] = field(default_factory=list)  # BitstringStatusListEntry
+    # The status resource the ELM rendering names instead of the entries (EDC's anyURI).
+    status_url: str | None = None
     achievement_image: str | None = None  # URL of the achievement's own badge image
 
     @property

@@ -6,8 +6,10 @@ context (http://data.europa.eu/snb/model/context/edc-ap), type EuropeanDigitalCr
 a display parameter with a rendered page, every controlled-vocabulary concept with its
 ``inScheme`` as EDC's SHACL shapes require — as in EDC's sample
 Sample-MC-Annex1-unsigned.jsonld. It passes the EDC-generic-full shapes
-(tests/credentials/test_elm_edc.py). Unsealed, it keeps a Data Integrity proof
-(eddsa-rdfc-2022; the data-integrity/v2 context defines the proof's terms).
+(tests/credentials/test_elm_edc.py), its status too: ``credentialStatus`` is the xsd:anyURI
+of the credential's status resource (GET /credentials/{id}/status), as EDC's shapes ask.
+Unsealed, it keeps a Data Integrity proof (eddsa-rdfc-2022; the data-integrity/v2 context
+defines the proof's terms).
 
 What EDC has no term for is written with full IRIs of the mcred vocabulary (no context of
 ours, so anyone can process the document with the two published contexts): the QF-EHEA
@@ -38,15 +40,9 @@ PNG = vocab.Concept("png", "http://publications.europa.eu/resource/authority/fil
                     "PNG", "http://publications.europa.eu/resource/authority/file-type")
 BASE64 = vocab.Concept("base64", "http://data.europa.eu/snb/encoding/6146cde7dd", "base64",
                        "http://data.europa.eu/snb/encoding/25831c2")
-# BitstringStatusListEntry terms are in the VC 2.0 context only; a context embedded in the
-# entry gives them the same IRIs under VC 1.1, so our status lists work for this rendering too.
-STATUS_CONTEXT = {
-    "BitstringStatusListEntry": "https://www.w3.org/ns/credentials/status#BitstringStatusListEntry",
-    "statusPurpose": "https://www.w3.org/ns/credentials/status#statusPurpose",
-    "statusListIndex": "https://www.w3.org/ns/credentials/status#statusListIndex",
-    "statusListCredential": {"@id": "https://www.w3.org/ns/credentials/status#statusListCredential",
-                             "@type": "@id"},
-}
+# EDC's shapes want cred:credentialStatus as one xsd:anyURI literal; the VC 1.1 context makes
+# a plain string an IRI node (``@type: @id``), so the literal is spelled as a value object.
+XSD_ANY_URI = "http://www.w3.org/2001/XMLSchema#anyURI"
 
 
 def concept(c: vocab.Concept, label: str | None = None) -> dict[str, Any]:
@@ -263,8 +259,8 @@ def render_elm(content: CredentialContent, sealed: bool = False) -> dict[str, An
     }
     if content.valid_until:
         credential["validUntil"] = timestamp(content.valid_until)
-    if content.status:
-        entries = [{"@context": STATUS_CONTEXT, **entry} for entry in content.status]
-        # One entry as an object, several as an array, as in the OBv3 rendering.
-        credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+    if content.status_url:
+        # The status resource (app.status.router) answers with the current standing and the
+        # Bitstring entries behind it: revocation stays visible, and EDC-generic-full holds.
+        credential["credentialStatus"] = {"@value": content.status_url, "@type": XSD_ANY_URI}
     return credential

@@ -41,13 +41,13 @@ from app.issuers.models import Issuer
 from app.learners.index import index_award
 from app.mail import service as mail
 from app.proofs.errors import ProofError
-from app.status.service import credential_status
+from app.status.service import credential_status, resource_url
 
 
 @dataclass(frozen=True)
 class Issuing:
     """What signing needs: the key store and the public base URL; whether the ELM rendering
-    carries the status entries (settings.elm_credential_status)."""
+    names its status resource (settings.elm_credential_status)."""
 
     keystore: KeyStore
     base_url: str
@@ -355,13 +355,17 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
     salt = secrets.token_hex(8)
     profiles = ["ob3", "elm", *(["elm-sealed"] if eseal else [])]
     for profile in profiles:
+        credential_id = f"urn:uuid:{uuid.uuid4()}"
+        elm_status = profile != "ob3" and issuing.elm_status
         content = CredentialContent(
-            id=f"urn:uuid:{uuid.uuid4()}", issuer=info,
+            id=credential_id, issuer=info,
             achievement_id=achievement_url(issuing.base_url, achievement.id), spec=spec,
             learner=request.learner, awarded_on=request.awarded_on, issued_at=issued_at,
             salt=salt, grade=request.grade, evidence=request.evidence,
             valid_until=request.valid_until, composed_of=composed,
-            status=status if profile == "ob3" or issuing.elm_status else [],
+            # ELM names its status resource (EDC's anyURI), which reads the same entries.
+            status=status if profile == "ob3" else [],
+            status_url=resource_url(issuing.base_url, credential_id) if elm_status else None,
             achievement_image=images.image_url(issuing.base_url, badge) if badge else None)
         credential = CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,
                                       profile=profile, document=b"")

@@ -6,7 +6,11 @@ a warning: its bits are as authoritative as a long list's. So is a list issued b
 DID than the credential, or whose ``id`` is not the URL it was fetched from: Bitstring Status
 List v1.0 allows both (§2.2: the issuers "MAY be different"; the list "MAY express an id" that
 matches the entry's URL) and leaves trusting the list's issuer to the verifier (§3.2, "Issuer
-validation is use case dependent"), so the warning says whom the answer comes from."""
+validation is use case dependent"), so the warning says whom the answer comes from.
+
+A ``credentialStatus`` that is a URI (EDC's shapes want one xsd:anyURI there) names a status
+resource: its JSON answer says active, suspended or revoked, and lists the Bitstring entries
+behind it, which are then read as above (``check_status_resource``)."""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from app.status import bitstring
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 ListFetcher = Callable[[str], dict[str, Any]]
+ResourceFetcher = Callable[[str], dict[str, Any]]
 
 
 MAX_STATUS_ENTRIES = 8
@@ -45,6 +50,7 @@ class StatusResult:
     set: bool | None  # None when the status could not be checked
     error: str | None = None
     warning: str | None = None  # read, but something about the list is off
+    resource: str | None = None  # the status resource (a URI credentialStatus) it comes from
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -71,6 +77,40 @@ class RemoteLists:
                                        url=url, why=exc.args[0] if exc.args else exc)) from None
         except ValueError:
             raise StatusCheckError(msg("status list %(url)s is not JSON", url=url)) from None
+        self._cache.put(url, document)
+        return document
+
+
+# A status resource's answer is small (ours: well under 2 kB with two entries).
+RESOURCE_BYTES = 64 * 1024
+# What a status resource's ``status`` says, as the purpose and flag of a status entry.
+RESOURCE_STATES = {"active": ("status", False), "suspended": ("suspension", True),
+                   "revoked": ("revocation", True)}
+XSD_ANY_URI = ("http://www.w3.org/2001/XMLSchema#anyURI", "xsd:anyURI")
+
+
+class RemoteResources:
+    """Fetches status resources (a credentialStatus that is a URI, as EDC's shapes want it)
+    over guarded HTTPS, cached for ``ttl`` seconds: the max-age mcred serves its own with."""
+
+    def __init__(self, policy: OutboundPolicy | None = None, ttl: float = 60.0) -> None:
+        self.policy = policy or OutboundPolicy(max_bytes=RESOURCE_BYTES)
+        self._cache = FetchCache(ttl, maxsize=1024)  # 64 kB each: 64 MB worst case
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        cached = self._cache.get(url)
+        if cached is not None:
+            return cached
+        try:
+            body, _ = fetch(url, self.policy, accept="application/json")
+            document = loads_json(body)
+        except OutboundError as exc:
+            raise StatusCheckError(msg("status resource %(url)s could not be fetched: %(why)s",
+                                       url=url, why=exc.args[0] if exc.args else exc)) from None
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise StatusCheckError(msg("status resource %(url)s is not a JSON object", url=url))
         self._cache.put(url, document)
         return document
 
@@ -213,4 +253,44 @@ def check_status(credential: dict[str, Any], fetch_list: ListFetcher, resolve_ke
                                             kind=repr(kind))))
             continue
         results.append(_read_entry(credential, entry, fetch_list, resolve_key, now))
+    return results
+
+
+def status_uri(value: Any) -> str | None:
+    """The status resource a ``credentialStatus`` names: a URI string, or (EDC) an xsd:anyURI
+    value object, alone or as a one-item array; None when it is no such thing."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, dict) and set(value) <= {"@value", "@type"} \
+            and value.get("@type", XSD_ANY_URI[0]) in XSD_ANY_URI:
+        value = value.get("@value")
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) \
+        else None
+
+
+def check_status_resource(credential: dict[str, Any], url: str, fetch_resource: ResourceFetcher,
+                          fetch_list: ListFetcher, resolve_key: KeyResolver,
+                          now: datetime) -> list[StatusResult]:
+    """The status a resource at ``url`` gives ``credential`` (its ``status``: active, suspended
+    or revoked), then each Bitstring entry it names read in its signed list, as
+    ``check_status`` reads a credential's own: a set bit or an unreadable list counts as
+    surely as the resource's word, so the answer never rests on the host alone when it names
+    entries. A resource that cannot be fetched, or says no status, is "could not be checked"."""
+    try:
+        document = fetch_resource(url)
+        if document.get("credential") != credential.get("id"):
+            raise StatusCheckError(msg("status resource %(url)s is about another credential",
+                                       url=url))
+        state = document.get("status")
+        if not isinstance(state, str) or state not in RESOURCE_STATES:
+            raise StatusCheckError(msg("status resource %(url)s names no status (active,"
+                                       " suspended or revoked)", url=url))
+    except StatusCheckError as exc:
+        return [StatusResult("status", None, None, None, exc.args[0], resource=url)]
+    purpose, flagged = RESOURCE_STATES[state]
+    results = [StatusResult(purpose, None, None, flagged, resource=url)]
+    entries = document.get("credentialStatus")
+    if entries not in (None, []):
+        results += check_status({"issuer": credential.get("issuer"), "credentialStatus": entries},
+                                fetch_list, resolve_key, now)
     return results

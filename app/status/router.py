@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.deps import DB_SESSION, Services, require_admin, require_issuer_key, services
+from app.db import utcnow
+from app.deps import (
+    DB_READ_SESSION,
+    DB_SESSION,
+    Services,
+    require_admin,
+    require_issuer_key,
+    services,
+)
 from app.errors import ProblemError
 from app.issuers.models import Issuer
 from app.status import service
@@ -90,6 +98,21 @@ def status_list(list_id: int, request: Request, session: Session = DB_SESSION,
         return Response(status_code=304, headers=headers)
     body = service.signed_list(session, svc.keystore, svc.settings.public_base_url, status)
     return Response(body, media_type=media_type, headers=headers)
+
+
+# A status resource may be cached this long (seconds): a revocation reaches verifiers that
+# cache within a minute, as quickly as the lists' five minutes or quicker.
+RESOURCE_MAX_AGE = 60
+
+
+@router.get("/credentials/{credential_id}/status",
+            summary="An award credential's current status (the ELM credentialStatus URI)")
+def status_resource(credential_id: str, session: Session = DB_READ_SESSION,
+                    svc: Services = Depends(services)) -> JSONResponse:
+    body = service.status_resource(session, svc.settings.public_base_url, credential_id,
+                                   utcnow())
+    return JSONResponse(body, headers={"Cache-Control": f"public, max-age={RESOURCE_MAX_AGE}",
+                                       "Access-Control-Allow-Origin": "*"})
 
 
 def _vcapi_action(body: dict[str, Any]) -> tuple[str, str, str]:

@@ -40,6 +40,21 @@ def list_url(base_url: str, list_id: int) -> str:
     return f"{base_url}/status-lists/{list_id}"
 
 
+def resource_url(base_url: str, credential_id: str) -> str:
+    """The status resource of an award's credential, what its ELM rendering names as its
+    ``credentialStatus`` (EDC wants an xsd:anyURI there, not a status entry)."""
+    return f"{base_url}/credentials/{credential_id}/status"
+
+
+def credential_id_of_resource(base_url: str, url: str) -> str | None:
+    """The credential id in one of our status resource URLs; None for any other URL."""
+    prefix, suffix = f"{base_url}/credentials/", "/status"
+    if not (url.startswith(prefix) and url.endswith(suffix)):
+        return None
+    credential_id = url[len(prefix):-len(suffix)]
+    return credential_id if credential_id and "/" not in credential_id else None
+
+
 def _open_list(session: Session, issuer: Issuer, purpose: str,
                did_key: str | None) -> StatusList:
     signer = StatusList.did_key.is_(None) if did_key is None else StatusList.did_key == did_key
@@ -147,6 +162,38 @@ def standing_of(session: Session, subject: str) -> Standing:
         if entry is not None and entry.state == state:
             return Standing(state, entry.changed_at, entry.reason, purposes)
     return Standing("active", purposes=purposes)
+
+
+def status_resource(session: Session, base_url: str, credential_id: str,
+                    now: datetime) -> dict[str, Any]:
+    """What a credential's status resource answers: its standing (active, suspended or
+    revoked, since when) and the Bitstring status list entries that back it, which a verifier
+    may read in the signed lists. Only awards' credentials have one: their ids are minted
+    here and not guessable; a VC-API credential's id (the caller's choice) is a 404, no
+    oracle for which ids exist."""
+    record = session.get(CredentialRecord, credential_id)
+    if record is None or record.award_id is None:
+        raise not_found(f"credential '{credential_id}'")
+    standing = standing_of(session, record.award_id)
+    rows = session.execute(select(StatusList.id, StatusList.purpose, StatusEntry.index)
+                           .join(StatusList, StatusEntry.list_id == StatusList.id)
+                           .where(StatusEntry.subject == record.award_id)
+                           .order_by(StatusList.purpose)).all()
+    entries = [{"id": f"{list_url(base_url, list_id)}#{index}",
+                "type": "BitstringStatusListEntry", "statusPurpose": purpose,
+                "statusListIndex": str(index), "statusListCredential": list_url(base_url, list_id)}
+               for list_id, purpose, index in rows]
+    out: dict[str, Any] = {"id": resource_url(base_url, credential_id),
+                           "credential": credential_id, "status": standing.state}
+    if standing.changed_at is not None:
+        out["since"] = _instant(standing.changed_at)
+    out["checked"] = _instant(now)
+    out["credentialStatus"] = entries
+    return out
+
+
+def _instant(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def states_of(session: Session, subjects: list[str]) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""Build a VerifyContext for a request: local DIDs and status lists straight from the
-database, everything else through the guarded outbound client (cached per process)."""
+"""Build a VerifyContext for a request: local DIDs, status lists and status resources
+straight from the database, everything else through the guarded outbound client (cached per
+process)."""
 
 from __future__ import annotations
 
@@ -12,23 +13,27 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
 from app.deps import Services
 from app.dids.resolver import DidResolver, HostedDocument
+from app.errors import ProblemError
 from app.issuers.service import local_did_document
+from app.messages import msg
 from app.outbound import OutboundPolicy, outbound_policy
 from app.registry.service import lookup, registry_entry_for_seal
 from app.seals.certpath import load_roots
 from app.status import service as status_service
-from app.status.check import RemoteLists, StatusCheckError
+from app.status.check import RESOURCE_BYTES, RemoteLists, RemoteResources, StatusCheckError
 from app.trustlists.service import trust_for_certificate
 from app.verify.caches import keys_fingerprint, list_version
 
 
 @lru_cache(maxsize=8)
-def _remote(policy: OutboundPolicy) -> tuple[DidResolver, RemoteLists]:
-    # One cache per policy, shared by requests: did:web documents and status lists are
-    # fetched at most once per TTL.
-    return DidResolver(policy=policy), RemoteLists(replace(policy, max_bytes=4 * 1024 * 1024))
+def _remote(policy: OutboundPolicy) -> tuple[DidResolver, RemoteLists, RemoteResources]:
+    # One cache per policy, shared by requests: did:web documents, status lists and status
+    # resources are fetched at most once per TTL.
+    return (DidResolver(policy=policy), RemoteLists(replace(policy, max_bytes=4 * 1024 * 1024)),
+            RemoteResources(replace(policy, max_bytes=RESOURCE_BYTES)))
 
 
 def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-untyped-def]
@@ -41,7 +46,7 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
 
     base = svc.settings.public_base_url
     caches = svc.caches
-    remote_resolver, remote_lists = _remote(outbound_policy(svc.settings))
+    remote_resolver, remote_lists, remote_resources = _remote(outbound_policy(svc.settings))
     # Read once per verification context (one request): what this request sees of our keys
     # is one moment, and costs one round trip.
     seen: list[tuple[Any, ...]] = []
@@ -79,6 +84,18 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
 
             return caches.lists.get((list_id, version), signed)
 
+    def fetch_resource(url: str) -> dict[str, Any]:
+        # Ours answered from the database, as the route would: a revocation counts at once.
+        credential_id = status_service.credential_id_of_resource(base, url)
+        if credential_id is None:
+            return remote_resources(url)
+        with svc.db.session(read_only=True) as session:
+            try:
+                return status_service.status_resource(session, base, credential_id, utcnow())
+            except ProblemError:
+                raise StatusCheckError(msg("status resource %(url)s does not exist",
+                                           url=url)) from None
+
     def registry(did: str, on: date):  # type: ignore[no-untyped-def]
         with svc.db.session(read_only=True) as session:
             return lookup(session, did, on)
@@ -94,7 +111,8 @@ def build_context(svc: Services, rubric: str = "default"):  # type: ignore[no-un
     return VerifyContext(resolver=resolver, fetch_status_list=fetch_list, registry=registry,
                          rubric=caches.rubric(rubric, svc.settings.rubrics_dir),
                          seal_roots=_seal_roots(svc.settings.seal_trust_roots),
-                         seal_trusted_list=trusted_list, registry_by_seal=by_seal)
+                         seal_trusted_list=trusted_list, registry_by_seal=by_seal,
+                         fetch_status_resource=fetch_resource)
 
 
 @lru_cache(maxsize=4)

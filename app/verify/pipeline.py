@@ -26,7 +26,15 @@ from app.proofs.jsonld import shared_parsing
 from app.registry.service import Lookup
 from app.seals.jades import is_jades
 from app.seals.report import SealResult, Step, TrustedListLookup, verify_seal
-from app.status.check import ListFetcher, StatusResult, check_status
+from app.status.check import (
+    ListFetcher,
+    RemoteResources,
+    ResourceFetcher,
+    StatusResult,
+    check_status,
+    check_status_resource,
+    status_uri,
+)
 from app.vcdm.structure import Problem, structure_problems
 from app.verify.scoring import OUTCOME_WORDS, Rubric, score
 
@@ -100,6 +108,8 @@ class VerifyContext:
     seal_trusted_list: TrustedListLookup | None = None
     # The registry entry listed by an e-seal's organisation identifier (VATES-…), on a day
     registry_by_seal: Callable[[str, date], Lookup] | None = None
+    # A status resource (a credentialStatus that is a URI, as in EDC credentials), as JSON
+    fetch_status_resource: ResourceFetcher = field(default_factory=RemoteResources)
 
 
 @dataclass
@@ -336,14 +346,23 @@ def _status(doc: dict[str, Any], ctx: VerifyContext,
             now: datetime) -> tuple[Check, list[StatusResult]]:
     if not _list(doc.get("credentialStatus")):  # absent, null or []: nothing to check
         return Check("status", "skipped", msg("the credential has no status entry")), []
-    results = check_status(doc, ctx.fetch_status_list, ctx.resolver.resolve_key, now)
-    details: dict[str, Any] = {"entries": [r.to_json() for r in results]}
+    uri = status_uri(doc.get("credentialStatus"))
+    details: dict[str, Any] = {}
+    if uri is None:
+        results = check_status(doc, ctx.fetch_status_list, ctx.resolver.resolve_key, now)
+    else:  # EDC's form: the URI of a status resource, which names the entries behind it
+        results = check_status_resource(doc, uri, ctx.fetch_status_resource,
+                                        ctx.fetch_status_list, ctx.resolver.resolve_key, now)
+        details.update(resource=uri, state=_resource_state(results))
+    details["entries"] = [r.to_json() for r in results]
     warnings = list(dict.fromkeys(r.warning for r in results if r.warning))
     if warnings:
         details["warnings"] = warnings
     words = {"revocation": msg("revoked"), "suspension": msg("suspended")}
-    flagged = [words.get(r.purpose) or msg("%(purpose)s flag set", purpose=r.purpose)
-               for r in results if r.set]
+    # Once each: a resource that says "revoked" and the revocation bit it names are one fact.
+    flagged = list(dict.fromkeys(words.get(r.purpose) or msg("%(purpose)s flag set",
+                                                             purpose=r.purpose)
+                                 for r in results if r.set))
     unchecked = [r.error or "" for r in results if r.set is None]
     if flagged or unchecked:
         # A known revocation is said even when another entry could not be checked.
@@ -355,6 +374,16 @@ def _status(doc: dict[str, Any], ctx: VerifyContext,
         return Check("status", "failed", msg("status could not be checked"), details), results
     return Check("status", "passed", _noted(msg("not revoked or suspended"), warnings),
                  details), results
+
+
+def _resource_state(results: list[StatusResult]) -> str:
+    """revoked | suspended | active | unknown: what the status resource and the entries it
+    names say together (revoked beats suspended; anything unread leaves it unknown)."""
+    purposes = {r.purpose for r in results if r.set}
+    for purpose, state in (("revocation", "revoked"), ("suspension", "suspended")):
+        if purpose in purposes:
+            return state
+    return "unknown" if any(r.set is None for r in results) else "active"
 
 
 def _noted(text: Message, warnings: list[Any]) -> Message:

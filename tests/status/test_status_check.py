@@ -125,7 +125,8 @@ def test_the_1edtech_endorsement_revocation_list_could_not_be_checked() -> None:
 
 @pytest.mark.parametrize(("status", "message"), [
     ({"statusPurpose": "revocation"}, "status method None is not supported"),
-    ("https://status.example/lists/1#8", "a status entry must be a JSON object"),
+    # (an http(s) URL is a status resource: tests/status/test_status_resource.py)
+    ("urn:example:status:8", "a status entry must be a JSON object"),
     ([entry("BitstringStatusListEntry", statusSize=2)], "statusSize 2 is not supported"),
     ([entry("BitstringStatusListEntry", statusListIndex=8)], "malformed status entry"),
 ])
@@ -205,3 +206,15 @@ def test_a_known_revocation_is_reported_even_beside_an_unreadable_entry() -> Non
     assert (check.status, check.message) == (
         "failed", "revoked; status could not be checked: status method 'StatusList2021Entry'"
                   " is not supported")
+
+
+def test_a_uri_status_is_a_status_resource_not_an_entry() -> None:
+    # EDC's form: one xsd:anyURI; read as a status resource (here offline: not in the corpus)
+    for status in ("https://status.example/credentials/1/status",
+                   {"@value": "https://status.example/credentials/1/status",
+                    "@type": "http://www.w3.org/2001/XMLSchema#anyURI"}):
+        check = status_of(credential(status))
+        assert (check.status, check.details["state"]) == ("failed", "unknown")
+        assert check.message == ("status could not be checked: status resource"
+                                 " https://status.example/credentials/1/status is not in the"
+                                 " local corpus")
