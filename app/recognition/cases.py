@@ -11,7 +11,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,7 @@ from app.outbound import OutboundError
 from app.recognition.assess import Presented, TargetView, assess, policies, presented_from_report
 from app.recognition.matching import Statement
 from app.recognition.models import RecognitionCase, RecognitionTarget
-from app.recognition.schemas import CaseSpec, DecisionSpec, field_errors
+from app.recognition.schemas import CaseSpec, DecisionSpec, invalid
 from app.verify.context import build_context
 from app.verify.pipeline import Report, verify_credential
 from app.verify.sources import credential_at
@@ -32,25 +31,8 @@ DECISION_WORDS = {"recognise": "recognised", "partial": "partly recognised",
                   "not-recognise": "not recognised"}
 
 
-def invalid_case(errors: list[dict[str, object]], detail: str | None = None) -> ProblemError:
-    fields = sorted({str(e["field"]) for e in errors})
-    return ProblemError(422, "invalid-case", "Invalid recognition case",
-                        detail or f"offending field(s): {', '.join(fields)}", errors=errors)
-
-
-def validate_case(data: object) -> CaseSpec:
-    try:
-        return CaseSpec.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_case(field_errors(exc)) from None
-
-
-def validate_decision(data: object) -> DecisionSpec:
-    try:
-        return DecisionSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ProblemError(422, "invalid-decision", "Invalid decision",
-                           "see errors", errors=field_errors(exc)) from None
+def invalid_case(errors: list[dict[str, object]]) -> ProblemError:
+    return invalid(errors, what="case")
 
 
 def _find_target(session: Session, issuer_id: int, spec: CaseSpec) -> RecognitionTarget:

@@ -18,7 +18,7 @@ from app.deps import (
 )
 from app.issuers.models import Issuer
 from app.recognition import cases, targets
-from app.recognition.schemas import validate_target
+from app.recognition.schemas import validate_case, validate_decision, validate_target
 
 router = APIRouter(prefix="/recognition/targets", tags=["recognition"])
 
@@ -81,7 +81,7 @@ def open_case(body: dict[str, Any] = Body(...),
               issuer: Issuer = Depends(require_issuer_key_brief),
               svc: Services = Depends(services)) -> dict[str, Any]:
     # No request-long session: the credentials are fetched and verified first.
-    spec = cases.validate_case(body)
+    spec = validate_case(body)
     return cases.to_json(cases.open_case(svc, issuer.id, spec, f"issuer:{issuer.slug}"))
 
 
@@ -104,6 +104,6 @@ def get_case(case_id: str, issuer: Issuer = Depends(require_issuer_key_read),
 def decide(case_id: str, body: dict[str, Any] = Body(...),
            issuer: Issuer = Depends(require_issuer_key),
            session: Session = DB_SESSION) -> dict[str, Any]:
-    spec = cases.validate_decision(body)
+    spec = validate_decision(body)
     return cases.to_json(cases.record_decision(session, issuer, case_id, spec,
                                                f"issuer:{issuer.slug}"))

@@ -7,7 +7,7 @@ compares like with like."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pycountry
 from pydantic import Field, HttpUrl, ValidationError, field_validator, model_validator
@@ -34,6 +34,9 @@ def _language_tag(value: str) -> str:
 
 class _Model(_ElementModel):
     """Same rules as the EU elements: camelCase, no extra fields, no control characters."""
+
+
+M = TypeVar("M", bound=_Model)
 
 
 class Outcome(_Model):
@@ -103,17 +106,37 @@ def field_errors(exc: ValidationError, **where: int) -> list[dict[str, object]]:
     return out
 
 
-def invalid(errors: list[dict[str, object]], detail: str | None = None) -> ProblemError:
+_PROBLEMS = {"target": ("invalid-target", "Invalid recognition target"),
+             "case": ("invalid-case", "Invalid recognition case"),
+             "decision": ("invalid-decision", "Invalid decision")}
+
+
+def invalid(errors: list[dict[str, object]], detail: str | None = None,
+            what: str = "target") -> ProblemError:
+    """422 naming every offending field (``what``: target, case or decision)."""
     fields = sorted({str(e["field"]) for e in errors})
-    return ProblemError(422, "invalid-target", "Invalid recognition target",
+    slug, title = _PROBLEMS[what]
+    return ProblemError(422, slug, title,
                         detail or f"offending field(s): {', '.join(fields)}", errors=errors)
 
 
-def validate_target(data: object) -> TargetSpec:
+def _validated(model: type[M], data: object, what: str) -> M:
     try:
-        return TargetSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise invalid(field_errors(exc)) from None
+        raise invalid(field_errors(exc), what=what) from None
+
+
+def validate_target(data: object) -> TargetSpec:
+    return _validated(TargetSpec, data, "target")
+
+
+def validate_case(data: object) -> CaseSpec:
+    return _validated(CaseSpec, data, "case")
+
+
+def validate_decision(data: object) -> DecisionSpec:
+    return _validated(DecisionSpec, data, "decision")
 
 
 Purpose = Literal["exemption", "credit", "admission"]
