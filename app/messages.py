@@ -139,6 +139,20 @@ def and_join(parts: Iterable[Any]) -> Message:
     return Message.joined(" and ", parts, listing=True)
 
 
+def stored(message: Message) -> dict[str, Any]:
+    """A message as JSON data (kept in the database), parameters as text."""
+    return {"template": message.template, "params": {k: str(v) for k, v in
+                                                     message.params.items()}}
+
+
+def restored(data: Any, english: str = "") -> Message | str:
+    """The message :func:`stored` kept; ``english`` when there is none (older data)."""
+    if not isinstance(data, dict) or not isinstance(data.get("template"), str):
+        return english
+    return Message(data["template"], **{str(k): str(v) for k, v in
+                                        (data.get("params") or {}).items()})
+
+
 def say(value: Any, gettext: Gettext, and_list: Callable[[list[str]], str] | None = None,
         dates: Dates | None = None) -> str:
     """A message translated, a date the reader's way; any other value as text (data)."""

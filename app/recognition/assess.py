@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.elements import vocabularies as vocab
+from app.messages import Message, msg, stored
 from app.recognition.matching import Coverage, Options, Statement, match
 
 PURPOSES_FILE = Path(__file__).resolve().parent / "purposes.json"
@@ -172,8 +173,10 @@ class TargetView:
                    list(target.assessment or []), target.identification)
 
 
-def _result(criterion: str, result: str, reason: str, **evidence: Any) -> dict[str, Any]:
-    return {"criterion": criterion, "result": result, "reason": reason,
+def _result(criterion: str, result: str, reason: Message, **evidence: Any) -> dict[str, Any]:
+    # The English reason for the API, and how to say it again in another language (pages).
+    return {"criterion": criterion, "result": result, "reason": str(reason),
+            "said": stored(reason),
             "evidence": evidence}
 
 
@@ -183,100 +186,112 @@ def _outcomes(coverage: list[Coverage], policy: Policy) -> dict[str, Any]:
     result = "met" if share >= policy.coverage else \
         "partly" if share >= policy.partial_coverage and covered else "not-met"
     return _result("learningOutcomes", result,
-                   f"{covered} of {len(coverage)} target learning outcomes covered",
+                   msg("%(covered)s of %(total)s target learning outcomes covered",
+                       covered=covered, total=len(coverage)),
                    covered=covered, total=len(coverage), share=round(share, 3))
 
 
 def _level(target: TargetView, used: list[Presented], policy: Policy) -> dict[str, Any]:
     if target.eqf is None:
-        return _result("level", "met", "the target names no EQF level")
+        return _result("level", "met", msg("the target names no EQF level"))
     levels = [p.eqf for p in used]
     if not used or any(lv is None for lv in levels):
-        return _result("level", "not-met", "a credential states no EQF level", levels=levels)
+        return _result("level", "not-met", msg("a credential states no EQF level"),
+                       levels=levels)
     lowest = min(lv for lv in levels if lv is not None)
     floor = target.eqf - policy.level_tolerance
     if lowest >= floor:
-        return _result("level", "met", f"EQF {lowest} for a target at EQF {target.eqf}",
+        return _result("level", "met", msg("EQF %(level)s for a target at EQF %(target)s",
+                                                 level=lowest, target=target.eqf),
                        levels=levels)
-    return _result("level", "not-met", f"EQF {lowest} is below the target's EQF {target.eqf}",
+    return _result("level", "not-met", msg("EQF %(level)s is below the target's EQF %(target)s",
+                                             level=lowest, target=target.eqf),
                    levels=levels)
 
 
 def _workload(target: TargetView, used: list[Presented], policy: Policy) -> dict[str, Any]:
     if policy.workload_share is None:
-        return _result("workload", "met", "workload is not weighed for this purpose")
+        return _result("workload", "met", msg("workload is not weighed for this purpose"))
     amounts = [p.workload_ects for p in used]
     if not used or any(a is None for a in amounts):
-        return _result("workload", "not-met", "a credential states no workload",
+        return _result("workload", "not-met", msg("a credential states no workload"),
                        ects=amounts)
     total = round(sum(a for a in amounts if a is not None), 2)
     if target.ects is None:
-        return _result("workload", "met", f"{total:g} ECTS; the target names no workload",
+        return _result("workload", "met", msg("%(total)s ECTS; the target names no workload",
+                                                    total=f"{total:g}"),
                        ects=amounts, total=total)
     needed = round(target.ects * policy.workload_share, 2)
-    words = f"{total:g} ECTS presented for a target of {target.ects:g} ECTS"
+    numbers = {"total": f"{total:g}", "target": f"{target.ects:g}", "needed": f"{needed:g}"}
     if total >= needed:
-        return _result("workload", "met", words, ects=amounts, total=total, needed=needed)
+        return _result("workload", "met", msg("%(total)s ECTS presented for a target of"
+                                              " %(target)s ECTS", **numbers),
+                       ects=amounts, total=total, needed=needed)
     return _result("workload", "partly" if total >= needed / 2 else "not-met",
-                   f"{words} (at least {needed:g} needed)", ects=amounts, total=total,
+                   msg("%(total)s ECTS presented for a target of %(target)s ECTS (at least"
+                       " %(needed)s needed)", **numbers), ects=amounts, total=total,
                    needed=needed)
 
 
 def _assessment(target: TargetView, used: list[Presented]) -> dict[str, Any]:
     kinds = [p.assessment for p in used]
     if not target.assessment:
-        return _result("assessment", "met", "the target requires no assessment type",
+        return _result("assessment", "met", msg("the target requires no assessment type"),
                        presented=kinds)
     if used and all(k in target.assessment for k in kinds):
-        return _result("assessment", "met", "assessed as the target requires",
+        return _result("assessment", "met", msg("assessed as the target requires"),
                        presented=kinds, accepted=target.assessment)
     return _result("assessment", "not-met",
-                   "not assessed the way the target requires (" + ", ".join(target.assessment)
-                   + ")", presented=kinds, accepted=target.assessment)
+                   msg("not assessed the way the target requires (%(accepted)s)",
+                       accepted=", ".join(target.assessment)),
+                   presented=kinds, accepted=target.assessment)
 
 
 def _identification(target: TargetView, used: list[Presented]) -> dict[str, Any]:
     presented = [p.identification for p in used]
     if target.identification is None:
-        return _result("identification", "met", "the target requires no identity check",
+        return _result("identification", "met", msg("the target requires no identity check"),
                        presented=presented)
     need = IDENTIFICATION_RANK[target.identification]
     ranks = [IDENTIFICATION_RANK.get(p.identification or "", -1)
              + (1 if p.identity_checked and p.identification == "supervised-no-id" else 0)
              for p in used]
     if used and min(ranks) >= need:
-        return _result("identification", "met", "identity checked as the target requires",
+        return _result("identification", "met", msg("identity checked as the target requires"),
                        presented=presented, required=target.identification)
     return _result("identification", "not-met",
-                   f"the target requires {target.identification}", presented=presented,
+                   msg("the target requires %(required)s", required=target.identification),
+                   presented=presented,
                    required=target.identification)
 
 
 def _quality(used: list[Presented]) -> dict[str, Any]:
     levels = [p.qa_level for p in used]
     if used and all((lv or 0) >= 2 for lv in levels):
-        return _result("qualityAssurance", "met", "quality assured (e-VALUATE robustness 2-3)",
+        return _result("qualityAssurance", "met",
+                       msg("quality assured (e-VALUATE robustness 2-3)"),
                        levels=levels)
     if used and all((lv or 0) >= 1 for lv in levels):
-        return _result("qualityAssurance", "partly", "quality assurance declared but not"
-                       " confirmed by the registry", levels=levels)
-    return _result("qualityAssurance", "not-met", "no quality assurance shown", levels=levels)
+        return _result("qualityAssurance", "partly", msg("quality assurance declared but not"
+                       " confirmed by the registry"), levels=levels)
+    return _result("qualityAssurance", "not-met", msg("no quality assurance shown"),
+                   levels=levels)
 
 
 def _authenticity(presented: list[Presented]) -> dict[str, Any]:
     failed = [i for i, p in enumerate(presented) if not p.verified]
     untrusted = [i for i, p in enumerate(presented) if p.verified and not p.trusted]
     if not presented or len(failed) == len(presented):
-        return _result("authenticity", "not-met", "no presented credential verifies",
+        return _result("authenticity", "not-met", msg("no presented credential verifies"),
                        failed=failed)
     if failed:
-        return _result("authenticity", "partly", "some credentials do not verify and are"
-                       " not counted", failed=failed, untrusted=untrusted)
+        return _result("authenticity", "partly", msg("some credentials do not verify and are"
+                       " not counted"), failed=failed, untrusted=untrusted)
     if untrusted:
-        return _result("authenticity", "partly", "genuine, but the awarding body is not in"
-                       " the trusted registry", untrusted=untrusted)
-    return _result("authenticity", "met", "every credential verifies and its awarding body"
-                   " is trusted")
+        return _result("authenticity", "partly", msg("genuine, but the awarding body is not in"
+                       " the trusted registry"), untrusted=untrusted)
+    return _result("authenticity", "met", msg("every credential verifies and its awarding body"
+                   " is trusted"))
 
 
 def assess(target: TargetView, presented: list[Presented], purpose: str,
@@ -304,14 +319,18 @@ def _recommend(criteria: list[dict[str, Any]], coverage: list[Coverage],
     by = {c["criterion"]: c for c in criteria}
     missing = [c.text for c in coverage if not c.covered]
     differences = [c for c in criteria if c["result"] != "met"]
-    rpl: list[str] = [f"learning outcome not shown: {text}" for text in missing]
+    rpl: list[Message] = [msg("learning outcome not shown: %(outcome)s", outcome=text)
+                          for text in missing]
     for c in differences:
-        if c["criterion"] in ("assessment", "identification"):
-            rpl.append("an assessment of the covered outcomes "
-                       + ("as the target requires" if c["criterion"] == "assessment"
-                          else "with the identity check the target requires"))
+        if c["criterion"] == "assessment":
+            rpl.append(msg("an assessment of the covered outcomes as the target requires"))
+        elif c["criterion"] == "identification":
+            rpl.append(msg("an assessment of the covered outcomes with the identity check the"
+                           " target requires"))
         elif c["criterion"] == "workload":
-            rpl.append("evidence of the missing workload, or an assessment of its outcomes")
+            rpl.append(msg("evidence of the missing workload, or an assessment of its"
+                           " outcomes"))
+    rpl = list({str(m): m for m in rpl}.values())
     if by["authenticity"]["result"] == "not-met" or by["learningOutcomes"]["result"] == \
             "not-met":
         decision = "not-recognise"
@@ -332,4 +351,4 @@ def _recommend(criteria: list[dict[str, Any]], coverage: list[Coverage],
                    " prior learning (RPL).")
     return {"decision": decision, "track": track, "summary": summary,
             "substantialDifferences": [c["criterion"] for c in differences],
-            "rplAdvice": list(dict.fromkeys(rpl))}
+            "rplAdvice": [str(m) for m in rpl], "rplAdviceSaid": [stored(m) for m in rpl]}

@@ -176,7 +176,7 @@ def to_json(case: RecognitionCase) -> dict[str, Any]:
         "target": answer.get("target"),
         "recommendation": {k: answer.get(k) for k in
                            ("decision", "track", "summary", "substantialDifferences",
-                            "rplAdvice")},
+                            "rplAdvice", "rplAdviceSaid")},
         "criteria": answer.get("criteria"), "coverage": answer.get("coverage"),
         "credentials": answer.get("credentials"), "policy": answer.get("policy"),
         "decision": None if case.decision is None else {

@@ -24,6 +24,7 @@ from typing import Any
 
 import simplemma
 
+from app.messages import Message, msg, stored
 from app.recognition import embedding
 from app.recognition.lexicon import COMPOUNDING, LANGUAGES, fold, lemma, lexicon, words
 
@@ -177,12 +178,13 @@ class Coverage:
     covered: bool
     score: float
     by: list[Evidence] = field(default_factory=list)
-    note: str | None = None  # why a close match does not count
+    note: Message | None = None  # why a close match does not count
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "text": self.text, "covered": self.covered,
                 "score": round(self.score, 3), "by": [e.to_json() for e in self.by],
-                "note": self.note}
+                "note": None if self.note is None else str(self.note),
+                "noteSaid": None if self.note is None else stored(self.note)}
 
 
 def _level_gap(target: Features, credential: Features, options: Options) -> bool:
@@ -191,9 +193,9 @@ def _level_gap(target: Features, credential: Features, options: Options) -> bool
             and credential.bloom < target.bloom - options.bloom_slack)
 
 
-def _bloom_note(target: Features, credential: Features) -> str:
-    return (f"the target asks to '{target.verb}', the credential outcome only to"
-            f" '{credential.verb}'")
+def _bloom_note(target: Features, credential: Features) -> Message:
+    return msg("the target asks to '%(target)s', the credential outcome only to '%(credential)s'",
+               target=target.verb or "", credential=credential.verb or "")
 
 
 def _agreement(words: float, cosine: float | None, options: Options) -> str | None:
