@@ -427,6 +427,43 @@ def cmd_targets_list(args: argparse.Namespace) -> None:
         print(json.dumps([targets.to_json(t) for t in found], indent=2, ensure_ascii=False))
 
 
+def cmd_cases_open(args: argparse.Namespace) -> None:
+    """Weigh credential files (or links) against a target; print the case as JSON and the
+    recommendation on stderr, as an officer reads it."""
+    from app.errors import ProblemError
+    from app.issuers.service import get_issuer
+    from app.limits import loads_json
+    from app.recognition import cases
+    from app.recognition.schemas import validate_case
+
+    credentials: list[Any] = []
+    for item in args.credentials:
+        if item.startswith(("https://", "http://")):
+            credentials.append(item)
+            continue
+        try:
+            credentials.append(loads_json(Path(item).read_bytes()))
+        except OSError as exc:
+            raise CliError(f"cannot read {item}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise CliError(f"{item} is not JSON: {exc}") from None
+    svc = _services(_load_settings())
+    with svc.db.session(read_only=True) as session:
+        issuer_id = get_issuer(session, args.issuer).id
+    body = {"targetCode": args.target, "purpose": args.purpose, "credentials": credentials,
+            **({"applicant": args.applicant} if args.applicant else {})}
+    try:
+        case = cases.open_case(svc, issuer_id, validate_case(body), "cli")
+    except ProblemError as exc:
+        if not exc.extra.get("errors"):
+            raise
+        raise CliError(_problem_line(exc)) from None
+    answer = cases.to_json(case)
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
+    print(f"{answer['recommendation']['decision']}: {answer['recommendation']['summary']}",
+          file=sys.stderr)
+
+
 def cmd_issue(args: argparse.Namespace) -> None:
     from app.credentials import batch
     from app.credentials.service import Issuing
@@ -753,6 +790,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--issuer", required=True, help="issuer slug")
     p.add_argument("--status", choices=("active", "retired"))
     p.set_defaults(func=cmd_targets_list)
+
+    recognition = sub.add_parser("cases", help="recognition cases (credentials weighed against"
+                                 " a target)").add_subparsers(dest="action", required=True)
+    p = recognition.add_parser("open", help="verify credential files or links and weigh them"
+                               " against a target; prints the case as JSON")
+    p.add_argument("credentials", nargs="+", help="credential JSON files or links")
+    p.add_argument("--issuer", required=True, help="the office's institution (issuer slug)")
+    p.add_argument("--target", required=True, help="the target's code")
+    p.add_argument("--purpose", required=True, choices=("exemption", "credit", "admission"))
+    p.add_argument("--applicant", help="the applicant's name or file reference")
+    p.set_defaults(func=cmd_cases_open)
 
     p = sub.add_parser("issue", help="bulk-issue awards from a CSV or JSON Lines file")
     p.add_argument("--issuer", required=True, help="issuer slug")

@@ -57,3 +57,33 @@ def test_missing_file_and_unknown_issuer(settings: Settings, issuer: dict[str, A
         unknown = mcred(settings, "targets", *command, "--issuer", "nobody")
         assert unknown.returncode == 1
         assert unknown.stderr == "mcred: error: issuer 'nobody' does not exist\n"
+
+
+def test_cases_open_weighs_a_credential_file_and_says_the_recommendation(
+        settings: Settings, client: Any, api_key: dict[str, str], admin: dict[str, str],
+        other_key: dict[str, str], tmp_path: Path) -> None:
+    from tests.recognition.test_cases import GENT, _issue, _target
+    from tests.verify.test_pipeline import trust
+
+    trust(client, admin, GENT, "Ghent University", "BE")
+    _target(client, api_key, json.loads((DATA / "betty_sustainable_food_systems.json")
+                                        .read_text("utf-8")))
+    issued = _issue(client, other_key, json.loads((DATA / "betty_credential.json")
+                                                  .read_text("utf-8")), "Betty")
+    file = tmp_path / "betty.json"
+    file.write_text(json.dumps(issued["credentials"]["ob3"]), "utf-8")
+    result = mcred(settings, "cases", "open", str(file), "--issuer", "uni-tartu",
+                   "--target", "MSC-SFS", "--purpose", "admission", "--applicant", "Betty")
+    assert result.returncode == 0, result.stderr
+    case = json.loads(result.stdout)
+    assert case["recommendation"]["decision"] == "recognise" and case["applicant"] == "Betty"
+    assert result.stderr.startswith("recognise: Recognise: no substantial differences")
+    # A missing file and an unknown target: one line each, non-zero.
+    missing = mcred(settings, "cases", "open", str(tmp_path / "nope.json"), "--issuer",
+                    "uni-tartu", "--target", "MSC-SFS", "--purpose", "admission")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    unknown = mcred(settings, "cases", "open", str(file), "--issuer", "uni-tartu",
+                    "--target", "NOPE", "--purpose", "credit")
+    assert unknown.returncode == 2
+    assert unknown.stderr == ("mcred: error: offending field(s): targetCode: targetCode: no such"
+                              " target of this institution\n")
