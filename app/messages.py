@@ -140,17 +140,35 @@ def and_join(parts: Iterable[Any]) -> Message:
 
 
 def stored(message: Message) -> dict[str, Any]:
-    """A message as JSON data (kept in the database), parameters as text."""
-    return {"template": message.template, "params": {k: str(v) for k, v in
-                                                     message.params.items()}}
+    """A message as JSON data (kept in the database): parameters that are messages stay
+    messages, any other is text. Joined messages are kept as their English."""
+    if message.parts is not None:
+        return {"template": "", "sep": message.sep, "listing": message.listing,
+                "parts": [stored(p) if isinstance(p, Message) else str(p)
+                          for p in message.parts]}
+    if message.detailed:
+        return {"template": str(message), "params": {}, "english": True}
+    return {"template": message.template, "english": str(message),
+            "params": {k: stored(v) if isinstance(v, Message) else str(v)
+                       for k, v in message.params.items()}}
 
 
 def restored(data: Any, english: str = "") -> Message | str:
     """The message :func:`stored` kept; ``english`` when there is none (older data)."""
     if not isinstance(data, dict) or not isinstance(data.get("template"), str):
         return english
-    return Message(data["template"], **{str(k): str(v) for k, v in
-                                        (data.get("params") or {}).items()})
+    if data.get("english") is True:
+        return data["template"]
+    if isinstance(data.get("parts"), list):
+        return Message.joined(str(data.get("sep", "")), [
+            restored(p, "") if isinstance(p, dict) else str(p) for p in data["parts"]],
+            listing=data.get("listing") is True)
+    params = {str(k): restored(v, "") if isinstance(v, dict) else str(v)
+              for k, v in (data.get("params") or {}).items()}
+    if not params and isinstance(data.get("english"), str) and \
+            data["english"] != data["template"]:
+        return Message.coded(data["english"], data["template"])
+    return Message(data["template"], **params)
 
 
 def say(value: Any, gettext: Gettext, and_list: Callable[[list[str]], str] | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.elements import vocabularies as vocab
-from app.messages import Message, msg, stored
+from app.messages import Message, join, msg, stored
 from app.recognition.matching import Coverage, Options, Statement, match
 
 PURPOSES_FILE = Path(__file__).resolve().parent / "purposes.json"
@@ -243,7 +243,8 @@ def _assessment(target: TargetView, used: list[Presented]) -> dict[str, Any]:
                        presented=kinds, accepted=target.assessment)
     return _result("assessment", "not-met",
                    msg("not assessed the way the target requires (%(accepted)s)",
-                       accepted=", ".join(target.assessment)),
+                       accepted=join(", ", (vocab.ASSESSMENT_TYPES[k].label
+                                            for k in target.assessment))),
                    presented=kinds, accepted=target.assessment)
 
 
@@ -260,7 +261,8 @@ def _identification(target: TargetView, used: list[Presented]) -> dict[str, Any]
         return _result("identification", "met", msg("identity checked as the target requires"),
                        presented=presented, required=target.identification)
     return _result("identification", "not-met",
-                   msg("the target requires %(required)s", required=target.identification),
+                   msg("the target requires: %(required)s",
+                       required=vocab.SUPERVISION[target.identification].label),
                    presented=presented,
                    required=target.identification)
 
