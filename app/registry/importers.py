@@ -14,8 +14,8 @@ from app.limits import loads_json
 from app.registry.schemas import RegistryEntryIn
 
 CSV_COLUMNS = ("did", "legal_name", "country", "org_type", "status", "qa_agency",
-               "qa_agency_id", "qa_agency_country", "deqar_id", "esg_aligned", "qa_valid_from", "qa_valid_until",
-               "qa_report_url", "seal_id")
+               "qa_agency_id", "qa_agency_country", "deqar_id", "esg_aligned", "qa_valid_from",
+               "qa_valid_until", "qa_report_url", "seal_id")
 
 
 def _entries(raw: list[Any], where: str) -> list[RegistryEntryIn]:
