@@ -11,10 +11,16 @@ of the credential's status resource (GET /credentials/{id}/status), as EDC's sha
 Unsealed, it keeps a Data Integrity proof (eddsa-rdfc-2022; the data-integrity/v2 context
 defines the proof's terms).
 
+When the issuer's external accreditation on the award date is known (the registry's QA record,
+app/credentials/accreditation.py), the credential is EDC-accredited: ``evidence`` with one
+elm:Accreditation (type, accrediting agency with its country, validity, report),
+``credentialSchema`` edc-accredited and the "Accredited" credential profile; it passes the
+EDC-accredited shapes (tests/credentials/test_elm_accredited.py). Otherwise generic-full.
+
 What EDC has no term for is written with full IRIs of the mcred vocabulary (no context of
 ours, so anyone can process the document with the two published contexts): the QF-EHEA
-cycle, the stackability mode, hashed learner identifiers' salt, and quality assurance that
-EDC's Accreditation class cannot hold. See docs/edc-elm.md.
+cycle, the stackability mode, hashed learner identifiers' salt, and the achievement's own QA
+statements (internal and alternative QA too, agencies known by name). See docs/edc-elm.md.
 """
 
 from __future__ import annotations
@@ -103,9 +109,10 @@ def _identifiers(content: CredentialContent) -> list[dict[str, Any]]:
 
 
 def _quality_assurance(content: CredentialContent) -> list[dict[str, Any]]:
-    """The quality assurance, under mcred:qualityAssurance with ELM's properties: EDC's
-    Accreditation needs an accrediting agent with a location (we know the agency by name
-    only) and a type from EDC's list (ours also has internal and alternative QA)."""
+    """The achievement's QA statements, under mcred:qualityAssurance with ELM's properties:
+    EDC's Accreditation needs an accrediting agent with a location (the definition names the
+    agency only) and a type from EDC's list (ours also has internal and alternative QA). The
+    registry's accreditation, when known, is the credential's evidence (``_evidence``)."""
     out = []
     for qa in content.spec.quality_assurance:
         kind = vocab.QA_TYPES[qa.type]
