@@ -102,6 +102,18 @@ def test_a_programme_record_accredits_only_the_achievement_that_claims_it() -> N
     assert accreditation_for(spec(other_agency), lookup(programme), AWARDED) is None
 
 
+def test_the_latest_starting_record_wins_and_an_element_without_agency_takes_any() -> None:
+    earlier = {**EKKA, "agency": "AAQ", "agencyCountry": "CH", "validFrom": "2019-01-01"}
+    later = {**EKKA, "validFrom": "2022-01-01"}
+    found = accreditation_for(spec({"type": "external-institutional"}),
+                              lookup(earlier, later), AWARDED)
+    assert found is not None and (found.agency, found.valid_from) == ("EKKA", date(2022, 1, 1))
+    # the element's agency picks its record over a later one
+    named = accreditation_for(spec({"type": "external-institutional", "agency": "aaq"}),
+                              lookup(earlier, later), AWARDED)
+    assert named is not None and (named.agency, named.agency_country) == ("AAQ", "CH")
+
+
 def register(client: TestClient, admin: dict, *records: dict[str, Any]) -> None:
     response = client.post("/admin/registry", headers=admin, json={
         "dids": [DID], "legalName": "University of Tartu", "country": "EE",
