@@ -46,8 +46,8 @@ DEQAR_STATUSES = ("part of obligatory EQA system", "voluntary")
 COUNTING_DECISIONS = frozenset(DEQAR_DECISIONS[:2])
 DEQAR_INSTITUTION = re.compile(r"DEQARINST[0-9]{4,8}")
 # Optional members left out when empty: records read exactly as before these fields existed.
-_OMITTED_EMPTY = ("source", "report_id", "reportId", "activity_type", "activityType", "decision",
-               "status", "programmes", "agency_country", "agencyCountry")
+_OMITTED_EMPTY = ("source", "report_id", "reportId", "activity_type", "activityType",
+                  "decision", "status", "programmes", "agency_country", "agencyCountry")
 
 
 class QualityAssuranceEntry(_Model):
@@ -94,7 +94,7 @@ class QualityAssuranceEntry(_Model):
         return self
 
     @model_serializer(mode="wrap")
-    def _without_empty_deqar_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _without_empty_optional_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
         for key in _OMITTED_EMPTY:
             if key in data and data[key] in (None, []):
