@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.elements.model import Evidence, Learner, MicroCredentialSpec
+
+if TYPE_CHECKING:
+    from app.credentials.accreditation import Accreditation
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class CredentialContent:
     # The status resource the ELM rendering names instead of the entries (EDC's anyURI).
     status_url: str | None = None
     achievement_image: str | None = None  # URL of the achievement's own badge image
+    # The issuer's external QA on the award date, when known (app/credentials/accreditation):
+    # the ELM rendering is then EDC-accredited.
+    accreditation: Accreditation | None = None
 
     @property
     def credential_status(self) -> dict[str, Any] | list[dict[str, Any]]:

@@ -11,16 +11,23 @@ of the credential's status resource (GET /credentials/{id}/status), as EDC's sha
 Unsealed, it keeps a Data Integrity proof (eddsa-rdfc-2022; the data-integrity/v2 context
 defines the proof's terms).
 
+When the issuer's external accreditation on the award date is known (the registry's QA record,
+app/credentials/accreditation.py), the credential is EDC-accredited: ``evidence`` with one
+elm:Accreditation (type, accrediting agency with its country, validity, report),
+``credentialSchema`` edc-accredited and the "Accredited" credential profile; it passes the
+EDC-accredited shapes (tests/credentials/test_elm_accredited.py). Otherwise generic-full.
+
 What EDC has no term for is written with full IRIs of the mcred vocabulary (no context of
 ours, so anyone can process the document with the two published contexts): the QF-EHEA
-cycle, the stackability mode, hashed learner identifiers' salt, and quality assurance that
-EDC's Accreditation class cannot hold. See docs/edc-elm.md.
+cycle, the stackability mode, hashed learner identifiers' salt, and the achievement's own QA
+statements (internal and alternative QA too, agencies known by name). See docs/edc-elm.md.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.credentials.accreditation import Accreditation
 from app.credentials.content import CredentialContent, hashed_identity, timestamp
 from app.credentials.elm_display import display_png_base64
 from app.elements import vocabularies as vocab
@@ -29,8 +36,17 @@ VC_V1 = "https://www.w3.org/2018/credentials/v1"
 EDC_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 EDC_SCHEMA = "http://data.europa.eu/snb/model/ap/edc-generic-full"
+ACCREDITED_SCHEMA = "http://data.europa.eu/snb/model/ap/edc-accredited"
+CREDENTIAL_TYPES = "http://data.europa.eu/snb/credential/25831c2"
 GENERIC_PROFILE = vocab.Concept("generic", "http://data.europa.eu/snb/credential/e34929035b",
-                                "Generic", "http://data.europa.eu/snb/credential/25831c2")
+                                "Generic", CREDENTIAL_TYPES)
+# The credential types and evidence types of EDCI's own code (eu.europa.ec.empl.edci.constants
+# ControlledListConcept: CREDENTIAL_TYPE_ACCREDITATION, EVIDENCE_TYPE_ACCREDITATION).
+ACCREDITED_PROFILE = vocab.Concept("accredited", "http://data.europa.eu/snb/credential/c_ae121a00",
+                                   "Accredited", CREDENTIAL_TYPES)
+ACCREDITATION_EVIDENCE = vocab.Concept(
+    "accreditation", "http://data.europa.eu/snb/evidence-type/c_991b06c6", "Accreditation",
+    "http://data.europa.eu/snb/evidence-type/25831c2")
 MCRED = "https://w3id.org/mcred/vocab#"
 LANGUAGE_SCHEME = "http://publications.europa.eu/resource/authority/language"
 COUNTRY_SCHEME = "http://publications.europa.eu/resource/authority/country"
@@ -93,9 +109,10 @@ def _identifiers(content: CredentialContent) -> list[dict[str, Any]]:
 
 
 def _quality_assurance(content: CredentialContent) -> list[dict[str, Any]]:
-    """The quality assurance, under mcred:qualityAssurance with ELM's properties: EDC's
-    Accreditation needs an accrediting agent with a location (we know the agency by name
-    only) and a type from EDC's list (ours also has internal and alternative QA)."""
+    """The achievement's QA statements, under mcred:qualityAssurance with ELM's properties:
+    EDC's Accreditation needs an accrediting agent with a location (the definition names the
+    agency only) and a type from EDC's list (ours also has internal and alternative QA). The
+    registry's accreditation, when known, is the credential's evidence (``_evidence``)."""
     out = []
     for qa in content.spec.quality_assurance:
         kind = vocab.QA_TYPES[qa.type]
@@ -203,6 +220,41 @@ def _issuer(content: CredentialContent) -> dict[str, Any]:
     return issuer
 
 
+def _evidence(content: CredentialContent, accreditation: Accreditation) -> dict[str, Any]:
+    """The credential's evidence carrying the issuer's accreditation, as EDC-accredited asks
+    (one elm:Accreditation with a type from EDC's list and an accrediting Organisation with a
+    legal name and a location)."""
+    kind = vocab.QA_TYPES[accreditation.kind]
+    agent: dict[str, Any] = {
+        "id": f"{content.id}#accrediting-agent", "type": "Organisation",
+        "legalName": _text(accreditation.agency),
+        "location": {"type": "Location", "address": {
+            "type": "Address", "countryCode": _country(accreditation.agency_country)}}}
+    if accreditation.agency_id:
+        agent["identifier"] = [{"type": "Identifier", "notation": accreditation.agency_id,
+                                "schemeName": "EQAR agency id"}]
+    node: dict[str, Any] = {
+        "id": f"{content.id}#accreditation", "type": "Accreditation",
+        "title": _text(kind.label), "dcType": concept(kind),
+        "accreditingAgent": agent,
+        "organisation": content.issuer.did,  # the issuer node: its activities are accredited
+        "valid": timestamp(accreditation.valid_from)}
+    if accreditation.valid_until:
+        # Valid through its last day (registry dates are inclusive).
+        node["expiryDate"] = f"{accreditation.valid_until.isoformat()}T23:59:59Z"
+    if accreditation.report:
+        node["report"] = {"type": "WebResource", "contentURL": accreditation.report}
+    if accreditation.report_id:
+        node["identifier"] = [{"type": "Identifier", "notation": accreditation.report_id,
+                               "schemeName": "DEQAR report id"}]
+    return {"id": f"{content.id}#evidence", "type": "Evidence",
+            "dcType": concept(ACCREDITATION_EVIDENCE),
+            "evidenceStatement": f"{content.issuer.name} is quality assured by"
+                                 f" {accreditation.agency} ({kind.label}), valid on the award"
+                                 f" date {content.awarded_on.isoformat()}.",
+            "accreditation": node}
+
+
 def _display(content: CredentialContent) -> dict[str, Any]:
     english = _language("en")
     return {
@@ -244,12 +296,14 @@ def render_elm(content: CredentialContent, sealed: bool = False) -> dict[str, An
         subject["identifier"] = identifiers
     subject["hasClaim"] = [claim]
     issued = timestamp(content.issued_at)
+    accredited = content.accreditation is not None
     credential: dict[str, Any] = {
         "@context": [VC_V1, EDC_CONTEXT] if sealed else [VC_V1, EDC_CONTEXT, DATA_INTEGRITY_V2],
         "id": content.id,
         "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
-        "credentialSchema": [{"id": EDC_SCHEMA, "type": "ShaclValidator2017"}],
-        "credentialProfiles": [concept(GENERIC_PROFILE)],
+        "credentialSchema": [{"id": ACCREDITED_SCHEMA if accredited else EDC_SCHEMA,
+                              "type": "ShaclValidator2017"}],
+        "credentialProfiles": [concept(ACCREDITED_PROFILE if accredited else GENERIC_PROFILE)],
         "displayParameter": _display(content),
         "issuer": _issuer(content),
         "issuanceDate": issued,
@@ -259,6 +313,8 @@ def render_elm(content: CredentialContent, sealed: bool = False) -> dict[str, An
     }
     if content.valid_until:
         credential["validUntil"] = timestamp(content.valid_until)
+    if content.accreditation is not None:
+        credential["evidence"] = [_evidence(content, content.accreditation)]
     if content.status_url:
         # The status resource (app.status.router) answers with the current standing and the
         # Bitstring entries behind it: revocation stays visible, and EDC-generic-full holds.

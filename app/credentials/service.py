@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.credentials import sharing
+from app.credentials.accreditation import accreditation_for
 from app.credentials.content import CredentialContent, IssuerInfo
 from app.credentials.elm import render_elm
 from app.credentials.models import AchievementRecord, AwardRecord, CredentialRecord
@@ -41,6 +42,7 @@ from app.issuers.models import Issuer
 from app.learners.index import index_award
 from app.mail import service as mail
 from app.proofs.errors import ProofError
+from app.registry import service as registry
 from app.status.service import credential_status, resource_url
 
 
@@ -351,6 +353,10 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
                                                     exclude_none=True))
     session.add(record)
     status = credential_status(session, issuing.base_url, issuer, record.id)
+    # What the registry knows of the issuer's QA on the award date: ELM's accreditation.
+    accreditation = accreditation_for(spec, registry.lookup(session, info.did,
+                                                            request.awarded_on),
+                                      request.awarded_on)
     issued_at = utcnow()
     salt = secrets.token_hex(8)
     profiles = ["ob3", "elm", *(["elm-sealed"] if eseal else [])]
@@ -366,7 +372,8 @@ def award(session: Session, issuing: Issuing, issuer: Issuer, request: AwardRequ
             # ELM names its status resource (EDC's anyURI), which reads the same entries.
             status=status if profile == "ob3" else [],
             status_url=resource_url(issuing.base_url, credential_id) if elm_status else None,
-            achievement_image=images.image_url(issuing.base_url, badge) if badge else None)
+            achievement_image=images.image_url(issuing.base_url, badge) if badge else None,
+            accreditation=accreditation if profile != "ob3" else None)
         credential = CredentialRecord(id=content.id, issuer_id=issuer.id, award_id=record.id,
                                       profile=profile, document=b"")
         if profile == "elm-sealed" and eseal is not None:

@@ -14,8 +14,8 @@ from app.limits import loads_json
 from app.registry.schemas import RegistryEntryIn
 
 CSV_COLUMNS = ("did", "legal_name", "country", "org_type", "status", "qa_agency",
-               "qa_agency_id", "deqar_id", "esg_aligned", "qa_valid_from", "qa_valid_until",
-               "qa_report_url", "seal_id")
+               "qa_agency_id", "qa_agency_country", "deqar_id", "esg_aligned", "qa_valid_from",
+               "qa_valid_until", "qa_report_url", "seal_id")
 
 
 def _entries(raw: list[Any], where: str) -> list[RegistryEntryIn]:
@@ -74,6 +74,7 @@ def parse_csv(data: bytes) -> list[RegistryEntryIn]:
         if cell.get("qa_agency"):
             entry["qualityAssurance"].append({k: v for k, v in {
                 "agency": cell["qa_agency"], "agencyId": cell.get("qa_agency_id") or None,
+                "agencyCountry": cell.get("qa_agency_country") or None,
                 "deqarId": cell.get("deqar_id") or None,
                 "esgAligned": cell.get("esg_aligned", "").lower() in ("1", "true", "yes"),
                 "validFrom": cell.get("qa_valid_from") or None,

@@ -31,6 +31,13 @@ class _Model(BaseModel):
     _plain = field_validator("*", mode="before")(refuse_hidden_characters)
 
 
+def country_code(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code, upper case; ValueError otherwise."""
+    if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return value.upper()
+
+
 # DEQAR's decision and status names (deqar-docs report_data.md, "Details").
 DEQAR_DECISIONS = ("positive", "positive with conditions or restrictions", "negative",
                    "not applicable")
@@ -38,8 +45,9 @@ DEQAR_STATUSES = ("part of obligatory EQA system", "voluntary")
 # Decisions under which a report counts as QA valid (docs/deqar.md): both statuses count.
 COUNTING_DECISIONS = frozenset(DEQAR_DECISIONS[:2])
 DEQAR_INSTITUTION = re.compile(r"DEQARINST[0-9]{4,8}")
-_DEQAR_ONLY = ("source", "report_id", "reportId", "activity_type", "activityType", "decision",
-               "status", "programmes")
+# Optional members left out when empty: records read exactly as before these fields existed.
+_OMITTED_EMPTY = ("source", "report_id", "reportId", "activity_type", "activityType",
+                  "decision", "status", "programmes", "agency_country", "agencyCountry")
 
 
 class QualityAssuranceEntry(_Model):
@@ -49,6 +57,10 @@ class QualityAssuranceEntry(_Model):
 
     agency: str = Field(..., min_length=1, max_length=300)
     agency_id: str | None = Field(None, max_length=100, description="EQAR agency id")
+    # Where the agency is based (EQAR's register says; DEQAR's reports do not): the ELM
+    # rendering's accrediting agent needs a country to be an EDC Accreditation.
+    agency_country: str | None = Field(None, description="ISO 3166-1 alpha-2 country of the"
+                                                         " agency, e.g. EE for EKKA")
     deqar_id: str | None = Field(None, max_length=100, description="e.g. DEQARINST0282")
     esg_aligned: bool = Field(..., description="QA in line with the ESG")
     valid_from: date
@@ -62,6 +74,11 @@ class QualityAssuranceEntry(_Model):
     status: Literal[DEQAR_STATUSES] | None = None  # type: ignore[valid-type]
     programmes: list[str] = Field(default_factory=list, max_length=50,
                                   description="Programmes a programme-level report covers")
+
+    @field_validator("agency_country")
+    @classmethod
+    def _agency_country(cls, value: str | None) -> str | None:
+        return None if value is None else country_code(value)
 
     @field_validator("programmes")
     @classmethod
@@ -77,10 +94,9 @@ class QualityAssuranceEntry(_Model):
         return self
 
     @model_serializer(mode="wrap")
-    def _without_empty_deqar_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # manually entered records read exactly as before the DEQAR fields existed
+    def _without_empty_optional_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
-        for key in _DEQAR_ONLY:
+        for key in _OMITTED_EMPTY:
             if key in data and data[key] in (None, []):
                 del data[key]
         return data
@@ -140,9 +156,7 @@ class RegistryEntryIn(_Model):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
-            raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
-        return value.upper()
+        return country_code(value)
 
 
 class RegistryEntryOut(RegistryEntryIn):

@@ -212,3 +212,26 @@ def test_subscription_refuses_wrong_signer_and_tampering(client: TestClient, adm
     plain = client.post("/admin/registry/subscriptions", headers=admin,
                         json={"url": "http://x.example/r.json", "signer": "did:web:x"})
     assert plain.status_code == 422
+
+
+def test_agency_country_is_checked_imported_and_left_out_when_empty(client: TestClient,
+                                                                    admin: dict) -> None:
+    # The ELM rendering's accrediting agent needs it (docs/edc-elm.md, "Accredited").
+    qa = ENTRY["qualityAssurance"][0]
+    bad = {**ENTRY, "qualityAssurance": [{**qa, "agencyCountry": "XX"}]}
+    response = client.post("/admin/registry", json=bad, headers=admin)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [
+        "qualityAssurance.0.agencyCountry"]
+    good = {**ENTRY, "qualityAssurance": [{**qa, "agencyCountry": "ee"}, qa]}
+    created = client.post("/admin/registry", json=good, headers=admin).json()
+    with_country, without = created["qualityAssurance"]
+    assert with_country["agencyCountry"] == "EE" and "agencyCountry" not in without
+    csv = (b"did,legal_name,country,qa_agency,qa_agency_id,qa_agency_country,esg_aligned,"
+           b"qa_valid_from\ndid:web:unibo.it,Universita di Bologna,IT,ANVUR,12,IT,true,"
+           b"2019-01-01\n")
+    imported = client.post("/admin/registry/import", content=csv,
+                           headers={**admin, "Content-Type": "text/csv"})
+    assert imported.status_code == 200, imported.text
+    [unibo] = [e for e in entries(client, admin) if e["dids"] == ["did:web:unibo.it"]]
+    assert unibo["qualityAssurance"][0]["agencyCountry"] == "IT"

@@ -410,6 +410,33 @@ def test_the_sealed_payload_conforms_to_edc_generic_full(app_client: TestClient,
     assert (result.conforms, result.violations) == (True, [])
 
 
+def test_an_accredited_issuer_s_sealed_payload_passes_edc_accredited_and_verifies(
+        app_client: TestClient, pki: test_pki.Pki) -> None:
+    """The sealed rendering carries the same accreditation as the Data Integrity one."""
+    from app.elements.shacl import shacl_report
+
+    entry = {"dids": ["did:web:mcred.test:issuers:uni-tartu"], "legalName":
+             "University of Tartu", "country": "EE", "qualityAssurance": [{
+                 "agency": "EKKA", "agencyCountry": "EE", "esgAligned": True,
+                 "validFrom": "2020-01-01", "validUntil": "2026-12-31"}]}
+    assert app_client.post("/admin/registry", json=entry, headers=ADMIN).status_code == 201
+    assert upload(app_client, p12(eseal_cert(pki, crl_pointer=False))).status_code == 201
+    issued = award(app_client, api_key(app_client))["credentials"]
+    payload = json.loads(issued["elm-sealed"]["payload"])
+    assert payload["credentialSchema"][0]["id"] == \
+        "http://data.europa.eu/snb/model/ap/edc-accredited"
+    assert payload["evidence"][0]["accreditation"]["accreditingAgent"]["legalName"] == \
+        {"en": "EKKA"}
+    assert payload["evidence"][0]["id"] == f"{payload['id']}#evidence"  # its own, not elm's
+    for profile in ("EDC-accredited", "EDC-generic-full"):
+        result = shacl_report(payload, profile)
+        assert (result.conforms, result.violations) == (True, []), profile
+    body = verify(app_client, issued["elm-sealed"])
+    assert body["checks"]["proof"]["status"] == "passed", body
+    shacl = body["checks"]["completeness"]["details"]["shacl"]
+    assert (shacl["status"], shacl["shapes"], shacl["count"]) == ("passed", "EDC-accredited", 0)
+
+
 def test_an_eseal_whose_certificate_expired_since_the_upload_seals_nothing(
         app_client: TestClient, pki: test_pki.Pki) -> None:
     from app.issuers import eseals
