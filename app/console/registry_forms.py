@@ -12,7 +12,8 @@ from app.messages import Message, msg
 from app.registry.schemas import RegistryEntryIn, RegistryEntryOut
 
 MAX_QA_ROWS = 20  # QA results an entry's form carries (a DEQAR institution has a handful)
-QA_FIELDS = ("agency", "agency_id", "deqar_id", "valid_from", "valid_until", "report_url")
+QA_FIELDS = ("agency", "agency_id", "agency_country", "deqar_id", "valid_from", "valid_until",
+             "report_url")
 _QA_NAME = re.compile(r"qa-(\d{1,2})-(\w+)")
 _LINES = ("dids", "seal_ids")  # one value per line
 
@@ -26,6 +27,7 @@ PROBLEMS: dict[str, Message] = {
     "status": msg("Choose active or suspended."),
     "agency": msg("Name the quality assurance agency (at most 300 characters)."),
     "agency_id": msg("At most 100 characters on one line."),
+    "agency_country": msg("Give the agency's country as its two-letter ISO 3166 code, e.g. EE."),
     "deqar_id": msg("At most 100 characters on one line."),
     "esg_aligned": msg("Say whether the quality assurance follows the ESG."),
     "valid_from": msg("Give the day the result is valid from, as YYYY-MM-DD."),

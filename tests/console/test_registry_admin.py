@@ -55,6 +55,27 @@ def test_an_added_entry_is_the_registry_apis(root: TestClient, client: TestClien
     assert f'data-testid="entry-{entry["id"]}"' in listing.text and "EKKA" in listing.text
 
 
+def test_the_agency_country_is_entered_and_kept_through_an_edit(root: TestClient,
+                                                                client: TestClient,
+                                                                admin: dict) -> None:
+    # The country an EDC accreditation needs (app/credentials/accreditation.py): an edit
+    # of the entry in the console must not drop it.
+    assert add(root, **{"qa-0-agency_country": "ee"}).status_code == 303
+    [entry] = entries(client, admin)
+    assert entry["qualityAssurance"][0]["agencyCountry"] == "EE"
+    page = root.get(f"{BASE}/{entry['id']}")
+    assert 'name="qa-0-agency_country" type="text" value="EE"' in page.text
+    url = f"{BASE}/{entry['id']}"
+    saved = post_form(root, url, url, {**FORM, "qa-0-agency_country": "EE",
+                                       "legal_name": "Tartu Ülikool"})
+    assert saved.status_code == 303
+    [entry] = entries(client, admin)
+    assert (entry["legalName"], entry["qualityAssurance"][0]["agencyCountry"]) == \
+        ("Tartu Ülikool", "EE")
+    assert add(root, **{"qa-0-agency_country": "Estonia", "dids": "did:web:other.ee"}
+               ).status_code == 422
+
+
 @pytest.mark.parametrize(("field", "value", "error"), [
     ("dids", "not-a-did", "dids"), ("dids", "", "dids"), ("country", "XX", "country"),
     ("legal_name", "U", "legal_name"), ("qa-0-valid_from", "", "qa-0-valid_from"),
