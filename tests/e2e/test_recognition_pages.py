@@ -34,7 +34,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _hank_case(api: httpx.Client, base: str, admin: dict[str, str], tartu: dict[str, str],
-               ) -> str:
+               ) -> dict[str, Any]:
     """Ghent (trusted) issues Hank's micro-credential; Tartu weighs it against its course."""
     api.post("/admin/issuers", headers=admin, json={
         "slug": "uni-gent", "legal_name": "Ghent University", "country": "BE",
@@ -60,7 +60,7 @@ def _hank_case(api: httpx.Client, base: str, admin: dict[str, str], tartu: dict[
         "applicant": "Hank (file 2026-117)",
         "credentials": [issued.json()["credentials"]["ob3"]]})
     case.raise_for_status()
-    return str(case.json()["id"])
+    return issued.json()["credentials"]["ob3"]
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +75,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         tartu = {"Authorization": f"Bearer {token}"}
         betty = json.loads((DATA / "betty_sustainable_food_systems.json").read_text("utf-8"))
         api.post("/recognition/targets", json=betty, headers=tartu).raise_for_status()
-        case_id = _hank_case(api, base, admin, tartu)
+        hank = _hank_case(api, base, admin, tartu)
         subprocess.run([sys.executable, "-m", "app.cli", "staff", "add", "registrar@ut.ee",
                         "--issuer", "uni-tartu", "--role", "admin"], cwd=folder,
                        env={**server_env(dict(os.environ), folder),
                             "MCRED_STAFF_PASSWORD": PASSWORD},
                        check=True, capture_output=True, text=True)
-        yield {"base": base, "case": case_id}
+        yield {"base": base, "hank": hank}
 
 
 def _signed_in(browser: Browser, base: str, width: int) -> Page:  # noqa: F811
@@ -158,7 +158,18 @@ def test_hanks_case_reads_and_prints(browser: Browser, server: dict[str, Any],  
     base = server["base"]
     page = _signed_in(browser, base, width)
     page.goto(f"{base}/console/uni-tartu/cases")
-    page.get_by_test_id("case-row").filter(has_text="Hank").get_by_test_id("open").click()
+    expect(page.get_by_test_id("case-row")).not_to_have_count(0)
+    _check(page, "list", width, prefix="recognition")
+    # from the course in the targets list, Hank's credential pasted into the form
+    page.goto(f"{base}/console/uni-tartu/targets")
+    page.get_by_test_id("target-row").filter(has_text="BHS-NUT-201").get_by_test_id(
+        "weigh").click()
+    expect(page.locator("#f-targetId option:checked")).to_contain_text("BHS-NUT-201")
+    page.fill("#f-applicant", f"Hank (browser {width})")
+    page.fill("#f-pasted", json.dumps(server["hank"]))
+    _check(page, "new", width, prefix="recognition")
+    page.get_by_test_id("open-case").click()
+    expect(page.get_by_test_id("applicant")).to_have_text(f"Hank (browser {width})")
     expect(page.get_by_test_id("recommended")).to_have_text("Recognise in part")
     expect(page.get_by_test_id("coverage-row")).to_have_count(5)
     expect(page.locator('[data-testid=coverage-row][data-covered=no]')).to_have_count(1)

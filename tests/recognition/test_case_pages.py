@@ -76,6 +76,8 @@ def test_a_pasted_credential_opens_a_case_whose_page_explains_the_recommendation
     assert "Credential 1: Voeding en gezondheid" in html
     assert 'data-testid="headline">Verified<' in html
     assert "Hank (file 2026-117)" in html
+    french = registrar.get(f"{case_url}?lang=fr").text
+    assert "Reconnaître en partie" in french and "Les attestations présentées" in french
     # the decision form preselects the recommendation
     assert re.search(r'value="partial" checked> Recognise in part', html)
     listing = registrar.get(BASE).text
