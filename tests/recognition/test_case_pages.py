@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.deps import Services
+from app.recognition import cases as case_store
 from app.web.baking import badge_png, bake_png
 from tests.console.conftest import post_form, sign_in
 from tests.recognition.conftest import load
@@ -110,6 +112,25 @@ def test_a_share_link_and_a_baked_badge_open_cases_listed_newest_first(
     rows = _rows(registrar.get(BASE).text, "case-row")
     assert ["BHS-NUT-201" in rows[0], "MSC-SFS" in rows[1]] == [True, True]
     assert "Credit towards a course" in rows[0] and "Admission to a programme" in rows[1]
+
+
+def test_no_connection_is_held_while_the_form_s_credentials_are_verified(
+        registrar: TestClient, client: TestClient, api_key: dict[str, str], svc: Services,
+        hank: dict[str, Any], hank_ob3: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target = _target(client, api_key, hank)
+    held: list[int] = []
+    verify = case_store.verify_credential
+
+    def watched(document: Any, context: Any) -> Any:
+        held.append(svc.db.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return verify(document, context)
+
+    monkeypatch.setattr(case_store, "verify_credential", watched)
+    opened = post_form(registrar, f"{BASE}/new", BASE, _typed(
+        target["id"], pasted=json.dumps(hank_ob3["credentials"]["ob3"])))
+    assert opened.status_code == 303, opened.text
+    assert held == [0]
 
 
 def test_bad_input_comes_back_on_its_field_with_everything_typed(
