@@ -69,6 +69,9 @@ def test_a_pasted_credential_opens_a_case_whose_page_explains_the_recommendation
     assert criteria["identification"] == "not-met" and criteria["learningOutcomes"] == "partly"
     assert re.search(r'data-result="not-met"><th scope="row">Identification of the learner'
                      r'</th><td><span class="pill failed">Not met</span>', html)
+    # the vocabulary keys the reasons name are said in words too
+    assert ("Required: Supervised with onsite ID verification. Presented: Supervised with"
+            " online ID verification.") in html
     rows = _rows(html, "coverage-row")
     covered = re.findall(r'data-testid="coverage-row" data-covered="(\w+)"', html)
     assert covered == ["yes", "yes", "yes", "yes", "no"] and len(rows) == 5
