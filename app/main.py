@@ -15,6 +15,7 @@ from app.config import Settings, get_settings
 from app.console import achievements as console_achievements
 from app.console import audit_pages as console_audit
 from app.console import auth as console_auth
+from app.console import cases as console_cases
 from app.console import credentials as console_credentials
 from app.console import issuing as console_issuing
 from app.console import keys as console_keys
@@ -35,6 +36,7 @@ from app.learners import router as learners_router
 from app.learners import wallet_pages as learner_wallet_pages
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.recognition import router as recognition_router
+from app.recognition.schemas import MAX_CASE_CREDENTIALS
 from app.registry import router as registry_router
 from app.status import router as status_router
 from app.trustlists import router as trustlists_router
@@ -159,6 +161,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.include_router(sso_router.router)
     app.include_router(console_achievements.router)
     app.include_router(console_targets.router)
+    app.include_router(console_cases.router)
     app.include_router(console_issuing.router)
     app.include_router(console_credentials.router)
     app.include_router(console_keys.router)
@@ -170,6 +173,9 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={bulk_router.BULK_PATH: settings.max_upload_bytes,
                                console_issuing.UPLOAD_PATH: settings.max_upload_bytes,
+                               # a case's credentials: up to ten files, each one body's worth
+                               console_cases.UPLOAD_PATH:
+                                   MAX_CASE_CREDENTIALS * settings.max_body_bytes,
                                exchange_router.PARTICIPATE_PATH: exchanges.MAX_PARTICIPATE_BYTES,
                                # several lists in one upload
                                trustlists_router.UPLOAD_PATH: 4 * settings.max_trust_list_bytes})

@@ -32,6 +32,7 @@ CRITERIA = {
     "learningOutcomes": NP_("criterion", "Learning outcomes"),
     "workload": NP_("criterion", "Workload"), "assessment": NP_("criterion", "Assessment"),
     "identification": NP_("criterion", "Identification of the learner"),
+    "authenticity": NP_("criterion", "Authenticity"),
 }
 RATINGS = {3: N_("Strong"), 2: N_("Sufficient"), 1: N_("Weak"), 0: N_("Missing"),
            None: N_("Does not apply")}
@@ -81,6 +82,21 @@ PROBLEM_TITLES = (
     N_("Credential could not be fetched"), N_("Forbidden"), N_("Authentication required"),
     N_("Too many sign-in attempts"), N_("Cross-site request refused"), N_("Form expired"),
 )
+
+# Recognition cases (app.recognition.cases): what a case is for, what is recommended or
+# decided, on which track, how each criterion came out and how an outcome was matched.
+PURPOSES = {"exemption": N_("Exemption from a course"), "credit": N_("Credit towards a course"),
+            "admission": N_("Admission to a programme")}
+DECISIONS = {"recognise": N_("Recognise"), "partial": N_("Recognise in part"),
+             "not-recognise": N_("Do not recognise")}
+TRACKS = {"lisbon": N_("No substantial differences: recognition in line with the Lisbon"
+                       " Recognition Convention"),
+          "substantial-differences": N_("Substantial differences: recognise what is covered,"
+                                        " assess the rest by recognition of prior learning"),
+          "rpl": N_("Not recognisable as it stands: recognition of prior learning (RPL)")}
+RESULTS = {"met": N_("Met"), "partly": N_("Partly met"), "not-met": N_("Not met")}
+METHODS = {"framework": N_("shared ESCO skill"), "words": N_("shared words"),
+           "meaning": N_("same meaning"), "words+meaning": N_("shared words and same meaning")}
 
 # Console roles at an issuer (app.console.accounts.ROLES).
 ROLES = {"viewer": N_("Viewer"), "staff": N_("Staff"), "admin": N_("Issuer admin")}

@@ -25,6 +25,11 @@ def api_targets(client: TestClient, key: dict[str, str]) -> list[dict[str, Any]]
     return client.get("/recognition/targets", headers=key).json()["targets"]
 
 
+def stored_as(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outcomes as the API stores them: the target's language filled in, URIs listed."""
+    return [{"uris": [], "language": "en", **o} for o in outcomes]
+
+
 def test_create_through_the_form_stores_what_the_api_would(
         registrar: TestClient, client: TestClient, api_key: dict[str, str],
         betty: dict[str, Any]) -> None:
@@ -33,9 +38,12 @@ def test_create_through_the_form_stores_what_the_api_would(
     assert form.status_code == 200 and 'data-testid="target-form"' in form.text
     response = post_form(registrar, f"{BASE}/new", BASE, typed_from_target(betty))
     assert response.status_code == 303, response.text
-    [stored] = api_targets(client, api_key)
-    expected = {**betty, "learningOutcomes": [{"uris": [], "language": "en", **o}
-                                              for o in betty["learningOutcomes"]]}
+    [stored] = [t for t in api_targets(client, api_key) if t["code"] == "MSC-SFS"]
+    expected = {**betty, "learningOutcomes": stored_as(betty["learningOutcomes"]),
+                "entry": {**betty["entry"],
+                          "learningOutcomes": stored_as(betty["entry"]["learningOutcomes"])}}
+    assert client.post("/recognition/targets", json={**betty, "code": "API-SFS"},
+                       headers=api_key).json()["entry"] == expected["entry"]
     assert {k: stored[k] for k in expected} == expected
     listing = registrar.get(BASE).text
     assert "Master in Sustainable Food Systems" in listing and "MSC-SFS" in listing
@@ -73,6 +81,12 @@ def test_field_errors_are_shown_on_their_fields(registrar: TestClient, client: T
     no_level = {**typed_from_target(hank), "eqfLevel": "", "qfEheaCycle": ""}
     level = post_form(registrar, f"{BASE}/new", BASE, no_level)
     assert error_of(level.text, "eqfLevel") == "level: give eqfLevel (1-8) and/or qfEheaCycle"
+    # the entry requirement's fields carry their own errors (outcomes are needed once begun)
+    entry = post_form(registrar, f"{BASE}/new", BASE,
+                      {**typed_from_target(hank), "entryEcts": "many", "entryEqfLevel": "6"})
+    assert entry.status_code == 422
+    assert error_of(entry.text, "entryEcts") and error_of(entry.text, "entryLearningOutcomes")
+    assert 'value="many"' in entry.text
     assert 'value="BHS-NUT-201"' in html  # what was typed is re-shown
     assert api_targets(client, api_key) == []
     # a code already in use is the code field's error

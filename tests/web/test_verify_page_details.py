@@ -55,7 +55,7 @@ def test_own_share_link_is_verified_without_fetching(client: TestClient, shared:
     def no_fetch(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"fetched {args[0]}")
 
-    monkeypatch.setattr("app.web.router.fetch", no_fetch)
+    monkeypatch.setattr("app.verify.sources.fetch", no_fetch)
     for url in (shared["url"], shared["url"] + "/credential.json"):
         page = client.get("/verify?url=" + quote(url, safe=""), headers=HTML)
         assert page.status_code == 200, page.text[:300]
@@ -69,7 +69,7 @@ def test_own_share_link_is_verified_without_fetching(client: TestClient, shared:
 def test_unknown_own_share_link_says_so_and_keeps_the_url(
         client: TestClient, shared: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     url = shared["url"].rsplit("/", 1)[0] + "/no-such-token"
-    monkeypatch.setattr("app.web.router.fetch", lambda *a, **k: pytest.fail("fetched"))
+    monkeypatch.setattr("app.verify.sources.fetch", lambda *a, **k: pytest.fail("fetched"))
     page = client.get("/verify?url=" + quote(url, safe=""), headers=HTML)
     assert page.status_code == 404
     assert "no credential is shared at this link" in page.text
