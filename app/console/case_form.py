@@ -1,5 +1,5 @@
 """The "New case" form: its fields (a target, a purpose, an applicant, credentials pasted,
-uploaded or linked) to the API's body (what ``cases.validate_case`` reads), and the API's
+uploaded or linked) to the API's body (what ``schemas.validate_case`` reads), and the API's
 field errors back onto the form's fields."""
 
 from __future__ import annotations

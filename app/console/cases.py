@@ -26,7 +26,7 @@ from app.errors import ProblemError
 from app.messages import msg
 from app.recognition import cases, targets
 from app.recognition.models import RecognitionCase
-from app.recognition.schemas import MAX_CASE_CREDENTIALS
+from app.recognition.schemas import MAX_CASE_CREDENTIALS, validate_case, validate_decision
 from app.web import labels
 from app.web.render import page
 
@@ -101,7 +101,7 @@ def create(request: Request, slug: str, fields: dict[str, str] = Depends(form_da
     errors: dict[str, Any] = dict(built.errors)
     if not errors:
         try:
-            spec = cases.validate_case(built.body)
+            spec = validate_case(built.body)
             case = cases.open_case(svc, desk.issuer.id, spec, desk.actor)
             return RedirectResponse(f"{_base(desk)}/{case.id}", 303)
         except ProblemError as exc:
@@ -113,7 +113,7 @@ def create(request: Request, slug: str, fields: dict[str, str] = Depends(form_da
 def _case_page(request: Request, desk: Desk, case: RecognitionCase, *,
                typed: dict[str, str] | None = None, errors: dict[str, Any] | None = None,
                status: int = 200, template: str = "console/case.html") -> Response:
-    answer = cases.to_json(case)
+    answer = cases.said(cases.to_json(case))
     typed = typed or {"decision": answer["recommendation"]["decision"], "note": "",
                       "officer": ""}
     return page(request, template, status, desk=desk, case=answer, typed=typed,
@@ -147,7 +147,7 @@ def decide(request: Request, case_id: str, desk: Desk = Depends(at_issuer("staff
     body = {"decision": typed["decision"] or None, "note": typed["note"].strip() or None,
             "officer": typed["officer"].strip() or None}
     try:
-        spec = cases.validate_decision({k: v for k, v in body.items() if v is not None})
+        spec = validate_decision({k: v for k, v in body.items() if v is not None})
         cases.record_decision(session, desk.issuer, case_id, spec, desk.actor)
         return RedirectResponse(f"{_base(desk)}/{case_id}", 303)
     except ProblemError as exc:

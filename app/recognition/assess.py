@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.elements import vocabularies as vocab
-from app.messages import Message, join, msg, stored
+from app.messages import Message, join, msg, restored, stored
 from app.recognition.matching import Coverage, Options, Statement, match
 
 PURPOSES_FILE = Path(__file__).resolve().parent / "purposes.json"
@@ -333,24 +333,27 @@ def _recommend(criteria: list[dict[str, Any]], coverage: list[Coverage],
             rpl.append(msg("evidence of the missing workload, or an assessment of its"
                            " outcomes"))
     rpl = list({str(m): m for m in rpl}.values())
+    def reasons(chosen: list[dict[str, Any]]) -> Message:
+        return join("; ", (restored(c["said"], c["reason"]) for c in chosen))
+
+    summary: Message
     if by["authenticity"]["result"] == "not-met" or by["learningOutcomes"]["result"] == \
             "not-met":
-        decision = "not-recognise"
-        summary = ("Not recognisable as it stands: "
-                   + "; ".join(c["reason"] for c in criteria if c["result"] == "not-met")
-                   + ". The learner may ask for recognition of prior learning for"
-                   + f" '{target.title}'.")
-        track = "rpl"
+        decision, track = "not-recognise", "rpl"
+        summary = msg("Not recognisable as it stands: %(reasons)s. The learner may ask for"
+                      " recognition of prior learning for '%(target)s'.",
+                      reasons=reasons([c for c in criteria if c["result"] == "not-met"]),
+                      target=target.title)
     elif not differences:
         decision, track = "recognise", "lisbon"
-        summary = ("Recognise: no substantial differences were found, so recognition is due in"
-                   " line with the Lisbon Recognition Convention.")
+        summary = msg("Recognise: no substantial differences were found, so recognition is"
+                      " due in line with the Lisbon Recognition Convention.")
     else:
         decision, track = "partial", "substantial-differences"
-        summary = ("Substantial differences: "
-                   + "; ".join(c["reason"] for c in differences)
-                   + ". Recognise what is covered and assess the rest through recognition of"
-                   " prior learning (RPL).")
-    return {"decision": decision, "track": track, "summary": summary,
+        summary = msg("Substantial differences: %(differences)s. Recognise what is covered and"
+                      " assess the rest through recognition of prior learning (RPL).",
+                      differences=reasons(differences))
+    return {"decision": decision, "track": track, "summary": str(summary),
+            "summarySaid": stored(summary),
             "substantialDifferences": [c["criterion"] for c in differences],
             "rplAdvice": [str(m) for m in rpl], "rplAdviceSaid": [stored(m) for m in rpl]}

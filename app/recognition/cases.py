@@ -7,6 +7,7 @@ verification runs with its own short lookups, and the case is written in a last 
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from app import audit
 from app.deps import Services
 from app.errors import ProblemError, not_found
 from app.issuers.models import Issuer
+from app.messages import restored
 from app.outbound import OutboundError
 from app.recognition.assess import Presented, TargetView, assess, policies, presented_from_report
 from app.recognition.matching import Statement
@@ -175,8 +177,8 @@ def to_json(case: RecognitionCase) -> dict[str, Any]:
         "id": case.id, "purpose": case.purpose, "applicant": case.applicant,
         "target": answer.get("target"),
         "recommendation": {k: answer.get(k) for k in
-                           ("decision", "track", "summary", "substantialDifferences",
-                            "rplAdvice", "rplAdviceSaid")},
+                           ("decision", "track", "summary", "summarySaid",
+                            "substantialDifferences", "rplAdvice", "rplAdviceSaid")},
         "criteria": answer.get("criteria"), "coverage": answer.get("coverage"),
         "credentials": answer.get("credentials"), "policy": answer.get("policy"),
         "decision": None if case.decision is None else {
@@ -185,3 +187,20 @@ def to_json(case: RecognitionCase) -> dict[str, Any]:
         "created": case.created_at.isoformat(), "createdBy": case.created_by,
     }
 
+
+
+def said(answer: dict[str, Any]) -> dict[str, Any]:
+    """A case's JSON with its reasons, advice and notes as messages again, for a page to say
+    in the reader's language (cases opened before they were kept fall back to English)."""
+    out = copy.deepcopy(answer)
+    rec = out["recommendation"]
+    rec["summary"] = restored(rec.get("summarySaid"), rec.get("summary") or "")
+    rec["rplAdvice"] = [restored(s, e) for s, e in zip(
+        rec.get("rplAdviceSaid") or [None] * len(rec.get("rplAdvice") or []),
+        rec.get("rplAdvice") or [], strict=False)]
+    for criterion in out.get("criteria") or []:
+        criterion["reason"] = restored(criterion.get("said"), criterion["reason"])
+    for row in out.get("coverage") or []:
+        if row.get("note"):
+            row["note"] = restored(row.get("noteSaid"), row["note"])
+    return out
