@@ -83,6 +83,11 @@ def test_a_pasted_credential_opens_a_case_whose_page_explains_the_recommendation
     assert "Hank (file 2026-117)" in html
     french = registrar.get(f"{case_url}?lang=fr").text
     assert "Reconnaître en partie" in french and "Les attestations présentées" in french
+    # the stored reasons and advice, said again in French
+    assert "Différences substantielles : 4 acquis d&#39;apprentissage de la cible couverts sur 5" \
+        in french
+    assert "acquis d&#39;apprentissage non démontré : Critically appraise" in french
+    assert "la cible exige : Surveillée, avec vérification d&#39;identité sur place" in french
     # the decision form preselects the recommendation
     assert re.search(r'value="partial" checked> Recognise in part', html)
     listing = registrar.get(BASE).text
