@@ -37,6 +37,10 @@ from tests import samples
 ADMIN_TOKEN = "test-admin-token-0123456789"
 KEY_SECRET = "test-key-secret-0123456789"
 BASE_URL = "https://mcred.test"
+# Test-cheap costs, through the settings that exist for this: scrypt for every new key store
+# and argon2id for every staff password would take about 70 ms and 90 ms each time (and each
+# `mcred` subprocess pays the argon2id one at start-up). Production keeps the defaults.
+CHEAP_COSTS = {"MCRED_KEY_SCRYPT_N": "1024", "MCRED_PASSWORD_HASH_MEMORY_KIB": "1024"}
 ROOT = Path(__file__).resolve().parents[1]
 # Published test data, vendored byte for byte; each folder's manifest.json names the sources.
 VECTORS_DIR = ROOT / "tests" / "vectors"
@@ -122,6 +126,8 @@ def make_settings(database_url: str, keys_dir: Path, **overrides: object) -> Set
         "admin_token": ADMIN_TOKEN, "public_base_url": BASE_URL,
         "inprocess_worker": False,  # tests drive the bulk worker explicitly
         "registry_refresh_seconds": 0,  # and registry refreshes
+        "key_scrypt_n": int(CHEAP_COSTS["MCRED_KEY_SCRYPT_N"]),
+        "password_hash_memory_kib": int(CHEAP_COSTS["MCRED_PASSWORD_HASH_MEMORY_KIB"]),
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -252,7 +258,7 @@ def mcred_env(settings: Settings) -> dict[str, str]:
     env.update({"MCRED_DATABASE_URL": settings.database_url,
                 "MCRED_KEYS_DIR": str(settings.keys_dir), "MCRED_KEY_SECRET": KEY_SECRET,
                 "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "MCRED_PUBLIC_BASE_URL": settings.public_base_url,
-                "MCRED_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
+                "MCRED_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **CHEAP_COSTS})
     return env
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from app import migrate
-from tests.conftest import ADMIN_TOKEN, KEY_SECRET
+from tests.conftest import ADMIN_TOKEN, CHEAP_COSTS, KEY_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,7 @@ def mcred_server(folder: Path, env: dict[str, str] | None = None,
         environment.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
                             "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
                             "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
-                            "PYTHONPATH": str(ROOT), **(env or {})})
+                            "PYTHONPATH": str(ROOT), **CHEAP_COSTS, **(env or {})})
         log = folder / f"server-{port}.log"
         with log.open("w") as stderr:
             process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port",
@@ -83,4 +83,4 @@ def server_env(base_env: dict[str, str], folder: Path) -> dict[str, str]:
     """The environment a CLI command needs to act on the server's database and keys."""
     return {**base_env, "MCRED_DATABASE_URL": f"sqlite:///{folder / 'mcred.db'}",
             "MCRED_KEYS_DIR": str(folder / "keys"), "MCRED_KEY_SECRET": KEY_SECRET,
-            "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(ROOT)}
+            "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(ROOT), **CHEAP_COSTS}
