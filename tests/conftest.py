@@ -15,6 +15,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -103,11 +104,13 @@ def migrated_url(scratch_dbs: ScratchDatabases) -> str:
     return url
 
 
-@pytest.fixture
-def database_url(migrated_url: str, scratch_dbs: ScratchDatabases, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database for one test."""
+@contextmanager
+def _empty_database(migrated_url: str, scratch_dbs: ScratchDatabases,
+                    folder: Path) -> Iterator[str]:
+    """The session's migrated database, empty: a copy of the template file on SQLite, the
+    database itself on PostgreSQL (its tables wiped afterwards)."""
     if scratch_dbs.dialect == "sqlite":
-        target = tmp_path / "mcred.db"
+        target = folder / "mcred.db"
         shutil.copyfile(make_url(migrated_url).database, target)  # type: ignore[arg-type]
         yield f"sqlite:///{target}"
         return
@@ -118,6 +121,22 @@ def database_url(migrated_url: str, scratch_dbs: ScratchDatabases, tmp_path: Pat
         # TRUNCATE skips the audit log's row triggers, which refuse DELETE.
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_url: str, scratch_dbs: ScratchDatabases, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for one test."""
+    with _empty_database(migrated_url, scratch_dbs, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database_url(migrated_url: str, scratch_dbs: ScratchDatabases,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database shared by one module's tests (which then must not ask for
+    ``database_url``: on PostgreSQL both are the same database)."""
+    with _empty_database(migrated_url, scratch_dbs, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def make_settings(database_url: str, keys_dir: Path, **overrides: object) -> Settings:
