@@ -118,9 +118,23 @@ def _empty_database(migrated_url: str, scratch_dbs: ScratchDatabases,
     engine = create_engine(migrated_url)
     tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
     with engine.begin() as conn:
-        # TRUNCATE skips the audit log's row triggers, which refuse DELETE.
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # Only the tables the test wrote to: rows left, or a sequence drawn from (its ids
+        # start again at 1). Truncating all of them takes ~80 ms, most of a short test.
+        used = {row[0] for row in conn.execute(text(
+            " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
+            + " UNION ALL " + _DRAWN_SEQUENCES))}
+        if used:
+            # TRUNCATE skips the audit log's row triggers, which refuse DELETE.
+            conn.execute(text(f"TRUNCATE {', '.join(sorted(used))} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+# The tables owning a sequence that has handed out a value since it was last restarted.
+_DRAWN_SEQUENCES = """SELECT DISTINCT t.relname::text FROM pg_depend d
+    JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+    JOIN pg_class t ON t.oid = d.refobjid
+    JOIN pg_sequences q ON q.schemaname = current_schema() AND q.sequencename = s.relname
+    WHERE d.deptype IN ('a', 'i') AND q.last_value IS NOT NULL"""
 
 
 @pytest.fixture
