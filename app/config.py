@@ -183,13 +183,6 @@ class Settings(BaseSettings):
                 raise ValueError(f"cannot read trust roots from {value}: {exc}") from None
         return value
 
-    @field_validator("key_scrypt_n")
-    @classmethod
-    def _check_scrypt_n(cls, value: int) -> int:
-        if value & (value - 1):
-            raise ValueError("must be a power of 2")
-        return value
-
     @field_validator("key_secret", "admin_token")
     @classmethod
     def _check_secret(cls, value: SecretStr) -> SecretStr:
@@ -213,6 +206,13 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @field_validator("key_scrypt_n")
+    @classmethod
+    def _check_scrypt_n(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError("must be a power of 2")
         return value
 
 
