@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     admin_token: SecretStr = Field(
         ..., description="Bearer token for the admin endpoints (>=16 chars)."
     )
+    key_scrypt_n: int = Field(
+        2**15, ge=2**10, description="scrypt cost N of a new key store (lower only in tests)."
+    )
+    password_hash_memory_kib: int = Field(
+        65536, ge=1024, description="argon2id memory per staff password hash (lower only in tests)."
+    )
     max_body_bytes: int = Field(
         1_048_576, gt=0, description="Largest request body accepted, in bytes."
     )
@@ -217,6 +223,13 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @field_validator("key_scrypt_n")
+    @classmethod
+    def _check_scrypt_n(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError("must be a power of 2")
         return value
 
 

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import system
 from app.config import Settings, get_settings
+from app.console import accounts
 from app.console import achievements as console_achievements
 from app.console import audit_pages as console_audit
 from app.console import auth as console_auth
@@ -57,7 +58,9 @@ def build_services(settings: Settings) -> Services:
     """Open the database and key store; refuse to start on a wrong secret or stale schema."""
     from app.migrate import schema_is_current
 
-    keystore = KeyStore(settings.keys_dir, settings.key_secret.get_secret_value())
+    keystore = KeyStore(settings.keys_dir, settings.key_secret.get_secret_value(),
+                        settings.key_scrypt_n)
+    accounts.use_memory_cost(settings.password_hash_memory_kib)
     keystore.open()  # WrongSecretError / KeyStoreError propagate as one-line start-up errors
     if not schema_is_current(settings.database_url):
         raise StartupError("the database schema is not at the latest migration; run `mcred init`"

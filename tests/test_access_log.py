@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import migrate
-from tests.conftest import ADMIN_TOKEN, KEY_SECRET, ROOT
+from tests.conftest import ADMIN_TOKEN, CHEAP_COSTS, KEY_SECRET, ROOT
 
 TOKEN = "sEcReTsHaReToKeN_0123456789abcdef"
 LINE = re.compile(r"^(GET|POST) (\S+) (\d{3}) \d+\.\d ms$")
@@ -61,7 +61,7 @@ def test_mcred_serve_logs_routes_not_tokens(tmp_path: Path) -> None:
                 "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
                 "MCRED_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "MCRED_LOG_LEVEL": "INFO",
                 "MCRED_INPROCESS_WORKER": "false", "MCRED_REGISTRY_REFRESH_SECONDS": "0",
-                "PYTHONPATH": str(ROOT)})
+                "PYTHONPATH": str(ROOT), **CHEAP_COSTS})
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
                                cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)

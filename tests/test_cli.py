@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ScratchDatabases
+from tests.conftest import CHEAP_COSTS, ScratchDatabases
 
 
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")}
-    full_env.update(env or {})
+    full_env.update({**CHEAP_COSTS, **(env or {})})
     return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=120, check=False)
 

@@ -73,3 +73,13 @@ def test_service_warns_at_start_on_a_public_http_base(svc: Services,
     with caplog.at_level("WARNING", logger="mcred"), TestClient(create_app(svc=svc)):
         pass
     assert any("plain http on a non-local host" in r.getMessage() for r in caplog.records)
+
+
+def test_the_key_and_password_costs() -> None:
+    settings = load()
+    assert (settings.key_scrypt_n, settings.password_hash_memory_kib) == (2**15, 65536)
+    assert load(key_scrypt_n=1024, password_hash_memory_kib=1024).key_scrypt_n == 1024
+    for bad in ({"key_scrypt_n": 3000}, {"key_scrypt_n": 512},
+                {"password_hash_memory_kib": 64}):
+        with pytest.raises(ValidationError):
+            load(**bad)

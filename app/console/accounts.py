@@ -35,10 +35,28 @@ MAX_FAILURES_PER_ADDRESS = 30
 INVITE_VALID = timedelta(days=7)
 MIN_DISTINCT = 5  # "aaaaaaaaaaaa" and twelve spaces are long but not passwords
 
-# argon2-cffi's defaults are RFC 9106's second recommended option (argon2id, 64 MiB, t=3).
+# argon2-cffi's defaults are RFC 9106's second recommended option (argon2id, 64 MiB, t=3);
+# build_services sets the memory from MCRED_PASSWORD_HASH_MEMORY_KIB (tests lower it).
 _hasher = PasswordHasher()
-# Checked against when the account does not exist, so both answers take as long.
-_DUMMY_HASH = _hasher.hash("not a password of anyone's")
+# Checked against when the account does not exist, so both answers take as long; made with
+# the hasher in use (by use_memory_cost, at start-up, else on the first sign-in).
+_dummy_hash: str | None = None
+
+
+def use_memory_cost(memory_kib: int) -> None:
+    """Hash new passwords with argon2id using ``memory_kib`` KiB (existing hashes keep their
+    parameters until the next sign-in rehashes them)."""
+    global _hasher, _dummy_hash
+    if memory_kib != _hasher.memory_cost or _dummy_hash is None:
+        _hasher = PasswordHasher(memory_cost=memory_kib)
+        _dummy_hash = _hasher.hash("not a password of anyone's")
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a password of anyone's")
+    return _dummy_hash
 
 
 class AccountError(ValueError):
@@ -203,7 +221,7 @@ def authenticate(session: Session, email: str, password: str, address: str) -> S
     _throttle(session, key_email, address)
     stored = user.password_hash if user is not None and user.disabled_at is None else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD])
+        _hasher.verify(stored or _dummy(), password[:MAX_PASSWORD])
         ok = stored is not None
     except (VerificationError, InvalidHashError):
         ok = False

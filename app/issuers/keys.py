@@ -30,7 +30,8 @@ from app.proofs.multikey import encode_base58btc, encode_public_key
 
 KEYSTORE_FILE = "keystore.json"
 _CHECK_PLAINTEXT = b"mcred keystore v1"
-_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+SCRYPT_N = 2**15  # the cost of a new store unless MCRED_KEY_SCRYPT_N says otherwise
+_SCRYPT = {"r": 8, "p": 1}
 # Multicodec varint prefix of p256-pub (0x1200), for the P-256 Multikey of a key file.
 P256_PUB_PREFIX = b"\x80\x24"
 
@@ -65,9 +66,11 @@ def _write_new(path: Path, payload: dict) -> None:
 class KeyStore:
     """Creates and opens encrypted Ed25519 private keys in one folder."""
 
-    def __init__(self, directory: Path, secret: str) -> None:
+    def __init__(self, directory: Path, secret: str, scrypt_n: int = SCRYPT_N) -> None:
         self.directory = Path(directory)
         self._secret = secret.encode("utf-8")
+        # Used only to create the store; an existing one is opened with the N it was made with.
+        self._new_kdf = {"n": scrypt_n, **_SCRYPT}
         self._kek: bytes | None = None
         self._cache: dict[str, SigningKey] = {}
         self._p256_cache: dict[str, ec.EllipticCurvePrivateKey] = {}
@@ -93,10 +96,10 @@ class KeyStore:
                     f"{meta_path} is missing but key files exist; refusing to start a new store"
                 )
             salt = secrets.token_bytes(16)
-            kek = self._derive_kek(salt, _SCRYPT)
+            kek = self._derive_kek(salt, self._new_kdf)
             nonce = secrets.token_bytes(12)
             check = AESGCM(kek).encrypt(nonce, _CHECK_PLAINTEXT, b"check")
-            _write_new(meta_path, {"version": 1, "kdf": {"name": "scrypt", **_SCRYPT,
+            _write_new(meta_path, {"version": 1, "kdf": {"name": "scrypt", **self._new_kdf,
                                                           "salt": _b64(salt)},
                                    "check": {"nonce": _b64(nonce), "ciphertext": _b64(check)}})
             self._kek = kek

@@ -208,3 +208,25 @@ def test_service_admin_registers_an_institution(svc: Services,
     assert accept_invitation(head, invitation_on(good.text)).status_code == 303
     assert head.get("/console/uni-tartu/members").status_code == 200
 
+
+
+def test_the_password_hash_cost_follows_the_setting(svc: Services,
+                                                    make_staff: Callable[..., None]) -> None:
+    """Tests hash with 1 MiB (MCRED_PASSWORD_HASH_MEMORY_KIB); the default is 64 MiB, and a
+    cheaper hash is made at the dearer cost when its owner next signs in."""
+    make_staff("a@ut.ee")
+    with svc.db.session(read_only=True) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.email == "a@ut.ee"))
+        assert user is not None and user.password_hash is not None
+        assert user.password_hash.startswith("$argon2id$v=19$m=1024,t=3,p=4$")
+    try:
+        accounts.use_memory_cost(65536)
+        assert accounts.hash_password(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        with svc.db.session() as session:
+            assert accounts.authenticate(session, "a@ut.ee", PASSWORD, "127.0.0.1") is not None
+        with svc.db.session(read_only=True) as session:
+            user = session.scalar(select(StaffUser).where(StaffUser.email == "a@ut.ee"))
+            assert user is not None and user.password_hash is not None
+            assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        accounts.use_memory_cost(svc.settings.password_hash_memory_kib)

@@ -11,11 +11,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from app import migrate
-from tests.conftest import ADMIN_TOKEN, KEY_SECRET
+from tests.conftest import ADMIN_TOKEN, CHEAP_COSTS, KEY_SECRET
+from tests.samples import FULL_SPEC, award_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +44,7 @@ def mcred_server(folder: Path, env: dict[str, str] | None = None,
         environment.update({"MCRED_DATABASE_URL": url, "MCRED_KEYS_DIR": str(folder / "keys"),
                             "MCRED_KEY_SECRET": KEY_SECRET, "MCRED_ADMIN_TOKEN": ADMIN_TOKEN,
                             "MCRED_PUBLIC_BASE_URL": base, "MCRED_LOG_LEVEL": "WARNING",
-                            "PYTHONPATH": str(ROOT), **(env or {})})
+                            "PYTHONPATH": str(ROOT), **CHEAP_COSTS, **(env or {})})
         log = folder / f"server-{port}.log"
         with log.open("w") as stderr:
             process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port",
@@ -83,4 +85,28 @@ def server_env(base_env: dict[str, str], folder: Path) -> dict[str, str]:
     """The environment a CLI command needs to act on the server's database and keys."""
     return {**base_env, "MCRED_DATABASE_URL": f"sqlite:///{folder / 'mcred.db'}",
             "MCRED_KEYS_DIR": str(folder / "keys"), "MCRED_KEY_SECRET": KEY_SECRET,
-            "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(ROOT)}
+            "MCRED_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(ROOT), **CHEAP_COSTS}
+
+
+@contextmanager
+def served_award(folder: Path) -> Iterator[dict[str, Any]]:
+    """``mcred_server`` with one issuer, in the registry with its quality assurance, and one
+    award issued: its base URL, share link, manage key and the OBv3 and ELM credentials."""
+    with mcred_server(folder) as base, httpx.Client(base_url=base, timeout=30) as api:
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        api.post("/admin/issuers", headers=admin, json={
+            "slug": "uni-tartu", "legal_name": "University of Tartu", "country": "EE",
+            "url": "https://ut.ee", "email": "registrar@ut.ee"}).raise_for_status()
+        did = f"did:web:{base.removeprefix('http://').replace(':', '%3A')}:issuers:uni-tartu"
+        api.post("/admin/registry", headers=admin, json={
+            "dids": [did], "legalName": "University of Tartu", "country": "EE",
+            "qualityAssurance": [{"agency": "EKKA", "esgAligned": True,
+                                  "validFrom": "2020-01-01"}]}).raise_for_status()
+        key = {"Authorization": "Bearer " + api.post(
+            "/admin/issuers/uni-tartu/api-keys", headers=admin).json()["apiKey"]}
+        achievement = api.post("/achievements", json=FULL_SPEC, headers=key).json()
+        issued = api.post("/credentials/issue", json=award_body(achievement["id"]),
+                          headers=key).json()
+        yield {"base": base, "link": issued["shareLink"]["url"],
+               "manageKey": issued["shareLink"]["manageKey"],
+               "credential": issued["credentials"]["ob3"], "elm": issued["credentials"]["elm"]}

@@ -11,50 +11,26 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.conftest import ADMIN_TOKEN
-from tests.e2e.conftest import CHROMIUM
-from tests.e2e.servers import ROOT, mcred_server
-from tests.samples import FULL_SPEC, award_body
+from tests.e2e.servers import ROOT
 
 ARTIFACTS = ROOT / "artifacts"
-# Flags for a sandboxed, offline machine (see the machine notes): no background networking.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with mcred_server(tmp_path_factory.mktemp("e2e")) as base, \
-            httpx.Client(base_url=base, timeout=30) as api:
-        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-        api.post("/admin/issuers", headers=admin, json={
-            "slug": "uni-tartu", "legal_name": "University of Tartu", "country": "EE",
-            "url": "https://ut.ee", "email": "registrar@ut.ee"}).raise_for_status()
-        did = f"did:web:{base.removeprefix('http://').replace(':', '%3A')}:issuers:uni-tartu"
-        api.post("/admin/registry", headers=admin, json={
-            "dids": [did], "legalName": "University of Tartu", "country": "EE",
-            "qualityAssurance": [{"agency": "EKKA", "esgAligned": True,
-                                  "validFrom": "2020-01-01"}]}).raise_for_status()
-        key = {"Authorization": "Bearer " + api.post(
-            "/admin/issuers/uni-tartu/api-keys", headers=admin).json()["apiKey"]}
-        achievement = api.post("/achievements", json=FULL_SPEC, headers=key).json()
-        issued = api.post("/credentials/issue", json=award_body(achievement["id"]),
-                          headers=key).json()
-        yield {"base": base, "link": issued["shareLink"]["url"],
-               "manageKey": issued["shareLink"]["manageKey"],
-               "credential": issued["credentials"]["ob3"], "elm": issued["credentials"]["elm"]}
+def server(e2e_server: dict[str, Any]) -> dict[str, Any]:
+    """The run's shared server with one trusted, issued award (see tests/e2e/conftest.py);
+    tests that change what its pages show use a server of their own."""
+    return e2e_server
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(chromium: Browser) -> Iterator[Browser]:
+    """The run's one Chromium; the contexts a module leaves open are closed after it."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture

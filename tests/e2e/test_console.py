@@ -279,12 +279,14 @@ def test_pages_of_the_walk_pass_axe_and_fit_a_phone(browser: Browser,  # noqa: F
 
 def _check_page(browser: Browser, base: str, who: str | None, path: str,  # noqa: F811
                 name: str) -> None:
+    # One context and one sign-in for both widths; the page is loaded afresh at each.
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    if who:
+        sign_in(page, base, who)
     for width in (1280, 390):
-        context = browser.new_context(viewport={"width": width, "height": 900},
-                                      locale="en-GB", bypass_csp=True)
-        page = context.new_page()
-        if who:
-            sign_in(page, base, who)
+        page.set_viewport_size({"width": width, "height": 900})
         answer = page.goto(base + path)
         assert answer is not None and answer.status == 200, (path, answer and answer.status)
         ARTIFACTS.mkdir(exist_ok=True)
@@ -294,4 +296,4 @@ def _check_page(browser: Browser, base: str, who: str | None, path: str,  # noqa
             assert wide <= 390, f"{path} is {wide} px wide on a phone"
         else:
             assert axe_violations(page) == []
-        context.close()
+    context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,8 +16,9 @@ from playwright.sync_api import Browser
 
 from app.web import baking
 from tests.conftest import ADMIN_TOKEN
+from tests.e2e.servers import served_award
 from tests.e2e.test_accessibility import AXE, TAGS
-from tests.e2e.test_browser import ARTIFACTS, browser, server  # noqa: F401  (fixtures)
+from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401  (fixture)
 from tests.images import pictures
 from tests.samples import FULL_SPEC, award_body
 
@@ -31,7 +33,14 @@ def _own_badge() -> Image.Image:
 
 
 @pytest.fixture(scope="module")
-def imaged(server: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A server of this module's own: the issuer's logo would show on the shared one's pages."""
+    with served_award(tmp_path_factory.mktemp("images")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def imaged(server: dict[str, Any]) -> dict[str, Any]:
     """A credential issued after the issuer uploaded a PNG badge image and an SVG logo."""
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     with httpx.Client(base_url=server["base"], timeout=30) as api:

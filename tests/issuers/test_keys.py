@@ -75,3 +75,18 @@ def test_each_key_is_distinct(tmp_path: Path) -> None:
     assert len({name for name, _ in results}) == 3
     assert len({public for _, public in results}) == 3
     assert all(public.startswith("z6Mk") for _, public in results)
+
+
+def test_a_store_keeps_the_scrypt_cost_it_was_made_with(tmp_path: Path) -> None:
+    """MCRED_KEY_SCRYPT_N sets the cost of a new store only: the default is RFC 7914's
+    interactive 2**15, and a store made cheaper (as the tests do) opens with its own N."""
+    KeyStore(tmp_path / "default", SECRET).open()
+    kdf = json.loads((tmp_path / "default" / KEYSTORE_FILE).read_text())["kdf"]
+    assert (kdf["name"], kdf["n"], kdf["r"], kdf["p"]) == ("scrypt", 2**15, 8, 1)
+    name, public = KeyStore(tmp_path / "cheap", SECRET, scrypt_n=2**10).generate("issuer-a")
+    assert json.loads((tmp_path / "cheap" / KEYSTORE_FILE).read_text())["kdf"]["n"] == 2**10
+    reopened = KeyStore(tmp_path / "cheap", SECRET)  # default N: the file's N is used
+    signature = reopened.signing_key(name).sign(b"message").signature
+    VerifyKey(decode_public_key(public)).verify(b"message", signature)
+    with pytest.raises(WrongSecretError):
+        KeyStore(tmp_path / "cheap", "another secret of enough length").open()

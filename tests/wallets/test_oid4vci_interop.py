@@ -38,21 +38,30 @@ def node() -> str:
     return executable
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, httpx.Client, dict]]:
-    """mcred serving on 127.0.0.1, one issuer with an API key and one award."""
-    with mcred_server(tmp_path, {"MCRED_DATABASE_URL": database_url,
-                                 "MCRED_INPROCESS_WORKER": "false"}) as base, \
+@pytest.fixture(scope="module")
+def serving(module_database_url: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, httpx.Client, dict]]:
+    """mcred serving on 127.0.0.1 with one issuer and its API key, for the whole module (a
+    server takes seconds to start; each test gets an award of its own below)."""
+    with mcred_server(tmp_path_factory.mktemp("oid4vci"),
+                      {"MCRED_DATABASE_URL": module_database_url,
+                       "MCRED_INPROCESS_WORKER": "false"}) as base, \
             httpx.Client(base_url=base, timeout=60) as api:
         assert api.post("/admin/issuers", json=ISSUER_BODY, headers=ADMIN).status_code == 201
         key = api.post("/admin/issuers/uni-tartu/api-keys", headers=ADMIN).json()["apiKey"]
-        issuer_key = {"Authorization": f"Bearer {key}"}
-        achievement = api.post("/achievements", json=samples.FULL_SPEC, headers=issuer_key)
-        assert achievement.status_code == 201, achievement.text
-        issued = api.post("/credentials/issue", headers=issuer_key,
-                          json=samples.award_body(achievement.json()["id"]))
-        assert issued.status_code == 201, issued.text
-        yield base, api, {"key": issuer_key, "award": issued.json()["awardId"]}
+        yield base, api, {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def server(serving: tuple[str, httpx.Client, dict]) -> tuple[str, httpx.Client, dict]:
+    """The module's server, its issuer's API key and one new award."""
+    base, api, issuer_key = serving
+    achievement = api.post("/achievements", json=samples.FULL_SPEC, headers=issuer_key)
+    assert achievement.status_code == 201, achievement.text
+    issued = api.post("/credentials/issue", headers=issuer_key,
+                      json=samples.award_body(achievement.json()["id"]))
+    assert issued.status_code == 201, issued.text
+    return base, api, {"key": issuer_key, "award": issued.json()["awardId"]}
 
 
 def wallet(node: str, payload: dict[str, Any]) -> dict[str, Any]:
