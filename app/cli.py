@@ -68,7 +68,7 @@ def _write_env_file() -> list[str]:
 
 
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
-    from app.main import build_services
+    from app.services import build_services
 
     return build_services(settings)
 
@@ -904,7 +904,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from app.errors import ProblemError
     from app.issuers.keys import KeyStoreError
-    from app.main import StartupError
+    from app.services import StartupError
 
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], None] = args.func

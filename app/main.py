@@ -12,7 +12,6 @@ from fastapi.staticfiles import StaticFiles
 
 from app import system
 from app.config import Settings, get_settings
-from app.console import accounts
 from app.console import achievements as console_achievements
 from app.console import audit_pages as console_audit
 from app.console import auth as console_auth
@@ -27,18 +26,17 @@ from app.console import sso as sso_router
 from app.console import targets as console_targets
 from app.credentials import bulk_router
 from app.credentials import router as credentials_router
-from app.db import Database
 from app.deps import Services
 from app.errors import install_handlers
 from app.images import router as images_router
 from app.issuers import router as issuers_router
-from app.issuers.keys import KeyStore
 from app.learners import router as learners_router
 from app.learners import wallet_pages as learner_wallet_pages
 from app.limits import AccessLog, BodySizeLimit, SecurityHeaders
 from app.recognition import router as recognition_router
 from app.recognition.schemas import MAX_CASE_CREDENTIALS
 from app.registry import router as registry_router
+from app.services import StartupError, build_services  # noqa: F401 (the app's entry points)
 from app.status import router as status_router
 from app.trustlists import router as trustlists_router
 from app.verify import router as verify_router
@@ -48,24 +46,6 @@ from app.web import router as web_router
 from app.web.render import error_page, page_policy
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
-
-
-class StartupError(Exception):
-    """The service must not start; the message is one line for the operator."""
-
-
-def build_services(settings: Settings) -> Services:
-    """Open the database and key store; refuse to start on a wrong secret or stale schema."""
-    from app.migrate import schema_is_current
-
-    keystore = KeyStore(settings.keys_dir, settings.key_secret.get_secret_value(),
-                        settings.key_scrypt_n)
-    accounts.use_memory_cost(settings.password_hash_memory_kib)
-    keystore.open()  # WrongSecretError / KeyStoreError propagate as one-line start-up errors
-    if not schema_is_current(settings.database_url):
-        raise StartupError("the database schema is not at the latest migration; run `mcred init`"
-                           " (or `mcred migrate`) first")
-    return Services(settings=settings, db=Database(settings.database_url), keystore=keystore)
 
 
 def start_background(svc: Services) -> Callable[[], None]:
