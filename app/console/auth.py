@@ -169,10 +169,22 @@ async def form_data(request: Request, svc: Services = Depends(services)) -> dict
     return {k: CONTROL_CHARACTERS.sub("", v) for k, v in form.multi_items() if isinstance(v, str)}
 
 
-def csrf_form(fields: dict[str, str] = Depends(form_data),
-              who: SignedIn = Depends(signed_in)) -> dict[str, str]:
-    if not sessions.same_token(who.csrf, fields.get("csrf")):
+def check_csrf(expected: str, fields: dict[str, str]) -> None:
+    """The posted form's token is the session's, or the form is refused (403 ``csrf``)."""
+    if not sessions.same_token(expected, fields.get("csrf")):
         raise ProblemError(403, "csrf", "Form expired",
                            "the form's security token is missing or out of date: reload the"
                            " page and send it again")
+
+
+def brief_desk(request: Request, svc: Services, slug: str, needed: str) -> Desk:
+    """The signed-in user at ``slug``, read in a session closed again before the caller
+    fetches or verifies anything (for handlers that must hold no connection)."""
+    with svc.db.session(read_only=True) as session:
+        return desk_at(session, signed_in_now(request, svc, session), slug, needed)
+
+
+def csrf_form(fields: dict[str, str] = Depends(form_data),
+              who: SignedIn = Depends(signed_in)) -> dict[str, str]:
+    check_csrf(who.csrf, fields)
     return fields

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from app.console import auth, sessions
+from app.console import auth
 from app.console import case_form as form
 from app.console.auth import Desk, at_issuer, csrf_form, form_data
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
@@ -49,12 +49,6 @@ async def uploaded(request: Request) -> list[tuple[str, bytes]]:
     found = (await request.form()).getlist("files")
     files = [f for f in found if isinstance(f, UploadFile) and f.filename]
     return [(f.filename or "", await f.read()) for f in files[:MAX_CASE_CREDENTIALS + 1]]
-
-
-def _brief_desk(request: Request, svc: Services, slug: str, needed: str) -> Desk:
-    """The signed-in user at ``slug``, from a session closed before the caller verifies."""
-    with svc.db.session(read_only=True) as session:
-        return auth.desk_at(session, auth.signed_in_now(request, svc, session), slug, needed)
 
 
 @router.get("/{slug}/cases")
@@ -91,11 +85,8 @@ def create(request: Request, slug: str, fields: dict[str, str] = Depends(form_da
            files: list[tuple[str, bytes]] = Depends(uploaded),
            svc: Services = Depends(services)) -> Response:
     """Open a case from the form: verified and weighed as the API does, then its page."""
-    desk = _brief_desk(request, svc, slug, "staff")
-    if not sessions.same_token(desk.csrf, fields.get("csrf")):
-        raise ProblemError(403, "csrf", "Form expired",
-                           "the form's security token is missing or out of date: reload the"
-                           " page and send it again")
+    desk = auth.brief_desk(request, svc, slug, "staff")
+    auth.check_csrf(desk.csrf, fields)
     typed = form.typed_values(fields)
     built = form.build(typed, files)
     errors: dict[str, Any] = dict(built.errors)

@@ -16,12 +16,12 @@ from starlette.datastructures import UploadFile
 from app.console import registry_forms as entry_form
 from app.console.auth import (
     SignedIn,
+    check_csrf,
     csrf_form,
     form_data,
     service_admin,
     service_admin_read,
 )
-from app.console.sessions import same_token
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
 from app.errors import ProblemError, not_found
 from app.issuers.schemas import one_line_problem
@@ -45,10 +45,7 @@ def csrf_form_read(fields: dict[str, str] = Depends(form_data),
                    who: SignedIn = Depends(service_admin_read)) -> dict[str, str]:
     """``csrf_form`` for a handler that must hold no write transaction itself (refreshing
     followed registries opens its own short ones, and waits on the network between them)."""
-    if not same_token(who.csrf, fields.get("csrf")):
-        raise ProblemError(403, "csrf", "Form expired",
-                           "the form's security token is missing or out of date: reload the"
-                           " page and send it again")
+    check_csrf(who.csrf, fields)
     return fields
 
 

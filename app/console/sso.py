@@ -22,7 +22,7 @@ from app.console import auth, oidc, sessions, sso_service
 from app.console.auth import Desk, at_issuer, csrf_form, form_data, secure_cookies
 from app.console.router import back_to, sign_in_page
 from app.deps import DB_READ_SESSION, DB_SESSION, Services, services
-from app.errors import ProblemError, not_found
+from app.errors import not_found
 from app.issuers.keys import KeyStoreError
 from app.messages import Message, msg
 from app.outbound import outbound_policy
@@ -105,10 +105,7 @@ def test_discovery(request: Request, slug: str, fields: dict[str, str] = Depends
                    svc: Services = Depends(services)) -> Response:
     """Fetch the typed issuer's discovery document and show its endpoints (saves nothing)."""
     desk, has_secret = _admin_desk(request, svc, slug)
-    if not sessions.same_token(desk.csrf, fields.get("csrf")):
-        raise ProblemError(403, "csrf", "Form expired",
-                           "the form's security token is missing or out of date: reload the"
-                           " page and send it again")
+    auth.check_csrf(desk.csrf, fields)
     typed = {k: fields.get(k, "") for k in ("idp_issuer", "client_id", "allowed_domains",
                                             "new_user_role", "enabled")}
     try:

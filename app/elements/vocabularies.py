@@ -2,7 +2,7 @@
 
 Every value is a :class:`Concept` with the published concept URI where one exists. The ELM
 vocabularies live at ``http://data.europa.eu/snb/<name>/<id>`` with the scheme URI
-``http://data.europa.eu/snb/<name>/25831c2`` (ELM v3, see /work/shared/elements-mapping.md §2).
+``http://data.europa.eu/snb/<name>/25831c2`` (ELM v3, see docs/elements-mapping.md §2).
 Where no published concept fits, the value gets a URI in the mcred vocabulary
 (``https://w3id.org/mcred/vocab#...``, the ``mcred:`` prefix of contexts/mcred-v1.jsonld); each
 such fallback is marked in a comment. Sources are cited as ``repo:path`` of stored public copies.

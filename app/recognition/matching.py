@@ -147,12 +147,21 @@ def _weight(keys: Any, options: Options) -> float:
     return sum(options.term_weight if k.startswith("c:") else 1.0 for k in keys)
 
 
-def similarity(target: Features, credential: Features, options: Options = DEFAULT) -> float:
-    """The weighted share of the target outcome's keys the credential outcome carries."""
+def _share(target: Features, keys: Any, options: Options) -> float:
+    """The weighted share of the target outcome's keys that are among ``keys``."""
     if not target.keys:
         return 0.0
-    return (_weight(target.keys.keys() & credential.keys.keys(), options)
-            / _weight(target.keys, options))
+    return _weight(target.keys.keys() & keys, options) / _weight(target.keys, options)
+
+
+def _shared_words(target: Features, keys: Any) -> list[str]:
+    """The target's words (as written there) behind the keys it shares with ``keys``."""
+    return [word for key, word in target.keys.items() if key in keys]
+
+
+def similarity(target: Features, credential: Features, options: Options = DEFAULT) -> float:
+    """The weighted share of the target outcome's keys the credential outcome carries."""
+    return _share(target, credential.keys.keys(), options)
 
 
 @dataclass
@@ -227,9 +236,9 @@ def match(targets: list[Statement], credentials: list[list[Statement]],
     out: list[Coverage] = []
     for t_index, target in enumerate(targets):
         mine = features(target.text, target.language, options)
-        framework = [Evidence(i, j, s.text, 1.0, "framework",
-                              sorted(set(target.uris) & set(s.uris)))
-                     for i, j, s, _ in presented if set(target.uris) & set(s.uris)]
+        framework = [Evidence(i, j, s.text, 1.0, "framework", sorted(common))
+                     for i, j, s, _ in presented
+                     if (common := set(target.uris) & set(s.uris))]
         if framework:
             out.append(Coverage(t_index, target.text, True, 1.0, framework))
             continue
@@ -245,8 +254,8 @@ def match(targets: list[Statement], credentials: list[list[Statement]],
             if _level_gap(mine, f, options):
                 coverage.note = coverage.note or _bloom_note(mine, f)
                 continue
-            shared = [mine.keys[k] for k in mine.keys if k in f.keys]
-            coverage.by.append(Evidence(i, j, s.text, score, method, shared, cosine))
+            coverage.by.append(Evidence(i, j, s.text, score, method,
+                                        _shared_words(mine, f.keys), cosine))
         coverage.by.sort(key=lambda e: -max(e.score, e.meaning or 0))
         if not coverage.by and len(scored) > 1:
             coverage.by = _together(mine, scored, options)
@@ -259,17 +268,14 @@ def match(targets: list[Statement], credentials: list[list[Statement]],
 
 def _together(target: Features, scored: list[Any], options: Options) -> list[Evidence]:
     """Two credential outcomes that cover a target outcome between them (each a part)."""
-    threshold = options.threshold
     useful = [x for x in scored if x[0] > 0 and not _level_gap(target, x[4], options)][:4]
     for a in range(len(useful)):
         for b in range(a + 1, len(useful)):
             first, second = useful[a][4], useful[b][4]
-            union = set(first.keys) | set(second.keys)
-            share = (_weight(target.keys.keys() & union, options)
-                     / _weight(target.keys, options))
-            own = target.keys.keys() & set(second.keys) - set(first.keys)
-            if share >= threshold and own:
+            share = _share(target, first.keys.keys() | second.keys.keys(), options)
+            own = target.keys.keys() & second.keys.keys() - first.keys.keys()
+            if share >= options.threshold and own:
                 return [Evidence(x[1], x[2], x[3].text, share, "words",
-                                 [target.keys[k] for k in target.keys if k in x[4].keys])
+                                 _shared_words(target, x[4].keys))
                         for x in (useful[a], useful[b])]
     return []
